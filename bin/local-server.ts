@@ -1,0 +1,44 @@
+// npm start — the whole API on http://localhost:${PORT:-3000}, over DynamoDB
+// Local (data under .data/, or --in-memory), through the Lambda handlers.
+import { parseArgs } from 'node:util';
+import { depsFromEnv } from '../functions/deps.ts';
+import { DEFAULT_JWT_SECRET, startLocalApi } from '../dev/local-api.ts';
+import { LOCAL_TABLES, createTables, startDynamoDbLocal } from '../dev/dynamodb-local.ts';
+
+const { values: args } = parseArgs({ options: { 'in-memory': { type: 'boolean', default: false } } });
+const port = Number(process.env.PORT ?? 3000);
+const dynamoPort = Number(process.env.DYNAMODB_PORT ?? 8000);
+const dataDir = args['in-memory'] ? undefined : '.data/dynamodb';
+
+const dynamo = await startDynamoDbLocal({ port: dynamoPort, ...(dataDir ? { dataDir } : {}) });
+await createTables(dynamo.endpoint);
+const deps = depsFromEnv({
+  CURSOR_SECRET: 'local-cursor-secret',
+  ...process.env,
+  RECORDS_TABLE: LOCAL_TABLES.records,
+  SYNC_STATE_TABLE: LOCAL_TABLES.syncState,
+  DYNAMODB_ENDPOINT: dynamo.endpoint,
+});
+const api = await startLocalApi({
+  deps: () => deps,
+  port,
+  host: process.env.HOST ?? '127.0.0.1',
+  jwtSecret: process.env.LOCAL_JWT_SECRET ?? DEFAULT_JWT_SECRET,
+});
+
+console.log(`Mobile Sales Sync API on http://localhost:${api.port}`);
+console.log(`DynamoDB Local on ${dynamo.endpoint} (${dataDir ? `data in ${dataDir}/` : 'in memory'})`);
+console.log('Get a token: npm run token -- --account acme --user alice');
+console.log('Ctrl-C stops both.');
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping the API and DynamoDB Local`);
+  await api.close();
+  await dynamo.stop();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

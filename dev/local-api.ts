@@ -1,0 +1,199 @@
+// The local stand-in for API Gateway: routes a request to the same handler
+// code that runs in Lambda, after doing what API Gateway's JWT authorizer
+// does (here: HS256 tokens signed with LOCAL_JWT_SECRET), and hands the
+// handler the same HTTP API payload v2 event. Handlers have one code path.
+import { randomUUID } from 'node:crypto';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { Context } from 'aws-lambda';
+import { errors as joseErrors, jwtVerify } from 'jose';
+import type { Deps } from '../functions/deps.ts';
+import { errorBody } from '../functions/http/errors.ts';
+import { type ApiEvent, type ApiResult, json } from '../functions/http/http-handler.ts';
+import { type Route, routes } from '../functions/routes.ts';
+
+export const DEFAULT_JWT_SECRET = 'local-dev-secret';
+/** API Gateway HTTP APIs accept up to 10 MB; the handlers enforce SPEC's 5 MiB. */
+const MAX_GATEWAY_BODY_BYTES = 10 * 1024 * 1024;
+
+export type LocalApi = { url: string; port: number; server: Server; close: () => Promise<void> };
+
+export type LocalApiOptions = {
+  deps: () => Deps;
+  /** 0 picks a free port. */
+  port?: number;
+  host?: string;
+  jwtSecret?: string;
+};
+
+type CompiledRoute = Route & { pattern: RegExp; params: string[]; handler: ReturnType<Route['build']> };
+
+export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi> {
+  const secret = new TextEncoder().encode(options.jwtSecret ?? DEFAULT_JWT_SECRET);
+  const compiled: CompiledRoute[] = routes.map((route) => {
+    const params: string[] = [];
+    const source = route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
+      params.push(name);
+      return '([^/]+)';
+    });
+    return { ...route, pattern: new RegExp(`^${source}$`), params, handler: route.build(options.deps) };
+  });
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      console.error('local-api: request failed', error);
+      if (!res.headersSent) send(res, json(500, errorBody('INTERNAL', 'internal error')));
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = req.method ?? 'GET';
+    const match = matchRoute(compiled, method, url.pathname);
+    if (match === null) return send(res, json(404, errorBody('NOT_FOUND', 'no such route')));
+    const { route, pathParameters } = match;
+
+    let claims: Record<string, string> | undefined;
+    if (route.authenticated) {
+      claims = await verifyBearer(req.headers.authorization, secret);
+      if (claims === undefined) {
+        return send(res, json(401, errorBody('UNAUTHORIZED', 'a valid bearer token is required')));
+      }
+    }
+
+    const body = await readBody(req);
+    if (body === null) return send(res, json(413, errorBody('PAYLOAD_TOO_LARGE', 'the body is too large')));
+
+    const event = toEvent(req, url, route, pathParameters, claims, body);
+    send(res, await route.handler(event, lambdaContext(route)));
+  }
+
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return {
+    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    port,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function matchRoute(compiled: CompiledRoute[], method: string, path: string) {
+  for (const route of compiled) {
+    if (route.method !== method) continue;
+    const found = route.pattern.exec(path);
+    if (!found) continue;
+    const pathParameters: Record<string, string> = {};
+    try {
+      route.params.forEach((name, i) => (pathParameters[name] = decodeURIComponent(found[i + 1] ?? '')));
+    } catch {
+      return null; // malformed percent-encoding: no such route
+    }
+    return { route, pathParameters };
+  }
+  return null;
+}
+
+/** What API Gateway's JWT authorizer checks: signature, algorithm, expiry. */
+async function verifyBearer(header: string | undefined, secret: Uint8Array): Promise<Record<string, string> | undefined> {
+  const token = /^Bearer (\S+)$/i.exec(header ?? '')?.[1];
+  if (token === undefined) return undefined;
+  try {
+    const { payload } = await jwtVerify(token, secret, { algorithms: ['HS256'] });
+    // API Gateway hands claims to the function as strings.
+    return Object.fromEntries(
+      Object.entries(payload).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+    );
+  } catch (error) {
+    if (error instanceof joseErrors.JOSEError) return undefined;
+    throw error;
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_GATEWAY_BODY_BYTES) return null;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function toEvent(
+  req: IncomingMessage,
+  url: URL,
+  route: CompiledRoute,
+  pathParameters: Record<string, string>,
+  claims: Record<string, string> | undefined,
+  body: string,
+): ApiEvent {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const query: Record<string, string> = {};
+  for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
+  const now = new Date();
+  const routeKey = `${route.method} ${route.path}`;
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    ...(url.search ? { queryStringParameters: query } : {}),
+    ...(route.params.length ? { pathParameters } : {}),
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      authorizer: { principalId: '', integrationLatency: 0, jwt: { claims: claims ?? {}, scopes: [] } },
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'localhost',
+      http: {
+        method: route.method,
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey,
+      stage: '$default',
+      time: now.toISOString(),
+      timeEpoch: now.getTime(),
+    },
+    ...(body !== '' ? { body } : {}),
+    isBase64Encoded: false,
+  };
+}
+
+function lambdaContext(route: Route): Context {
+  const deadline = Date.now() + 29_000;
+  const name = `local-${route.entry.replace(/\.ts$/, '')}`;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: name,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${name}`,
+    memoryLimitInMB: '512',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${name}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+function send(res: ServerResponse, result: ApiResult): void {
+  res.statusCode = result.statusCode ?? 200;
+  for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, String(value));
+  res.end(result.body ?? '');
+}

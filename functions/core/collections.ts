@@ -1,0 +1,182 @@
+// The synced collections: one zod schema of fields each (SPEC §3). Adding a
+// collection is one schema here and one entry in `collections`; every handler,
+// the store and the cursor pick it up from this registry.
+import { z } from 'zod';
+
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
+export const DEVICE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+/** 2000-01-01T00:00:00Z: anything older is a broken device clock or a seconds/ms mix-up. */
+export const MIN_TIMESTAMP_MS = 946_684_800_000;
+/** A serialized record (SPEC §3). */
+export const MAX_RECORD_BYTES = 64 * 1024;
+
+export const recordId = z.string().regex(ID_PATTERN, 'must match ' + ID_PATTERN.source);
+export const deviceId = z.string().regex(DEVICE_ID_PATTERN, 'must match ' + DEVICE_ID_PATTERN.source);
+export const timestampMs = z
+  .number()
+  .int()
+  .gt(MIN_TIMESTAMP_MS, 'must be ms since epoch after the year 2000')
+  .lte(Number.MAX_SAFE_INTEGER + 1);
+
+const currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR');
+const cents = z.number().int().min(0).max(1e12);
+const notes = z.string().max(5000);
+
+const product = z.object({
+  name: z.string().min(1).max(200),
+  sku: z.string().min(1).max(64),
+  priceCents: cents,
+  currency,
+  stockOnHand: z.number().int().optional(),
+  description: z.string().max(5000).optional(),
+  tags: z.array(z.string().min(1).max(50)).max(50).optional(),
+});
+
+const customer = z.object({
+  name: z.string().min(1).max(200),
+  email: z.email().optional(),
+  phone: z.string().max(40).optional(),
+  address: z
+    .strictObject({
+      line1: z.string().min(1).max(200),
+      line2: z.string().max(200).optional(),
+      city: z.string().min(1).max(100),
+      region: z.string().max(100).optional(),
+      postalCode: z.string().max(20).optional(),
+      country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 code such as DE'),
+    })
+    .optional(),
+  notes: notes.optional(),
+});
+
+const order = z.object({
+  customerId: recordId,
+  status: z.enum(['draft', 'submitted', 'fulfilled', 'cancelled']),
+  currency,
+  lines: z
+    .array(
+      z.strictObject({
+        productId: recordId,
+        quantity: z.number().int().min(1).max(1e6),
+        unitPriceCents: cents,
+      }),
+    )
+    .min(1)
+    .max(500),
+  notes: notes.optional(),
+});
+
+export const collections = {
+  products: product,
+  customers: customer,
+  orders: order,
+} as const;
+
+export type CollectionName = keyof typeof collections;
+export type Product = z.infer<typeof product>;
+export type Customer = z.infer<typeof customer>;
+export type Order = z.infer<typeof order>;
+
+export const collectionNames = Object.keys(collections) as CollectionName[];
+
+export function isCollectionName(name: string): name is CollectionName {
+  return Object.hasOwn(collections, name);
+}
+
+/** A record's own fields, without `id`, `updatedAt` and `deleted`. */
+export type RecordFields = Record<string, unknown>;
+
+/** What the backend holds and returns for one record. */
+export type SyncedRecord =
+  | ({ id: string; updatedAt: number; deleted?: false } & RecordFields)
+  | { id: string; updatedAt: number; deleted: true };
+
+/** A version pushed by a device, after validation. */
+export type DeviceChange =
+  | { id: string; updatedAt: number; deleted: false; fields: RecordFields }
+  | { id: string; updatedAt: number; deleted: true };
+
+export type Issue = { path: string; message: string };
+
+export function toIssues(error: z.ZodError): Issue[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.'),
+    message: issue.message,
+  }));
+}
+
+type Schemas = {
+  live: z.ZodType<{ id: string; updatedAt: number } & RecordFields>;
+  tombstone: z.ZodType<{ id: string; updatedAt: number; deleted: true }>;
+  webBody: z.ZodType<RecordFields & { id?: string }>;
+};
+
+// Derived once per collection, never restated by hand (STYLE §3).
+function deriveSchemas(fields: z.ZodObject): Schemas {
+  const live = fields
+    .extend({ id: recordId, updatedAt: timestampMs, deleted: z.literal(false).optional() })
+    .strict();
+  // A tombstone needs only id, updatedAt and deleted; the collection's own
+  // fields may ride along (a client serializing its local copy) and are not
+  // stored, so their values are not checked. Unknown fields are still rejected.
+  const ignoredFields = Object.fromEntries(Object.keys(fields.shape).map((key) => [key, z.unknown()]));
+  const tombstone = z
+    .object({ ...ignoredFields, id: recordId, updatedAt: timestampMs, deleted: z.literal(true) })
+    .strict()
+    .transform(({ id, updatedAt }) => ({ id, updatedAt, deleted: true as const }));
+  const webBody = fields.extend({ id: recordId.optional() }).strict();
+  // zod types a generic object's output as Record<string, unknown>; the
+  // extended keys are there by construction.
+  return { live: live as unknown as Schemas['live'], tombstone, webBody: webBody as Schemas['webBody'] };
+}
+
+const derived = Object.fromEntries(collectionNames.map((name) => [name, deriveSchemas(collections[name])])) as Record<
+  CollectionName,
+  Schemas
+>;
+
+export type ParsedChange = { ok: true; change: DeviceChange } | { ok: false; issues: Issue[] };
+
+/** Validates one pushed record (live or tombstone) of a collection. */
+export function parseDeviceChange(collection: CollectionName, raw: unknown): ParsedChange {
+  const schemas = derived[collection];
+  const isTombstone = typeof raw === 'object' && raw !== null && (raw as { deleted?: unknown }).deleted === true;
+  if (isTombstone) {
+    const parsed = schemas.tombstone.safeParse(raw);
+    return parsed.success ? { ok: true, change: parsed.data } : { ok: false, issues: toIssues(parsed.error) };
+  }
+  const parsed = schemas.live.safeParse(raw);
+  if (!parsed.success) return { ok: false, issues: toIssues(parsed.error) };
+  if (serializedSize(raw) > MAX_RECORD_BYTES) {
+    return { ok: false, issues: [{ path: '', message: `record is larger than ${MAX_RECORD_BYTES} bytes` }] };
+  }
+  const { id, updatedAt, deleted: _deleted, ...fields } = parsed.data;
+  return { ok: true, change: { id, updatedAt, deleted: false, fields } };
+}
+
+export type ParsedWebBody = { ok: true; fields: RecordFields } | { ok: false; issues: Issue[] };
+
+/**
+ * Validates a Main App (web) body for `PUT /v1/records/{collection}/{id}`.
+ * `updatedAt` and `deleted` are the server's to set, so they are ignored.
+ */
+export function parseWebBody(collection: CollectionName, id: string, raw: unknown): ParsedWebBody {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { ok: false, issues: [{ path: '', message: 'body must be a JSON object' }] };
+  }
+  const { updatedAt: _updatedAt, deleted: _deleted, ...body } = raw as Record<string, unknown>;
+  const parsed = derived[collection].webBody.safeParse(body);
+  if (!parsed.success) return { ok: false, issues: toIssues(parsed.error) };
+  const { id: bodyId, ...fields } = parsed.data;
+  if (bodyId !== undefined && bodyId !== id) {
+    return { ok: false, issues: [{ path: 'id', message: 'must match the id in the path' }] };
+  }
+  if (serializedSize({ id, updatedAt: Number.MAX_SAFE_INTEGER, ...fields }) > MAX_RECORD_BYTES) {
+    return { ok: false, issues: [{ path: '', message: `record is larger than ${MAX_RECORD_BYTES} bytes` }] };
+  }
+  return { ok: true, fields };
+}
+
+function serializedSize(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value), 'utf8');
+}

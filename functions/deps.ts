@@ -1,0 +1,73 @@
+// What a handler needs, built once per Lambda container from the environment
+// (fail fast: a missing variable throws on the first request with a clear
+// message), or handed in by the local server and the tests.
+import { createDocumentClient } from './store/client.ts';
+import { type RecordsStore, createRecordsStore } from './store/records-store.ts';
+import { type SyncStateStore, createSyncStateStore } from './store/sync-state-store.ts';
+
+export type SyncConfig = {
+  /** HMAC key for cursors. */
+  cursorSecret: string;
+  /** How far behind the present a Sync Now cursor trails (service/pull.ts). */
+  lookbackMs: number;
+  tombstoneRetentionMs: number;
+};
+
+export type Deps = {
+  records: RecordsStore;
+  syncState: SyncStateStore;
+  /** The server clock. */
+  now: () => number;
+  config: SyncConfig;
+};
+
+export const DEFAULT_LOOKBACK_MS = 120_000;
+export const DEFAULT_TOMBSTONE_RETENTION_DAYS = 90;
+const DAY_MS = 86_400_000;
+
+type Env = Record<string, string | undefined>;
+
+function required(env: Env, name: string): string {
+  const value = env[name];
+  if (value === undefined || value === '') throw new Error(`environment variable ${name} is not set`);
+  return value;
+}
+
+function positiveNumber(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`environment variable ${name} must be a positive number`);
+  return value;
+}
+
+export function configFromEnv(env: Env): SyncConfig {
+  return {
+    cursorSecret: required(env, 'CURSOR_SECRET'),
+    lookbackMs: positiveNumber(env, 'CURSOR_LOOKBACK_MS', DEFAULT_LOOKBACK_MS),
+    tombstoneRetentionMs: positiveNumber(env, 'TOMBSTONE_RETENTION_DAYS', DEFAULT_TOMBSTONE_RETENTION_DAYS) * DAY_MS,
+  };
+}
+
+export function depsFromEnv(env: Env = process.env, now: () => number = Date.now): Deps {
+  const config = configFromEnv(env);
+  const client = createDocumentClient({ endpoint: env.DYNAMODB_ENDPOINT || undefined });
+  return {
+    records: createRecordsStore({
+      client,
+      tableName: required(env, 'RECORDS_TABLE'),
+      now,
+      tombstoneRetentionMs: config.tombstoneRetentionMs,
+    }),
+    syncState: createSyncStateStore({ client, tableName: required(env, 'SYNC_STATE_TABLE') }),
+    now,
+    config,
+  };
+}
+
+let lambda: Deps | undefined;
+/** The Lambda's dependencies: created on first use, then reused by the container. */
+export function lambdaDeps(): Deps {
+  lambda ??= depsFromEnv();
+  return lambda;
+}

@@ -1,0 +1,141 @@
+// The middy stack every route shares, in SPEC §6's order of checks:
+// route (API Gateway / the local router) → token → content type → size →
+// JSON. The error envelope is registered first so its onError runs last and
+// sees every failure.
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { ID_PATTERN } from '../core/collections.ts';
+import { BadCursorError } from '../core/cursor.ts';
+import type { Deps } from '../deps.ts';
+import { isThrottle } from '../store/client.ts';
+import { HttpError, errorBody } from './errors.ts';
+import { logger } from './logger.ts';
+
+export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
+export type ApiResult = APIGatewayProxyStructuredResultV2;
+export type Identity = { accountId: string; userId: string };
+
+/** What a route receives: the checked identity and body, and its dependencies. */
+export type ApiRequest = {
+  event: ApiEvent;
+  identity: Identity;
+  /** The parsed JSON body (undefined for routes without one). */
+  body: unknown;
+  /** Server clock when the request arrived: the skew correction's reference. */
+  receivedAt: number;
+  deps: Deps;
+};
+
+export type ApiResponse = { statusCode: number; body?: unknown };
+
+export type RouteOptions = { authenticated?: boolean; jsonBody?: boolean };
+
+/** Largest accepted body (SPEC §6). */
+export const MAX_BODY_BYTES = 5 * 1024 * 1024;
+
+type ApiContext = Context & { caller?: Identity; jsonBody?: unknown; receivedAt?: number };
+
+export function httpHandler(
+  getDeps: () => Deps,
+  options: RouteOptions,
+  route: (request: ApiRequest) => Promise<ApiResponse>,
+) {
+  const { authenticated = true, jsonBody = false } = options;
+  const stack = middy<ApiEvent, ApiResult, Error, ApiContext>()
+    .use(errorEnvelope())
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use({ before: (request) => void (request.context.receivedAt = getDeps().now()) });
+  if (authenticated) stack.use(authenticate());
+  if (jsonBody) stack.use(parseJsonBody());
+  return stack.handler(async (event, context) => {
+    const response = await route({
+      event,
+      identity: context.caller ?? { accountId: '', userId: '' },
+      body: context.jsonBody,
+      receivedAt: context.receivedAt ?? getDeps().now(),
+      deps: getDeps(),
+    });
+    return json(response.statusCode, response.body);
+  });
+}
+
+export function json(statusCode: number, body?: unknown, headers: Record<string, string> = {}): ApiResult {
+  return body === undefined
+    ? { statusCode, headers }
+    : { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+}
+
+/**
+ * The account comes only from the token (SPEC §4). API Gateway's JWT
+ * authorizer (or the local server) has verified the signature; we check the
+ * claims are there and usable as keys.
+ */
+function authenticate(): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> {
+  return {
+    before: (request) => {
+      const claims = request.event.requestContext.authorizer?.jwt?.claims ?? {};
+      const accountId = claims['custom:accountId'];
+      const userId = claims.sub;
+      if (typeof accountId !== 'string' || !ID_PATTERN.test(accountId) || typeof userId !== 'string' || userId === '') {
+        throw new HttpError('UNAUTHORIZED', 'a valid bearer token with custom:accountId and sub is required');
+      }
+      request.context.caller = { accountId, userId };
+    },
+  };
+}
+
+function parseJsonBody(): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> {
+  return {
+    before: (request) => {
+      const { event } = request;
+      const contentType = event.headers?.['content-type'];
+      const hasBody = event.body !== undefined && event.body !== '';
+      if (hasBody && !isJsonMediaType(contentType)) {
+        throw new HttpError('UNSUPPORTED_MEDIA_TYPE', 'the body must be application/json');
+      }
+      const raw = event.body === undefined ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body);
+      if (raw.length > MAX_BODY_BYTES) {
+        throw new HttpError('PAYLOAD_TOO_LARGE', `the body is larger than ${MAX_BODY_BYTES} bytes`);
+      }
+      try {
+        request.context.jsonBody = JSON.parse(raw.toString('utf8'));
+      } catch {
+        throw new HttpError('BAD_REQUEST', 'the body is not valid JSON');
+      }
+    },
+  };
+}
+
+function isJsonMediaType(contentType: string | undefined): boolean {
+  return contentType?.split(';')[0]?.trim().toLowerCase() === 'application/json';
+}
+
+/** Typed errors become the SPEC §6 envelope; everything else a generic 500, logged. */
+function errorEnvelope(): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> {
+  return {
+    onError: (request) => {
+      const error = request.error;
+      if (error instanceof HttpError) {
+        request.response = json(error.statusCode, errorBody(error.code, error.message, error.extra.issues, error.extra.body), error.extra.headers);
+        return;
+      }
+      if (error instanceof BadCursorError) {
+        request.response = json(400, errorBody('BAD_CURSOR', error.message));
+        return;
+      }
+      const requestId = request.context.awsRequestId;
+      if (isThrottle(error)) {
+        logger.warn('DynamoDB throttled past retries', { requestId, error: error?.name });
+        request.response = json(
+          503,
+          errorBody('SERVICE_UNAVAILABLE', 'the service is busy; retry after the given delay'),
+          { 'Retry-After': '1' },
+        );
+        return;
+      }
+      logger.error('unhandled error', { requestId, error: error ?? undefined });
+      request.response = json(500, errorBody('INTERNAL', `internal error (request id ${requestId})`));
+    },
+  };
+}

@@ -1,0 +1,18 @@
+// PUT /v1/records/{collection}/{id} — the Main App creates or replaces a record.
+import { parseWebBody } from './core/collections.ts';
+import { type Deps, lambdaDeps } from './deps.ts';
+import { HttpError } from './http/errors.ts';
+import { httpHandler } from './http/http-handler.ts';
+import { recordPath } from './http/params.ts';
+import { putWebRecord } from './service/web-records.ts';
+
+export const recordsPut = (deps: () => Deps) =>
+  httpHandler(deps, { jsonBody: true }, async ({ event, body, identity, deps }) => {
+    const { collection, id } = recordPath(event);
+    const parsed = parseWebBody(collection, id, body);
+    if (!parsed.ok) throw new HttpError('VALIDATION_FAILED', 'the record is not valid', { issues: parsed.issues });
+    const { created, record } = await putWebRecord(deps, identity.accountId, identity.userId, collection, id, parsed.fields);
+    return { statusCode: created ? 201 : 200, body: { record } };
+  });
+
+export const handler = recordsPut(lambdaDeps);

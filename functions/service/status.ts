@@ -1,0 +1,44 @@
+// The Account sync page (SPEC §5.3). Cost: two GetItems, one one-item query
+// per collection, and, for a device that has synced, one COUNT query per
+// collection over the changes since its last sync. Nothing grows with the
+// size of the account; no Scan.
+import { type CollectionName, collectionNames } from '../core/collections.ts';
+import type { Deps } from '../deps.ts';
+
+export type CollectionStatus = { lastChangedAt: number | null; pendingChanges: number | null };
+
+export type SyncStatus = {
+  account: { lastSyncAt: number | null; lastSyncBy: { userId: string; deviceId: string } | null };
+  device: { deviceId: string; lastSyncAt: number | null; lastPushAt: number | null } | null;
+  collections: Record<CollectionName, CollectionStatus>;
+  upToDate: boolean | null;
+};
+
+export async function readSyncStatus(deps: Deps, accountId: string, deviceId: string | null): Promise<SyncStatus> {
+  const { account, device } = await deps.syncState.read(accountId, deviceId);
+  const deviceLastSync = device?.lastSyncAt ?? null;
+  const collections = Object.fromEntries(
+    await Promise.all(
+      collectionNames.map(async (collection) => {
+        const [lastChangedAt, pendingChanges] = await Promise.all([
+          deps.records.latestChangeAt(accountId, collection),
+          deviceId === null || deviceLastSync === null
+            ? null
+            : deps.records.countChangedSince(accountId, collection, deviceLastSync, deviceId),
+        ]);
+        return [collection, { lastChangedAt, pendingChanges }] as const;
+      }),
+    ),
+  ) as Record<CollectionName, CollectionStatus>;
+
+  return {
+    account: { lastSyncAt: account?.lastSyncAt ?? null, lastSyncBy: account?.lastSyncBy ?? null },
+    device:
+      deviceId === null
+        ? null
+        : { deviceId, lastSyncAt: deviceLastSync, lastPushAt: device?.lastPushAt ?? null },
+    collections,
+    upToDate:
+      deviceId === null ? null : deviceLastSync !== null && Object.values(collections).every((c) => c.pendingChanges === 0),
+  };
+}

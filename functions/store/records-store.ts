@@ -1,0 +1,245 @@
+// Records table access. Every write is one conditional PutItem; the store
+// never decides who wins, it only states the rule as a condition and hands
+// back what DynamoDB saw (the old item on success and on failure).
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { z } from 'zod';
+import type { CollectionName, RecordFields, SyncedRecord } from '../core/collections.ts';
+import { isConditionalCheckFailed } from './client.ts';
+import { FEED_INDEX } from './tables.ts';
+
+const recordItem = z.object({
+  pk: z.string(),
+  id: z.string(),
+  updatedAt: z.number(),
+  deleted: z.boolean(),
+  changedAt: z.number(),
+  writer: z.string(),
+  clientUpdatedAt: z.number().optional(),
+  expiresAt: z.number().optional(),
+  data: z.record(z.string(), z.unknown()).optional(),
+});
+/** One record as stored, with its sync metadata. */
+export type RecordItem = z.infer<typeof recordItem>;
+
+/** A version to store. `changedAt` is stamped by the store just before the write. */
+export type NewVersion = {
+  updatedAt: number;
+  deleted: boolean;
+  writer: string;
+  clientUpdatedAt?: number | undefined;
+  fields?: RecordFields | undefined;
+};
+
+/**
+ * Which rule guards the write (see `conditionFor`):
+ * - `device-push`: SPEC §2's device rules (decidePush in core/reconcile.ts);
+ * - `web-put`: a web write lands unless the record is a tombstone or someone
+ *   wrote a version at or past the stamp since we chose it;
+ * - `web-delete`: as web-put, and the record must exist.
+ */
+export type WriteRule = 'device-push' | 'web-put' | 'web-delete';
+
+export type WriteOutcome =
+  | { written: true; previous: RecordItem | undefined; item: RecordItem }
+  | { written: false; current: RecordItem | undefined };
+
+/** A position inside one collection's pages: the last key returned. */
+export type KeyPosition = { id: string; changedAt?: number | undefined };
+export type Page = { items: RecordItem[]; next: KeyPosition | undefined };
+
+export interface RecordsStore {
+  write(accountId: string, collection: CollectionName, id: string, version: NewVersion, rule: WriteRule): Promise<WriteOutcome>;
+  get(accountId: string, collection: CollectionName, id: string): Promise<RecordItem | undefined>;
+  /** Live records in id order, strongly consistent (snapshots and the web list). */
+  readLive(accountId: string, collection: CollectionName, after: KeyPosition | undefined, limit: number): Promise<Page>;
+  /** Every version (live and tombstones) with changedAt ≥ since, in changedAt order. */
+  readFeed(accountId: string, collection: CollectionName, since: number, after: KeyPosition | undefined, limit: number): Promise<Page>;
+  latestChangeAt(accountId: string, collection: CollectionName): Promise<number | null>;
+  /** Records whose current version was written after `since` by someone other than `writer`. */
+  countChangedSince(accountId: string, collection: CollectionName, since: number, writer: string): Promise<number>;
+}
+
+export type RecordsStoreOptions = {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+  /** Server clock, read just before each write. */
+  now: () => number;
+  tombstoneRetentionMs: number;
+};
+
+type Expression = {
+  ConditionExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues: Record<string, unknown>;
+};
+
+/**
+ * The condition under which `version` may replace what is stored.
+ * device-push is decidePush's "writes" branches, in DynamoDB's words:
+ *   rule 3                  attribute_not_exists(pk)
+ *   deletion is terminal    deleted = false
+ *   2a, ties keep backend   updatedAt < :updatedAt
+ *   retries are idempotent  NOT (writer = :writer AND clientUpdatedAt = :clientUpdatedAt)
+ */
+export function conditionFor(rule: WriteRule, version: NewVersion): Expression {
+  const names = { '#pk': 'pk', '#deleted': 'deleted', '#updatedAt': 'updatedAt' };
+  const values = { ':false': false, ':updatedAt': version.updatedAt };
+  switch (rule) {
+    case 'device-push':
+      return {
+        ConditionExpression:
+          'attribute_not_exists(#pk) OR (#deleted = :false AND #updatedAt < :updatedAt' +
+          ' AND NOT (#writer = :writer AND #clientUpdatedAt = :clientUpdatedAt))',
+        ExpressionAttributeNames: { ...names, '#writer': 'writer', '#clientUpdatedAt': 'clientUpdatedAt' },
+        ExpressionAttributeValues: { ...values, ':writer': version.writer, ':clientUpdatedAt': version.clientUpdatedAt },
+      };
+    case 'web-put':
+      return {
+        ConditionExpression: 'attribute_not_exists(#pk) OR (#deleted = :false AND #updatedAt < :updatedAt)',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      };
+    case 'web-delete':
+      return {
+        ConditionExpression: 'attribute_exists(#pk) AND #deleted = :false AND #updatedAt < :updatedAt',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      };
+  }
+}
+
+export function partitionKey(accountId: string, collection: CollectionName): string {
+  return `${accountId}#${collection}`;
+}
+
+export function toSyncedRecord(item: RecordItem): SyncedRecord {
+  return item.deleted
+    ? { id: item.id, updatedAt: item.updatedAt, deleted: true }
+    : { id: item.id, updatedAt: item.updatedAt, ...item.data };
+}
+
+export function createRecordsStore({ client, tableName, now, tombstoneRetentionMs }: RecordsStoreOptions): RecordsStore {
+  const parseItem = (raw: Record<string, unknown> | undefined) => (raw === undefined ? undefined : recordItem.parse(raw));
+  const parseItems = (raw: Record<string, unknown>[] | undefined) => (raw ?? []).map((i) => recordItem.parse(i));
+
+  return {
+    async write(accountId, collection, id, version, rule) {
+      const changedAt = now(); // stamped as late as possible: see service/pull.ts on the lookback window
+      const item: RecordItem = {
+        pk: partitionKey(accountId, collection),
+        id,
+        updatedAt: version.updatedAt,
+        deleted: version.deleted,
+        changedAt,
+        writer: version.writer,
+        ...(version.clientUpdatedAt !== undefined ? { clientUpdatedAt: version.clientUpdatedAt } : {}),
+        ...(version.deleted
+          ? { expiresAt: Math.ceil((changedAt + tombstoneRetentionMs) / 1000) }
+          : { data: version.fields ?? {} }),
+      };
+      try {
+        const result = await client.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: item,
+            ...conditionFor(rule, version),
+            ReturnValues: 'ALL_OLD',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+        return { written: true, previous: parseItem(result.Attributes), item };
+      } catch (error) {
+        if (!isConditionalCheckFailed(error)) throw error;
+        // The losing side learns the winner from the failure itself: no read.
+        return { written: false, current: parseItem(error.Item ? unmarshall(error.Item as never) : undefined) };
+      }
+    },
+
+    async get(accountId, collection, id) {
+      const result = await client.send(
+        new GetCommand({ TableName: tableName, Key: { pk: partitionKey(accountId, collection), id }, ConsistentRead: true }),
+      );
+      return parseItem(result.Item);
+    },
+
+    async readLive(accountId, collection, after, limit) {
+      const pk = partitionKey(accountId, collection);
+      const result = await client.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: '#pk = :pk',
+          FilterExpression: '#deleted = :false',
+          ExpressionAttributeNames: { '#pk': 'pk', '#deleted': 'deleted' },
+          ExpressionAttributeValues: { ':pk': pk, ':false': false },
+          ConsistentRead: true,
+          Limit: limit,
+          ...(after ? { ExclusiveStartKey: { pk, id: after.id } } : {}),
+        }),
+      );
+      return { items: parseItems(result.Items), next: keyPosition(result.LastEvaluatedKey) };
+    },
+
+    async readFeed(accountId, collection, since, after, limit) {
+      const pk = partitionKey(accountId, collection);
+      const result = await client.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: FEED_INDEX,
+          KeyConditionExpression: '#pk = :pk AND #changedAt >= :since',
+          ExpressionAttributeNames: { '#pk': 'pk', '#changedAt': 'changedAt' },
+          ExpressionAttributeValues: { ':pk': pk, ':since': since },
+          Limit: limit,
+          ...(after ? { ExclusiveStartKey: { pk, id: after.id, changedAt: after.changedAt } } : {}),
+        }),
+      );
+      return { items: parseItems(result.Items), next: keyPosition(result.LastEvaluatedKey) };
+    },
+
+    async latestChangeAt(accountId, collection) {
+      const result = await client.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: FEED_INDEX,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': 'pk', '#changedAt': 'changedAt' },
+          ExpressionAttributeValues: { ':pk': partitionKey(accountId, collection) },
+          ProjectionExpression: '#changedAt',
+          ScanIndexForward: false,
+          Limit: 1,
+        }),
+      );
+      const latest = result.Items?.[0]?.changedAt;
+      return typeof latest === 'number' ? latest : null;
+    },
+
+    async countChangedSince(accountId, collection, since, writer) {
+      let count = 0;
+      let start: Record<string, unknown> | undefined;
+      do {
+        const result = await client.send(
+          new QueryCommand({
+            TableName: tableName,
+            IndexName: FEED_INDEX,
+            KeyConditionExpression: '#pk = :pk AND #changedAt > :since',
+            FilterExpression: '#writer <> :writer',
+            ExpressionAttributeNames: { '#pk': 'pk', '#changedAt': 'changedAt', '#writer': 'writer' },
+            ExpressionAttributeValues: { ':pk': partitionKey(accountId, collection), ':since': since, ':writer': writer },
+            Select: 'COUNT',
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        );
+        count += result.Count ?? 0;
+        start = result.LastEvaluatedKey;
+      } while (start);
+      return count;
+    },
+  };
+}
+
+function keyPosition(key: Record<string, unknown> | undefined): KeyPosition | undefined {
+  if (key === undefined) return undefined;
+  const { id, changedAt } = key;
+  if (typeof id !== 'string') throw new Error('unexpected LastEvaluatedKey shape');
+  return typeof changedAt === 'number' ? { id, changedAt } : { id };
+}

@@ -1,0 +1,18 @@
+// GET /v1/sync/status?deviceId= — the Account sync page.
+import { z } from 'zod';
+import { deviceId } from './core/collections.ts';
+import { type Deps, lambdaDeps } from './deps.ts';
+import { httpHandler } from './http/http-handler.ts';
+import { queryParams } from './http/params.ts';
+import { readSyncStatus } from './service/status.ts';
+
+const statusQuery = z.strictObject({ deviceId: deviceId.optional() });
+
+export const syncStatus = (deps: () => Deps) =>
+  httpHandler(deps, {}, async ({ event, identity, deps }) => {
+    const query = queryParams(statusQuery, event);
+    const status = await readSyncStatus(deps, identity.accountId, query.deviceId ?? null);
+    return { statusCode: 200, body: { serverTime: deps.now(), ...status } };
+  });
+
+export const handler = syncStatus(lambdaDeps);
