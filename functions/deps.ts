@@ -1,6 +1,7 @@
 // What a handler needs, built once per Lambda container from the environment
 // (fail fast: a missing variable throws on the first request with a clear
 // message), or handed in by the local server and the tests.
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from './store/client.ts';
 import { type RecordsStore, createRecordsStore } from './store/records-store.ts';
 import { type SyncStateStore, createSyncStateStore } from './store/sync-state-store.ts';
@@ -49,20 +50,30 @@ export function configFromEnv(env: Env): SyncConfig {
   };
 }
 
-export function depsFromEnv(env: Env = process.env, now: () => number = Date.now): Deps {
-  const config = configFromEnv(env);
-  const client = createDocumentClient({ endpoint: env.DYNAMODB_ENDPOINT || undefined });
+export type DepsOptions = {
+  client: DynamoDBDocumentClient;
+  recordsTable: string;
+  syncStateTable: string;
+  config: SyncConfig;
+  now?: () => number;
+};
+
+export function buildDeps({ client, recordsTable, syncStateTable, config, now = Date.now }: DepsOptions): Deps {
   return {
-    records: createRecordsStore({
-      client,
-      tableName: required(env, 'RECORDS_TABLE'),
-      now,
-      tombstoneRetentionMs: config.tombstoneRetentionMs,
-    }),
-    syncState: createSyncStateStore({ client, tableName: required(env, 'SYNC_STATE_TABLE') }),
+    records: createRecordsStore({ client, tableName: recordsTable, now, tombstoneRetentionMs: config.tombstoneRetentionMs }),
+    syncState: createSyncStateStore({ client, tableName: syncStateTable }),
     now,
     config,
   };
+}
+
+export function depsFromEnv(env: Env = process.env): Deps {
+  return buildDeps({
+    client: createDocumentClient({ endpoint: env.DYNAMODB_ENDPOINT || undefined }),
+    recordsTable: required(env, 'RECORDS_TABLE'),
+    syncStateTable: required(env, 'SYNC_STATE_TABLE'),
+    config: configFromEnv(env),
+  });
 }
 
 let lambda: Deps | undefined;

@@ -119,7 +119,7 @@ function deriveSchemas(fields: z.ZodObject): Schemas {
   // A tombstone needs only id, updatedAt and deleted; the collection's own
   // fields may ride along (a client serializing its local copy) and are not
   // stored, so their values are not checked. Unknown fields are still rejected.
-  const ignoredFields = Object.fromEntries(Object.keys(fields.shape).map((key) => [key, z.unknown()]));
+  const ignoredFields = Object.fromEntries(Object.keys(fields.shape).map((key) => [key, z.unknown().optional()]));
   const tombstone = z
     .object({ ...ignoredFields, id: recordId, updatedAt: timestampMs, deleted: z.literal(true) })
     .strict()

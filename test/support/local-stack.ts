@@ -1,0 +1,189 @@
+// A real DynamoDB Local (random free port, in memory) and the local API
+// server over it, for one test file. The DynamoDB client counts the
+// requests it sends, so tests can assert what a sync cost.
+import { randomUUID } from 'node:crypto';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDbLocal, LOCAL_TABLES, createTables, startDynamoDbLocal } from '../../dev/dynamodb-local.ts';
+import { type LocalApi, startLocalApi } from '../../dev/local-api.ts';
+import { signLocalToken } from '../../dev/local-token.ts';
+import { type Deps, type SyncConfig, buildDeps } from '../../functions/deps.ts';
+import { createDocumentClient } from '../../functions/store/client.ts';
+
+export const TEST_JWT_SECRET = 'test-secret';
+
+export type Stack = {
+  dynamo: DynamoDbLocal;
+  api: LocalApi;
+  client: DynamoDBDocumentClient;
+  deps: Deps;
+  /** DynamoDB requests sent since the last reset, by operation (PutItem, Query, …). */
+  requests: RequestCounter;
+  /** A fresh account id, so tests in one file never see each other's data. */
+  newAccount: () => string;
+  as: (accountId: string, userId?: string) => Promise<ApiClient>;
+  stop: () => Promise<void>;
+};
+
+export type StackOptions = {
+  now?: () => number;
+  config?: Partial<SyncConfig>;
+  /** Lets a test wrap the client (fault injection, slow writers). */
+  instrument?: (client: DynamoDBDocumentClient) => void;
+};
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const dynamo = await startDynamoDbLocal();
+  await createTables(dynamo.endpoint);
+  const client = createDocumentClient({ endpoint: dynamo.endpoint });
+  const requests = new RequestCounter();
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      requests.count(String(context.commandName).replace(/Command$/, ''));
+      return next(args);
+    },
+    { step: 'build', name: 'countRequests' },
+  );
+  options.instrument?.(client);
+  const deps = buildDeps({
+    client,
+    recordsTable: LOCAL_TABLES.records,
+    syncStateTable: LOCAL_TABLES.syncState,
+    config: {
+      cursorSecret: 'test-cursor-secret',
+      lookbackMs: 120_000,
+      tombstoneRetentionMs: 90 * 86_400_000,
+      ...options.config,
+    },
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const api = await startLocalApi({ deps: () => deps, jwtSecret: TEST_JWT_SECRET });
+  return {
+    dynamo,
+    api,
+    client,
+    deps,
+    requests,
+    newAccount: () => `acct-${randomUUID().slice(0, 8)}`,
+    as: async (accountId, userId = 'alice') => new ApiClient(api.url, await signLocalToken(TEST_JWT_SECRET, accountId, userId)),
+    stop: async () => {
+      await api.close();
+      client.destroy();
+      await dynamo.stop();
+    },
+  };
+}
+
+export class RequestCounter {
+  private counts = new Map<string, number>();
+  count(operation: string) {
+    this.counts.set(operation, (this.counts.get(operation) ?? 0) + 1);
+  }
+  reset() {
+    this.counts.clear();
+  }
+  snapshot(): Record<string, number> {
+    return Object.fromEntries(this.counts);
+  }
+  /** Requests that read (GetItem, Query, Scan, BatchGetItem). */
+  get reads(): number {
+    return ['GetItem', 'Query', 'Scan', 'BatchGetItem'].reduce((n, op) => n + (this.counts.get(op) ?? 0), 0);
+  }
+}
+
+export type Response<T = Record<string, unknown>> = { status: number; body: T; headers: Headers };
+
+/** A tiny HTTP client for one caller, speaking the SPEC's JSON. */
+export class ApiClient {
+  constructor(
+    readonly url: string,
+    readonly token: string,
+  ) {}
+
+  async request<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Response<T>> {
+    const response = await fetch(this.url + path, {
+      method,
+      headers: {
+        authorization: `Bearer ${this.token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T, headers: response.headers };
+  }
+
+  push(deviceId: string, changes: Record<string, unknown[]>, clientTime = Date.now()) {
+    return this.request<PushBody>('POST', '/v1/sync/push', { deviceId, clientTime, changes });
+  }
+
+  syncNow(deviceId: string, cursor: string | null, extra: Record<string, unknown> = {}) {
+    return this.request<SyncNowBody>('POST', '/v1/sync/now', { deviceId, clientTime: Date.now(), cursor, ...extra });
+  }
+
+  /** Sync Now until hasMore is false; returns every page. */
+  async syncAll(deviceId: string, cursor: string | null, extra: Record<string, unknown> = {}) {
+    const pages: SyncNowBody[] = [];
+    let next = cursor;
+    let first = true;
+    for (;;) {
+      const response = await this.syncNow(deviceId, next, first ? extra : { limit: extra.limit ?? 500 });
+      if (response.status !== 200) throw new Error(`sync failed: ${response.status} ${JSON.stringify(response.body)}`);
+      pages.push(response.body);
+      next = response.body.cursor;
+      first = false;
+      if (!response.body.hasMore) return { pages, cursor: next };
+    }
+  }
+
+  put(collection: string, id: string, body: unknown) {
+    return this.request<{ record: SyncedRecord }>('PUT', `/v1/records/${collection}/${id}`, body);
+  }
+  get(collection: string, id: string) {
+    return this.request<{ record: SyncedRecord }>('GET', `/v1/records/${collection}/${id}`);
+  }
+  delete(collection: string, id: string) {
+    return this.request('DELETE', `/v1/records/${collection}/${id}`);
+  }
+  status(deviceId?: string) {
+    return this.request<StatusBody>('GET', `/v1/sync/status${deviceId ? `?deviceId=${deviceId}` : ''}`);
+  }
+}
+
+export type SyncedRecord = { id: string; updatedAt: number; deleted?: boolean; [field: string]: unknown };
+export type PushResult = { id: string | null; status: string; updatedAt?: number; issues?: { path: string; message: string }[] };
+export type PushBody = { serverTime: number; results: Record<string, PushResult[]> };
+export type SyncNowBody = PushBody & {
+  changes: Record<string, SyncedRecord[]>;
+  cursor: string;
+  hasMore: boolean;
+  reset: boolean;
+};
+export type StatusBody = {
+  serverTime: number;
+  account: { lastSyncAt: number | null; lastSyncBy: { userId: string; deviceId: string } | null };
+  device: { deviceId: string; lastSyncAt: number | null; lastPushAt: number | null } | null;
+  collections: Record<string, { lastChangedAt: number | null; pendingChanges: number | null }>;
+  upToDate: boolean | null;
+};
+
+export const product = (id: string, updatedAt: number, overrides: Record<string, unknown> = {}) => ({
+  id,
+  updatedAt,
+  name: `Product ${id}`,
+  sku: `SKU-${id}`,
+  priceCents: 1000,
+  currency: 'EUR',
+  ...overrides,
+});
+
+export const webProduct = (name: string, priceCents = 1000) => ({ name, sku: `SKU-${name}`, priceCents, currency: 'EUR' });
+
+export function ids(records: { id: string }[] | undefined): string[] {
+  return (records ?? []).map((r) => r.id).sort();
+}
