@@ -1,0 +1,260 @@
+// The Sync Now change feed against a real DynamoDB Local: no change missed
+// (out-of-order commits, offline edits), pagination, resets, tenant
+// isolation, concurrency, and what each sync costs in DynamoDB requests.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type Stack, ids, product, startStack, webProduct } from '../support/local-stack.ts';
+
+const DAY = 86_400_000;
+const LOOKBACK = 120_000;
+
+/** The server clock, movable forward by tests (writes stamp changedAt with it too). */
+let clockOffset = 0;
+const now = () => Date.now() + clockOffset;
+
+/** Holds the PutItem of one record id until released: a slow Lambda mid-write. */
+const gate = {
+  id: '',
+  reached: () => {},
+  release: Promise.resolve(),
+};
+function holdWritesOf(id: string) {
+  let open = () => {};
+  const reached = new Promise<void>((r) => (gate.reached = r));
+  gate.id = id;
+  gate.release = new Promise<void>((r) => (open = r));
+  return { reached, open: () => ((gate.id = ''), open()) };
+}
+function installGate(client: DynamoDBDocumentClient) {
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      if (gate.id && JSON.stringify((args as { input?: unknown }).input ?? {}).includes(`"${gate.id}"`)) {
+        gate.reached();
+        await gate.release;
+      }
+      return next(args);
+    },
+    { step: 'build', name: 'slowWriter' },
+  );
+}
+
+let stack: Stack;
+before(async () => {
+  stack = await startStack({ now, instrument: installGate, config: { lookbackMs: LOOKBACK } });
+});
+after(async () => {
+  await stack?.stop();
+});
+
+describe('no change is ever missed', () => {
+  it('delivers a write that committed after a cursor was handed out, although stamped before it', async () => {
+    const account = stack.newAccount();
+    const writer = await stack.as(account, 'writer');
+    const device = await stack.as(account, 'reader');
+    const { cursor: before } = await device.syncAll('android-2', null);
+
+    const slow = holdWritesOf('slow-1');
+    const pushing = writer.push('ipad-1', { products: [product('slow-1', now())] });
+    await slow.reached; // changedAt is stamped; the PutItem has not reached DynamoDB
+    const { pages, cursor: handedOut } = await device.syncAll('android-2', before);
+    assert.deepEqual(ids(pages.flatMap((p) => p.changes.products ?? [])), [], 'not visible yet');
+    slow.open();
+    assert.equal((await pushing).body.results.products?.[0]?.status, 'created');
+
+    const next = await device.syncAll('android-2', handedOut);
+    assert.deepEqual(ids(next.pages.flatMap((p) => p.changes.products ?? [])), ['slow-1']);
+  });
+
+  it('would miss it with no lookback window (the control: this test can fail)', async () => {
+    const saved = stack.deps.config.lookbackMs;
+    stack.deps.config.lookbackMs = 1;
+    try {
+      const account = stack.newAccount();
+      const writer = await stack.as(account, 'writer');
+      const device = await stack.as(account, 'reader');
+      const { cursor: before } = await device.syncAll('android-2', null);
+      const slow = holdWritesOf('slow-2');
+      const pushing = writer.push('ipad-1', { products: [product('slow-2', now())] });
+      await slow.reached;
+      await new Promise((r) => setTimeout(r, 20));
+      const { cursor: handedOut } = await device.syncAll('android-2', before);
+      slow.open();
+      await pushing;
+      const next = await device.syncAll('android-2', handedOut);
+      assert.deepEqual(ids(next.pages.flatMap((p) => p.changes.products ?? [])), []);
+    } finally {
+      stack.deps.config.lookbackMs = saved;
+    }
+  });
+
+  it('delivers an edit made offline a week ago and pushed today to another device', async () => {
+    const account = stack.newAccount();
+    const ipad = await stack.as(account, 'alice');
+    const android = await stack.as(account, 'bob');
+    clockOffset -= 8 * DAY;
+    await ipad.put('customers', 'c1', { name: 'Entered on the web 8 days ago' });
+    clockOffset += 8 * DAY;
+    const { cursor } = await android.syncAll('android-2', null);
+    clockOffset += 10 * 60_000; // later: the android's cursor is well past its lookback window
+
+    const aWeekAgo = now() - 7 * DAY;
+    const push = await ipad.push('ipad-1', {
+      customers: [
+        { id: 'c1', updatedAt: aWeekAgo, name: 'Edited at the roadshow' },
+        { id: 'c-lead', updatedAt: aWeekAgo, name: 'Lead met at the roadshow' },
+      ],
+    }, now());
+    assert.deepEqual(push.body.results.customers?.map((r) => r.status), ['updated', 'created']);
+
+    const sync = await android.syncAll('android-2', cursor);
+    const delivered = sync.pages.flatMap((p) => p.changes.customers ?? []);
+    assert.deepEqual(delivered.map((r) => [r.id, r.name]).sort(), [
+      ['c-lead', 'Lead met at the roadshow'],
+      ['c1', 'Edited at the roadshow'],
+    ]);
+  });
+});
+
+describe('pagination', () => {
+  it('pages a 1,500-record snapshot and then a 1,200-record feed without losing one', async () => {
+    const account = stack.newAccount();
+    const api = await stack.as(account);
+    const products = Array.from({ length: 1000 }, (_, i) => product(`p${String(i).padStart(4, '0')}`, now() - 1000));
+    const more = Array.from({ length: 200 }, (_, i) => product(`p${1000 + i}`, now() - 1000));
+    const customers = Array.from({ length: 300 }, (_, i) => ({ id: `c${i}`, updatedAt: now() - 1000, name: `Customer ${i}` }));
+    assert.equal((await api.push('ipad-1', { products })).status, 200);
+    assert.equal((await api.push('ipad-1', { products: more, customers })).status, 200);
+
+    const snapshot = await api.syncAll('android-2', null, { limit: 500 });
+    assert.deepEqual(snapshot.pages.map((p) => p.hasMore), [true, true, true, false]);
+    for (const page of snapshot.pages) {
+      const size = Object.values(page.changes).reduce((n, list) => n + list.length, 0);
+      assert.ok(size <= 500, `page of ${size}`);
+    }
+    const snapshotIds = snapshot.pages.flatMap((p) => [...(p.changes.products ?? []), ...(p.changes.customers ?? [])].map((r) => r.id));
+    assert.equal(snapshotIds.length, 1500);
+    assert.equal(new Set(snapshotIds).size, 1500);
+
+    clockOffset += 10 * 60_000;
+    const edits = Array.from({ length: 1000 }, (_, i) => product(`p${String(i).padStart(4, '0')}`, now(), { priceCents: 2000 }));
+    const moreEdits = more.map((p) => ({ ...p, updatedAt: now(), priceCents: 2000 }));
+    await api.push('ipad-1', { products: edits });
+    await api.push('ipad-1', { products: moreEdits });
+    const feed = await api.syncAll('android-2', snapshot.cursor, { limit: 450 });
+    const fed = feed.pages.flatMap((p) => p.changes.products ?? []);
+    assert.equal(new Set(fed.map((r) => r.id)).size, 1200);
+    assert.ok(fed.every((r) => r.priceCents === 2000));
+    assert.ok(feed.pages.length >= 3);
+  });
+});
+
+describe('tombstone retention', () => {
+  it('resets a cursor older than retention to a snapshot of live records', async () => {
+    const account = stack.newAccount();
+    const api = await stack.as(account);
+    await api.put('products', 'keep', webProduct('keep'));
+    await api.put('products', 'drop', webProduct('drop'));
+    const { cursor } = await api.syncAll('ipad-1', null);
+    await api.delete('products', 'drop');
+    clockOffset += 91 * DAY;
+    const sync = await api.syncAll('ipad-1', cursor);
+    assert.ok(sync.pages.every((p) => p.reset));
+    assert.deepEqual(ids(sync.pages.flatMap((p) => p.changes.products ?? [])), ['keep']);
+    const after = await api.syncNow('ipad-1', sync.cursor);
+    assert.equal(after.body.reset, false);
+  });
+});
+
+describe('tenant isolation', () => {
+  it('keeps accounts apart: data, records API, cursors and ids', async () => {
+    const acme = await stack.as(stack.newAccount());
+    const globex = await stack.as(stack.newAccount());
+    await acme.put('products', 'shared-id', webProduct('Acme widget'));
+    const acmeSync = await acme.syncAll('ipad-1', null);
+
+    const globexSync = await globex.syncAll('ipad-9', null);
+    assert.deepEqual(globexSync.pages.flatMap((p) => p.changes.products ?? []), []);
+    assert.equal((await globex.get('products', 'shared-id')).status, 404);
+    const stolen = await globex.syncNow('ipad-9', acmeSync.cursor);
+    assert.equal(stolen.status, 400);
+    assert.equal((stolen.body as unknown as { error: { code: string } }).error.code, 'BAD_CURSOR');
+
+    const push = await globex.push('ipad-9', { products: [product('shared-id', now())] });
+    assert.equal(push.body.results.products?.[0]?.status, 'created');
+    assert.equal((await acme.get('products', 'shared-id')).body.record.name, 'Acme widget');
+  });
+});
+
+describe('concurrency', () => {
+  it('ends with the latest of 24 concurrent device writers on one record', async () => {
+    const api = await stack.as(stack.newAccount());
+    const base = now() - 600_000;
+    // Versions 10 s apart, far more than request latency can blur; sent in shuffled order.
+    const writers = Array.from({ length: 24 }, (_, i) => i).sort(() => Math.random() - 0.5);
+    const responses = await Promise.all(
+      writers.map((i) => api.push(`device-${i}`, { products: [product('hot', base + i * 10_000, { name: `v${i}` })] }, now())),
+    );
+    assert.ok(responses.every((r) => r.status === 200));
+    assert.equal((await api.get('products', 'hot')).body.record.name, 'v23');
+    const statuses = responses.map((r) => r.body.results.products?.[0]?.status);
+    assert.equal(statuses.filter((s) => s === 'created').length, 1);
+    assert.ok(statuses.every((s) => s === 'created' || s === 'updated' || s === 'stale'));
+  });
+
+  it('lets web writes racing device writes win, each stamped past the last', async () => {
+    const api = await stack.as(stack.newAccount());
+    await api.put('products', 'hot', webProduct('start'));
+    const webs = Array.from({ length: 10 }, (_, i) => api.put('products', 'hot', webProduct(`web-${i}`)));
+    const devices = Array.from({ length: 12 }, (_, i) => api.push(`device-${i}`, { products: [product('hot', now() - 60_000 + i)] }));
+    const webResults = await Promise.all(webs);
+    await Promise.all(devices);
+    assert.ok(webResults.every((r) => r.status === 200));
+    const final = (await api.get('products', 'hot')).body.record;
+    const newestWeb = webResults.reduce((a, b) => (a.body.record.updatedAt > b.body.record.updatedAt ? a : b));
+    assert.equal(final.name, newestWeb.body.record.name);
+    assert.equal(new Set(webResults.map((r) => r.body.record.updatedAt)).size, 10, 'every web write got its own stamp');
+  });
+});
+
+describe('cost in DynamoDB requests', () => {
+  it('a login push of 1,000 records sends 1,000 writes and 0 reads (+1 device-state write)', async () => {
+    const api = await stack.as(stack.newAccount());
+    const records = Array.from({ length: 1000 }, (_, i) => product(`p${i}`, now()));
+    stack.requests.reset();
+    const push = await api.push('ipad-1', { products: records });
+    assert.equal(push.status, 200);
+    assert.deepEqual(stack.requests.snapshot(), { PutItem: 1000, UpdateItem: 1 });
+
+    // The same push again: every record loses its condition, still no read.
+    stack.requests.reset();
+    const retry = await api.push('ipad-1', { products: records });
+    assert.ok(retry.body.results.products?.every((r) => r.status === 'unchanged'));
+    assert.deepEqual(stack.requests.snapshot(), { PutItem: 1000, UpdateItem: 1 });
+  });
+
+  it('a Sync Now with nothing to pull costs one query per collection plus the lastSync writes', async () => {
+    const api = await stack.as(stack.newAccount());
+    await api.push('ipad-1', { products: Array.from({ length: 300 }, (_, i) => product(`p${i}`, now())) });
+    clockOffset += LOOKBACK + 1000; // the pushes fall behind the lookback window of the next pass
+    const { cursor } = await api.syncAll('ipad-1', null);
+    stack.requests.reset();
+    const sync = await api.syncNow('ipad-1', cursor);
+    assert.equal(sync.body.hasMore, false);
+    assert.deepEqual(Object.values(sync.body.changes).flat(), []);
+    assert.deepEqual(stack.requests.snapshot(), { Query: 3, UpdateItem: 2 });
+  });
+
+  it('the status page costs no more than the changes it counts, and never scans', async () => {
+    const api = await stack.as(stack.newAccount());
+    await api.push('ipad-1', { products: Array.from({ length: 500 }, (_, i) => product(`p${i}`, now())) });
+    await api.syncAll('ipad-1', null);
+    await api.put('products', 'p1', webProduct('changed'));
+    stack.requests.reset();
+    const status = await api.status('ipad-1');
+    assert.equal(status.body.collections.products?.pendingChanges, 1);
+    const counts = stack.requests.snapshot();
+    assert.equal(counts.Scan, undefined);
+    assert.deepEqual(counts, { GetItem: 2, Query: 6 });
+  });
+});
