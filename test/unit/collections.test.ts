@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseDeviceChange, parseWebBody } from '../../functions/core/collections.ts';
+import { checkEnvelope, pushRequest, syncNowRequest } from '../../functions/core/requests.ts';
+
+const T = 1_764_000_000_000;
+const product = { id: 'p1', updatedAt: T, name: 'Widget', sku: 'W-1', priceCents: 1299, currency: 'EUR' };
+const order = {
+  id: 'o1',
+  updatedAt: T,
+  customerId: 'c1',
+  status: 'draft',
+  currency: 'EUR',
+  lines: [{ productId: 'p1', quantity: 2, unitPriceCents: 1299 }],
+};
+
+const issuePaths = (result: ReturnType<typeof parseDeviceChange>) => (result.ok ? [] : result.issues.map((i) => i.path));
+
+describe('parseDeviceChange', () => {
+  it('accepts a valid record of each collection', () => {
+    assert.ok(parseDeviceChange('products', { ...product, tags: ['new'], stockOnHand: -2 }).ok);
+    assert.ok(parseDeviceChange('customers', { id: 'c1', updatedAt: T, name: 'Ada', address: { line1: '1 Main St', city: 'Berlin', country: 'DE' } }).ok);
+    assert.ok(parseDeviceChange('orders', order).ok);
+  });
+
+  it('separates fields from sync metadata', () => {
+    const parsed = parseDeviceChange('products', { ...product, deleted: false });
+    assert.deepEqual(parsed, {
+      ok: true,
+      change: { id: 'p1', updatedAt: T, deleted: false, fields: { name: 'Widget', sku: 'W-1', priceCents: 1299, currency: 'EUR' } },
+    });
+  });
+
+  const invalid: [string, string, unknown, string][] = [
+    ['unknown field is rejected, not dropped', 'products', { ...product, colour: 'red' }, ''],
+    ['unknown field in a nested object', 'customers', { id: 'c1', updatedAt: T, name: 'A', address: { line1: 'x', city: 'y', country: 'DE', zip: 1 } }, 'address'],
+    ['bad id', 'products', { ...product, id: '-starts-with-dash' }, 'id'],
+    ['id too long', 'products', { ...product, id: 'a'.repeat(129) }, 'id'],
+    ['updatedAt before 2000', 'products', { ...product, updatedAt: 946684800000 }, 'updatedAt'],
+    ['updatedAt in seconds', 'products', { ...product, updatedAt: 1764000000 }, 'updatedAt'],
+    ['updatedAt not an integer', 'products', { ...product, updatedAt: T + 0.5 }, 'updatedAt'],
+    ['missing updatedAt', 'products', { ...product, updatedAt: undefined }, 'updatedAt'],
+    ['price out of range', 'products', { ...product, priceCents: 1e12 + 1 }, 'priceCents'],
+    ['lower-case currency', 'products', { ...product, currency: 'eur' }, 'currency'],
+    ['too many tags', 'products', { ...product, tags: Array.from({ length: 51 }, () => 't') }, 'tags'],
+    ['bad email', 'customers', { id: 'c1', updatedAt: T, name: 'A', email: 'not-an-email' }, 'email'],
+    ['unknown order status', 'orders', { ...order, status: 'shipped' }, 'status'],
+    ['order without lines', 'orders', { ...order, lines: [] }, 'lines'],
+    ['quantity zero', 'orders', { ...order, lines: [{ productId: 'p1', quantity: 0, unitPriceCents: 1 }] }, 'lines.0.quantity'],
+    ['deleted: "yes"', 'products', { ...product, deleted: 'yes' }, 'deleted'],
+    ['not an object', 'products', 'p1', ''],
+  ];
+  for (const [name, collection, raw, path] of invalid) {
+    it(`rejects: ${name}`, () => {
+      const result = parseDeviceChange(collection as 'products', raw);
+      assert.equal(result.ok, false);
+      if (path) assert.ok(issuePaths(result).includes(path), `issues at ${issuePaths(result).join(', ')}`);
+    });
+  }
+
+  it('rejects a record over 64 KiB serialized', () => {
+    const huge = { ...order, lines: Array.from({ length: 500 }, (_, i) => ({ productId: `p-${'x'.repeat(120)}-${i}`, quantity: 1, unitPriceCents: 1 })) };
+    const result = parseDeviceChange('orders', huge);
+    assert.equal(result.ok, false);
+    assert.match(result.ok ? '' : result.issues[0]!.message, /larger than 65536 bytes/);
+  });
+
+  it('accepts a tombstone with only id, updatedAt and deleted', () => {
+    assert.deepEqual(parseDeviceChange('orders', { id: 'o9', updatedAt: T, deleted: true }), {
+      ok: true,
+      change: { id: 'o9', updatedAt: T, deleted: true },
+    });
+  });
+
+  it('accepts known fields on a tombstone without storing or checking them', () => {
+    assert.deepEqual(parseDeviceChange('products', { ...product, priceCents: -5, deleted: true }), {
+      ok: true,
+      change: { id: 'p1', updatedAt: T, deleted: true },
+    });
+  });
+
+  it('rejects unknown fields on a tombstone', () => {
+    assert.deepEqual(issuePaths(parseDeviceChange('products', { id: 'p1', updatedAt: T, deleted: true, colour: 'red' })), ['']);
+  });
+});
+
+describe('parseWebBody', () => {
+  const body = { name: 'Widget', sku: 'W-1', priceCents: 1299, currency: 'EUR' };
+  it('ignores updatedAt and deleted and accepts a matching id', () => {
+    assert.deepEqual(parseWebBody('products', 'p1', { ...body, id: 'p1', updatedAt: 5, deleted: true }), { ok: true, fields: body });
+  });
+  it('rejects an id that differs from the path', () => {
+    assert.deepEqual(parseWebBody('products', 'p1', { ...body, id: 'p2' }), {
+      ok: false,
+      issues: [{ path: 'id', message: 'must match the id in the path' }],
+    });
+  });
+  it('rejects unknown fields and non-objects', () => {
+    assert.equal(parseWebBody('products', 'p1', { ...body, extra: 1 }).ok, false);
+    assert.equal(parseWebBody('products', 'p1', [body]).ok, false);
+    assert.equal(parseWebBody('products', 'p1', null).ok, false);
+  });
+});
+
+describe('sync envelopes', () => {
+  const push = { deviceId: 'ipad-7', clientTime: T, changes: { products: [product] } };
+  it('accepts a push and defaults changes', () => {
+    assert.ok(checkEnvelope(pushRequest, push).ok);
+    assert.deepEqual(checkEnvelope(pushRequest, { deviceId: 'ipad-7', clientTime: T }), {
+      ok: true,
+      value: { deviceId: 'ipad-7', clientTime: T, changes: {} },
+    });
+  });
+  it('defaults Sync Now cursor and limit', () => {
+    const checked = checkEnvelope(syncNowRequest, { deviceId: 'ipad-7', clientTime: T });
+    assert.ok(checked.ok && checked.value.cursor === null && checked.value.limit === 500);
+  });
+  const bad: [string, unknown][] = [
+    ['missing deviceId', { clientTime: T }],
+    ['missing clientTime', { deviceId: 'ipad-7' }],
+    ['bad deviceId', { deviceId: 'ipad 7', clientTime: T }],
+    ['unknown collection', { ...push, changes: { widgets: [] } }],
+    ['changes not arrays', { ...push, changes: { products: {} } }],
+    ['duplicate id in a collection', { ...push, changes: { products: [product, product] } }],
+    ['unknown envelope field', { ...push, accountId: 'globex' }],
+    ['not an object', [push]],
+  ];
+  for (const [name, body] of bad) {
+    it(`rejects the whole request: ${name}`, () => {
+      const checked = checkEnvelope(pushRequest, body);
+      assert.equal(checked.ok, false);
+      assert.equal(!checked.ok && checked.tooLarge, false);
+    });
+  }
+  it('allows the same id in two collections', () => {
+    assert.ok(checkEnvelope(pushRequest, { ...push, changes: { products: [product], customers: [{ id: 'p1' }] } }).ok);
+  });
+  it('says too large past 1,000 records, before checking shape', () => {
+    const many = Array.from({ length: 1001 }, (_, i) => ({ id: `p${i}` }));
+    assert.deepEqual(checkEnvelope(pushRequest, { changes: { products: many } }), { ok: false, tooLarge: true });
+    assert.equal(checkEnvelope(pushRequest, { ...push, changes: { products: many.slice(0, 1000) } }).ok, true);
+  });
+  it('rejects a Sync Now limit over 1,000', () => {
+    assert.equal(checkEnvelope(syncNowRequest, { deviceId: 'ipad-7', clientTime: T, limit: 1001 }).ok, false);
+  });
+});

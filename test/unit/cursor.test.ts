@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { BadCursorError, decodeCursor, encodeCursor, syncPosition } from '../../functions/core/cursor.ts';
+
+const secret = 'unit-secret';
+const position = { since: 1_764_000_000_000, until: 1_764_000_100_000, col: 1, key: { id: 'p9', changedAt: 1_764_000_050_000 } };
+
+describe('cursor', () => {
+  it('round-trips a position for its account', () => {
+    const cursor = encodeCursor(secret, 'acme', 'sync', position);
+    assert.deepEqual(decodeCursor(secret, 'acme', 'sync', syncPosition, cursor), position);
+  });
+
+  const rejects = (name: string, cursor: () => string, account = 'acme', kind: 'sync' | 'list' = 'sync') =>
+    it(name, () => assert.throws(() => decodeCursor(secret, account, kind, syncPosition, cursor()), BadCursorError));
+
+  rejects('rejects a cursor issued to another account', () => encodeCursor(secret, 'globex', 'sync', position));
+  rejects('rejects a cursor of another kind', () => encodeCursor(secret, 'acme', 'list', position));
+  rejects('rejects a cursor signed with another secret', () => encodeCursor('other', 'acme', 'sync', position));
+  rejects('rejects an edited body with the old signature', () => {
+    const [, signature] = encodeCursor(secret, 'acme', 'sync', position).split('.');
+    const forged = Buffer.from(JSON.stringify({ v: 1, a: 'acme', k: 'sync', p: { since: 0 } })).toString('base64url');
+    return `${forged}.${signature}`;
+  });
+  rejects('rejects garbage', () => 'not-a-cursor');
+  rejects('rejects an empty signature', () => `${encodeCursor(secret, 'acme', 'sync', position).split('.')[0]}.`);
+  rejects('rejects extra segments', () => `${encodeCursor(secret, 'acme', 'sync', position)}.x`);
+  rejects('rejects a signed position of the wrong shape', () => encodeCursor(secret, 'acme', 'sync', { since: 'yesterday' }));
+});

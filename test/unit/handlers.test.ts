@@ -1,0 +1,186 @@
+// Handlers with a mocked DynamoDB: the paths a real database will not easily
+// produce on demand (a lost condition with the winner attached, throttling
+// past retries, an unexpected failure), and the order of the HTTP checks.
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import { ConditionalCheckFailedException, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { buildDeps } from '../../functions/deps.ts';
+import { recordsGet } from '../../functions/records-get.ts';
+import { recordsPut } from '../../functions/records-put.ts';
+import { createDocumentClient } from '../../functions/store/client.ts';
+import { syncNow } from '../../functions/sync-now.ts';
+import { syncPush } from '../../functions/sync-push.ts';
+import { syncStatus } from '../../functions/sync-status.ts';
+import { apiEvent, lambdaContext } from '../support/events.ts';
+
+const NOW = 1_764_000_000_000;
+const ddb = mockClient(DynamoDBDocumentClient);
+afterEach(() => ddb.reset());
+
+const deps = buildDeps({
+  client: createDocumentClient({ endpoint: 'http://127.0.0.1:1', maxAttempts: 1 }),
+  recordsTable: 'records',
+  syncStateTable: 'sync-state',
+  config: { cursorSecret: 's', lookbackMs: 120_000, tombstoneRetentionMs: 90 * 86_400_000 },
+  now: () => NOW,
+});
+const push = syncPush(() => deps);
+
+const product = (id: string, updatedAt: number) => ({ id, updatedAt, name: 'W', sku: 'W', priceCents: 1, currency: 'EUR' });
+const pushEvent = (records: unknown[], clientTime = NOW) =>
+  apiEvent({ method: 'POST', path: '/v1/sync/push', body: { deviceId: 'ipad-7', clientTime, changes: { products: records } } });
+const lostTo = (item: Record<string, unknown>) =>
+  new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, Item: marshall(item) });
+const parse = (result: { body?: string }) => JSON.parse(result.body ?? 'null');
+
+describe('login push with DynamoDB mocked', () => {
+  it('reads the winner from the failed condition: stale, deleted and unchanged, with no read', async () => {
+    ddb.on(PutCommand, { Item: { id: 'stale-one' } } as never).rejects(
+      lostTo({ pk: 'acme#products', id: 'stale-one', updatedAt: NOW - 5, deleted: false, changedAt: NOW - 5, writer: 'web:bob', data: { name: 'Web' } }),
+    );
+    ddb.on(PutCommand, { Item: { id: 'gone-one' } } as never).rejects(
+      lostTo({ pk: 'acme#products', id: 'gone-one', updatedAt: NOW - 9, deleted: true, changedAt: NOW - 9, writer: 'web:bob', expiresAt: 1 }),
+    );
+    ddb.on(PutCommand, { Item: { id: 'retry-one' } } as never).rejects(
+      lostTo({ pk: 'acme#products', id: 'retry-one', updatedAt: NOW - 20, deleted: false, changedAt: NOW - 20, writer: 'ipad-7', clientUpdatedAt: NOW - 21, data: {} }),
+    );
+    ddb.on(PutCommand, { Item: { id: 'new-one' } } as never).resolves({});
+    ddb.on(UpdateCommand).resolves({});
+
+    const result = await push(
+      pushEvent([product('stale-one', NOW - 10), product('gone-one', NOW - 1), product('retry-one', NOW - 21), product('new-one', NOW - 1)]),
+      lambdaContext,
+    );
+    assert.equal(result.statusCode, 200);
+    assert.deepEqual(parse(result).results.products, [
+      { id: 'stale-one', status: 'stale', updatedAt: NOW - 5 },
+      { id: 'gone-one', status: 'deleted', updatedAt: NOW - 9 },
+      { id: 'retry-one', status: 'unchanged', updatedAt: NOW - 20 },
+      { id: 'new-one', status: 'created', updatedAt: NOW - 1 },
+    ]);
+    assert.equal(ddb.commandCalls(PutCommand).length, 4);
+    assert.equal(ddb.commandCalls(GetCommand).length + ddb.commandCalls(QueryCommand).length, 0);
+  });
+
+  it('stamps changedAt and skew-corrects updatedAt in the item it writes', async () => {
+    ddb.on(PutCommand).resolves({});
+    ddb.on(UpdateCommand).resolves({});
+    const deviceClock = NOW - 3_600_000; // an hour behind
+    await push(pushEvent([product('p1', deviceClock - 1000)], deviceClock), lambdaContext);
+    const input = ddb.commandCalls(PutCommand)[0]!.args[0].input;
+    assert.deepEqual(input.Item, {
+      pk: 'acme#products',
+      id: 'p1',
+      updatedAt: NOW - 1000,
+      deleted: false,
+      changedAt: NOW,
+      writer: 'ipad-7',
+      clientUpdatedAt: deviceClock - 1000,
+      data: { name: 'W', sku: 'W', priceCents: 1, currency: 'EUR' },
+    });
+    assert.equal(input.ReturnValuesOnConditionCheckFailure, 'ALL_OLD');
+  });
+
+  it('answers 503 with Retry-After when DynamoDB throttles past retries', async () => {
+    ddb.on(PutCommand).rejects(new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} }));
+    const result = await push(pushEvent([product('p1', NOW)]), lambdaContext);
+    assert.equal(result.statusCode, 503);
+    assert.equal(result.headers?.['Retry-After'], '1');
+    assert.equal(parse(result).error.code, 'SERVICE_UNAVAILABLE');
+  });
+
+  it('answers a generic 500 for anything unexpected, with the request id and nothing internal', async () => {
+    ddb.on(PutCommand).rejects(new Error('socket hang up at ip-10-0-0-7 in RecordsStore.write'));
+    const result = await push(pushEvent([product('p1', NOW)]), lambdaContext);
+    assert.equal(result.statusCode, 500);
+    assert.deepEqual(parse(result), { error: { code: 'INTERNAL', message: 'internal error (request id aws-req-42)' } });
+    assert.doesNotMatch(result.body ?? '', /socket|RecordsStore|ip-10|stack/);
+  });
+});
+
+describe('HTTP checks, in SPEC §6 order', () => {
+  it('401 before anything when the token carries no account', async () => {
+    const result = await push({ ...pushEvent([]), ...apiEvent({ method: 'POST', path: '/v1/sync/push', body: '{', claims: null }) }, lambdaContext);
+    assert.equal(result.statusCode, 401);
+    assert.equal(parse(result).error.code, 'UNAUTHORIZED');
+  });
+
+  it('401 for an account id that could reach another partition', async () => {
+    const event = apiEvent({ method: 'POST', path: '/v1/sync/push', body: {}, claims: { sub: 'a', 'custom:accountId': 'acme#products' } });
+    assert.equal((await push(event, lambdaContext)).statusCode, 401);
+  });
+
+  it('415 for a body that is not application/json, before size and JSON', async () => {
+    const event = apiEvent({ method: 'POST', path: '/v1/sync/push', body: 'x'.repeat(6 * 1024 * 1024), headers: { 'content-type': 'text/plain' } });
+    assert.equal((await push(event, lambdaContext)).statusCode, 415);
+  });
+
+  it('413 for a body over 5 MiB, before JSON', async () => {
+    const event = apiEvent({ method: 'POST', path: '/v1/sync/push', body: '{'.repeat(5 * 1024 * 1024 + 1) });
+    assert.equal((await push(event, lambdaContext)).statusCode, 413);
+  });
+
+  it('400 BAD_REQUEST for a body that is not JSON', async () => {
+    const result = await push(apiEvent({ method: 'POST', path: '/v1/sync/push', body: '{"deviceId":' }), lambdaContext);
+    assert.deepEqual(parse(result), { error: { code: 'BAD_REQUEST', message: 'the body is not valid JSON' } });
+  });
+
+  it('accepts application/json with a charset', async () => {
+    ddb.on(UpdateCommand).resolves({});
+    const event = apiEvent({
+      method: 'POST',
+      path: '/v1/sync/push',
+      body: { deviceId: 'ipad-7', clientTime: NOW },
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+    });
+    assert.equal((await push(event, lambdaContext)).statusCode, 200);
+  });
+
+  it('decodes a base64 body as API Gateway sends binary', async () => {
+    ddb.on(UpdateCommand).resolves({});
+    const event = apiEvent({ method: 'POST', path: '/v1/sync/push', body: Buffer.from(JSON.stringify({ deviceId: 'ipad-7', clientTime: NOW })).toString('base64') });
+    assert.equal((await push({ ...event, isBase64Encoded: true }, lambdaContext)).statusCode, 200);
+  });
+
+  it('400 BAD_CURSOR before any write when a Sync Now carries changes and a forged cursor', async () => {
+    const event = apiEvent({
+      method: 'POST',
+      path: '/v1/sync/now',
+      body: { deviceId: 'ipad-7', clientTime: NOW, cursor: 'eyJ2IjoxfQ.forged', changes: { products: [product('p1', NOW)] } },
+    });
+    const result = await syncNow(() => deps)(event, lambdaContext);
+    assert.equal(result.statusCode, 400);
+    assert.equal(parse(result).error.code, 'BAD_CURSOR');
+    assert.equal(ddb.commandCalls(PutCommand).length, 0);
+  });
+
+  it('400 VALIDATION_FAILED with issues for a bad web body, writing nothing', async () => {
+    const event = apiEvent({
+      method: 'PUT',
+      path: '/v1/records/products/p1',
+      pathParameters: { collection: 'products', id: 'p1' },
+      body: { name: '', sku: 'x', priceCents: 1, currency: 'EUR', colour: 'red' },
+    });
+    const result = await recordsPut(() => deps)(event, lambdaContext);
+    assert.equal(result.statusCode, 400);
+    const body = parse(result);
+    assert.equal(body.error.code, 'VALIDATION_FAILED');
+    assert.deepEqual(body.error.issues.map((i: { path: string }) => i.path).sort(), ['', 'name']);
+    assert.equal(ddb.commandCalls(PutCommand).length, 0);
+  });
+
+  it('400 BAD_REQUEST for an unknown collection in a records path', async () => {
+    const event = apiEvent({ method: 'GET', path: '/v1/records/widgets/w1', pathParameters: { collection: 'widgets', id: 'w1' } });
+    const result = await recordsGet(() => deps)(event, lambdaContext);
+    assert.equal(result.statusCode, 400);
+    assert.equal(parse(result).error.code, 'BAD_REQUEST');
+  });
+
+  it('400 for a malformed deviceId on the status page', async () => {
+    const event = apiEvent({ method: 'GET', path: '/v1/sync/status', query: { deviceId: 'bad device' } });
+    assert.equal((await syncStatus(() => deps)(event, lambdaContext)).statusCode, 400);
+  });
+});

@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { decidePush, effectiveUpdatedAt, webStamp, writes } from '../../functions/core/reconcile.ts';
+import { reconcileCases } from '../support/reconcile-cases.ts';
+
+describe('decidePush: every row of SPEC §2', () => {
+  for (const c of reconcileCases) {
+    it(c.name, () => assert.equal(decidePush(c.current, c.incoming), c.expected));
+  }
+});
+
+describe('writes', () => {
+  it('writes only created and updated', () => {
+    assert.deepEqual(
+      (['created', 'updated', 'unchanged', 'stale', 'deleted'] as const).filter(writes),
+      ['created', 'updated'],
+    );
+  });
+});
+
+describe('effectiveUpdatedAt: clock-skew correction', () => {
+  const server = 1_764_000_000_000;
+  const HOUR = 3_600_000;
+  const rows: [string, number, number, number][] = [
+    // [case, device updatedAt, device clientTime, expected]
+    ['correct clock: unchanged', server - 5000, server, server - 5000],
+    ['device 3 h behind: moved forward 3 h', server - 3 * HOUR - 5000, server - 3 * HOUR, server - 5000],
+    ['device 3 h ahead: moved back 3 h', server + 3 * HOUR - 5000, server + 3 * HOUR, server - 5000],
+    ['stamped in the device future: clamped to server now', server + 60_000, server, server],
+    ['ahead clock, stamped after sending: clamped', server + HOUR + 10, server + HOUR, server],
+    ['edit made a week ago offline: keeps its age', server - 7 * 24 * HOUR, server, server - 7 * 24 * HOUR],
+  ];
+  for (const [name, updatedAt, clientTime, expected] of rows) {
+    it(name, () => assert.equal(effectiveUpdatedAt(updatedAt, clientTime, server), expected));
+  }
+});
+
+describe('webStamp: web writes always win', () => {
+  const now = 1_764_000_000_000;
+  it('uses the server clock for a new record', () => assert.equal(webStamp(now, undefined), now));
+  it('uses the server clock over an older version', () =>
+    assert.equal(webStamp(now, { updatedAt: now - 10, deleted: false, writer: 'ipad-7' }), now));
+  it('stamps one ms past a version at or ahead of the server clock', () => {
+    assert.equal(webStamp(now, { updatedAt: now, deleted: false, writer: 'web:bob' }), now + 1);
+    assert.equal(webStamp(now, { updatedAt: now + 50, deleted: false, writer: 'web:bob' }), now + 51);
+  });
+});
