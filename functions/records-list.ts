@@ -1,5 +1,5 @@
 // GET /v1/records/{collection}?limit=&cursor= — live records, a page at a time.
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Deps, lambdaDeps } from './deps.ts';
 import { httpHandler } from './http/http-handler.ts';
 import { collectionParam, queryParams } from './http/params.ts';

@@ -1,5 +1,5 @@
 // GET /v1/sync/status?deviceId= — the Account sync page.
-import { z } from 'zod';
+import * as z from 'zod';
 import { deviceId } from './core/collections.ts';
 import { type Deps, lambdaDeps } from './deps.ts';
 import { httpHandler } from './http/http-handler.ts';

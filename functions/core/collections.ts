@@ -1,7 +1,7 @@
 // The synced collections: one zod schema of fields each (SPEC §3). Adding a
 // collection is one schema here and one entry in `collections`; every handler,
 // the store and the cursor pick it up from this registry.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 export const DEVICE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;

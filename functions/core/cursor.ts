@@ -3,7 +3,7 @@
 // HMAC-SHA256 over its content, so a forged, edited or foreign cursor is
 // rejected as BAD_CURSOR instead of reading someone else's feed.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Where a pull stands inside one collection: the last key it returned. */
 const keyPosition = z.object({ id: z.string(), changedAt: z.number().optional() });

@@ -2,7 +2,7 @@
 // all-or-nothing: anything wrong here rejects the whole request before a
 // single write. Records inside `changes` are validated one by one later
 // (collections.ts), so one bad record cannot block the others.
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   type CollectionName,
   type Issue,

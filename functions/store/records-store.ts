@@ -3,7 +3,7 @@
 // back what DynamoDB saw (the old item on success and on failure).
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CollectionName, RecordFields, SyncedRecord } from '../core/collections.ts';
 import { isConditionalCheckFailed } from './client.ts';
 import { FEED_INDEX } from './tables.ts';

@@ -1,7 +1,7 @@
 // Sync-state table: the per-account lastSync record (sk = ACCOUNT) and one
 // record per device (sk = DEVICE#<deviceId>).
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isConditionalCheckFailed } from './client.ts';
 
 const accountItem = z.object({
