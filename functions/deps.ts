@@ -1,13 +1,15 @@
 // What a handler needs, built once per Lambda container from the environment
 // (fail fast: a missing variable throws on the first request with a clear
 // message), or handed in by the local server and the tests.
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { tracer } from './http/observability.ts';
 import { createDocumentClient } from './store/client.ts';
 import { type RecordsStore, createRecordsStore } from './store/records-store.ts';
 import { type SyncStateStore, createSyncStateStore } from './store/sync-state-store.ts';
 
 export type SyncConfig = {
-  /** HMAC key for cursors. */
+  /** HMAC key for cursors; empty in functions that never see one. */
   cursorSecret: string;
   /** How far behind the present a Sync Now cursor trails (service/pull.ts). */
   lookbackMs: number;
@@ -44,7 +46,8 @@ function positiveNumber(env: Env, name: string, fallback: number): number {
 
 export function configFromEnv(env: Env): SyncConfig {
   return {
-    cursorSecret: required(env, 'CURSOR_SECRET'),
+    // Only the routes that issue or read cursors get the key (least privilege).
+    cursorSecret: env.CURSOR_SECRET ?? '',
     lookbackMs: positiveNumber(env, 'CURSOR_LOOKBACK_MS', DEFAULT_LOOKBACK_MS),
     tombstoneRetentionMs: positiveNumber(env, 'TOMBSTONE_RETENTION_DAYS', DEFAULT_TOMBSTONE_RETENTION_DAYS) * DAY_MS,
   };
@@ -67,18 +70,39 @@ export function buildDeps({ client, recordsTable, syncStateTable, config, now = 
   };
 }
 
-export function depsFromEnv(env: Env = process.env): Deps {
+export function depsFromEnv(env: Env = process.env, client = createDocumentClient({ endpoint: env.DYNAMODB_ENDPOINT || undefined })): Deps {
   return buildDeps({
-    client: createDocumentClient({ endpoint: env.DYNAMODB_ENDPOINT || undefined }),
+    client,
     recordsTable: required(env, 'RECORDS_TABLE'),
     syncStateTable: required(env, 'SYNC_STATE_TABLE'),
     config: configFromEnv(env),
   });
 }
 
-let lambda: Deps | undefined;
-/** The Lambda's dependencies: created on first use, then reused by the container. */
-export function lambdaDeps(): Deps {
-  lambda ??= depsFromEnv();
+let lambda: Promise<Deps> | undefined;
+/**
+ * The Lambda's dependencies: created on the first request, then reused by the
+ * container. In AWS the cursor key lives in Secrets Manager
+ * (CURSOR_SECRET_ARN) and is read once per container; a plain CURSOR_SECRET
+ * wins when set.
+ */
+export function lambdaDeps(): Promise<Deps> {
+  lambda ??= (async () => {
+    const env = { ...process.env };
+    if (!env.CURSOR_SECRET && env.CURSOR_SECRET_ARN) env.CURSOR_SECRET = await readSecret(env.CURSOR_SECRET_ARN);
+    return depsFromEnv(env, tracer.captureAWSv3Client(createDocumentClient({ endpoint: env.DYNAMODB_ENDPOINT || undefined })));
+  })();
+  lambda.catch(() => (lambda = undefined)); // a failed cold start is retried on the next request
   return lambda;
+}
+
+async function readSecret(secretId: string): Promise<string> {
+  const client = new SecretsManagerClient({});
+  try {
+    const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+    if (!SecretString) throw new Error(`secret ${secretId} has no string value`);
+    return SecretString;
+  } finally {
+    client.destroy();
+  }
 }

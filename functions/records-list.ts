@@ -1,7 +1,7 @@
 // GET /v1/records/{collection}?limit=&cursor= — live records, a page at a time.
 import * as z from 'zod';
-import { type Deps, lambdaDeps } from './deps.ts';
-import { httpHandler } from './http/http-handler.ts';
+import { lambdaDeps } from './deps.ts';
+import { type DepsSource, httpHandler } from './http/http-handler.ts';
 import { collectionParam, queryParams } from './http/params.ts';
 import { listWebRecords } from './service/web-records.ts';
 
@@ -10,7 +10,7 @@ const listQuery = z.strictObject({
   cursor: z.string().min(1).max(4096).optional(),
 });
 
-export const recordsList = (deps: () => Deps) =>
+export const recordsList = (deps: DepsSource) =>
   httpHandler(deps, {}, async ({ event, identity, deps }) => {
     const collection = collectionParam(event.pathParameters?.collection);
     const { limit, cursor } = queryParams(listQuery, event);

@@ -1,12 +1,12 @@
 // PUT /v1/records/{collection}/{id} — the Main App creates or replaces a record.
 import { parseWebBody } from './core/collections.ts';
-import { type Deps, lambdaDeps } from './deps.ts';
+import { lambdaDeps } from './deps.ts';
 import { HttpError } from './http/errors.ts';
-import { httpHandler } from './http/http-handler.ts';
+import { type DepsSource, httpHandler } from './http/http-handler.ts';
 import { recordPath } from './http/params.ts';
 import { putWebRecord } from './service/web-records.ts';
 
-export const recordsPut = (deps: () => Deps) =>
+export const recordsPut = (deps: DepsSource) =>
   httpHandler(deps, { jsonBody: true }, async ({ event, body, identity, deps }) => {
     const { collection, id } = recordPath(event);
     const parsed = parseWebBody(collection, id, body);

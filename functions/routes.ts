@@ -1,8 +1,7 @@
 // Every route of SPEC §5, in one table: the local server routes from it and
 // the CDK stack deploys one function per entry from it.
-import type { Deps } from './deps.ts';
 import { health } from './health.ts';
-import type { ApiEvent, ApiResult } from './http/http-handler.ts';
+import type { ApiEvent, ApiResult, DepsSource } from './http/http-handler.ts';
 import { recordsDelete } from './records-delete.ts';
 import { recordsGet } from './records-get.ts';
 import { recordsList } from './records-list.ts';
@@ -20,7 +19,7 @@ export type Route = {
   authenticated: boolean;
   /** Which tables it writes to; the others it only reads (least privilege in CDK). */
   writes: boolean;
-  build: (deps: () => Deps) => (event: ApiEvent, context: import('aws-lambda').Context) => Promise<ApiResult>;
+  build: (deps: DepsSource) => (event: ApiEvent, context: import('aws-lambda').Context) => Promise<ApiResult>;
 };
 
 export const routes: Route[] = [

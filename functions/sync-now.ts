@@ -1,15 +1,16 @@
 // POST /v1/sync/now — Sync Now: push pending changes, then pull every change
 // since the device's cursor, a page at a time.
 import { syncNowRequest } from './core/requests.ts';
-import { type Deps, lambdaDeps } from './deps.ts';
-import { httpHandler } from './http/http-handler.ts';
+import { lambdaDeps } from './deps.ts';
+import { type DepsSource, httpHandler } from './http/http-handler.ts';
+import { countPull, countPushOutcomes } from './http/observability.ts';
 import { syncEnvelope } from './http/params.ts';
 import { openCursor, pullPage } from './service/pull.ts';
 import { type PushOutcome, reconcileChanges } from './service/push.ts';
 
 const nothingPushed: PushOutcome = { results: {}, winners: {}, stored: {}, pushed: 0 };
 
-export const syncNow = (deps: () => Deps) =>
+export const syncNow = (deps: DepsSource) =>
   httpHandler(deps, { jsonBody: true }, async ({ body, identity, receivedAt, deps }) => {
     const request = syncEnvelope(syncNowRequest, body);
     const { accountId, userId } = identity;
@@ -18,6 +19,8 @@ export const syncNow = (deps: () => Deps) =>
       ? await reconcileChanges(deps, accountId, request.deviceId, request.clientTime, request.changes, receivedAt)
       : nothingPushed;
     const page = await pullPage(deps, accountId, position, request.limit, pushed.stored, pushed.winners);
+    countPushOutcomes(pushed.results);
+    countPull({ records: Object.values(page.changes).flat().length, reset: page.reset, complete: page.complete });
     const serverTime = deps.now();
     if (page.complete) await deps.syncState.recordSync(accountId, request.deviceId, userId, serverTime, pushed.pushed > 0);
     else if (pushed.pushed > 0) await deps.syncState.recordPush(accountId, request.deviceId, userId, serverTime);

@@ -73,5 +73,6 @@ export function decodeCursor<T>(
 }
 
 function sign(secret: string, body: string): string {
+  if (secret === '') throw new Error('no cursor secret is configured for this function');
   return createHmac('sha256', secret).update(body).digest('base64url');
 }

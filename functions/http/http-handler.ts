@@ -3,6 +3,8 @@
 // JSON. The error envelope is registered first so its onError runs last and
 // sees every failure.
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ID_PATTERN } from '../core/collections.ts';
@@ -10,7 +12,7 @@ import { BadCursorError } from '../core/cursor.ts';
 import type { Deps } from '../deps.ts';
 import { isThrottle } from '../store/client.ts';
 import { HttpError, errorBody } from './errors.ts';
-import { logger } from './logger.ts';
+import { logger, metrics, tracer } from './observability.ts';
 
 export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type ApiResult = APIGatewayProxyStructuredResultV2;
@@ -34,10 +36,13 @@ export type RouteOptions = { authenticated?: boolean; jsonBody?: boolean };
 /** Largest accepted body (SPEC §6). */
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
-type ApiContext = Context & { caller?: Identity; jsonBody?: unknown; receivedAt?: number };
+type ApiContext = Context & { caller?: Identity; jsonBody?: unknown; receivedAt?: number; deps?: Deps };
+
+/** A route's dependencies: built synchronously (tests, local) or once per container (Lambda). */
+export type DepsSource = () => Deps | Promise<Deps>;
 
 export function httpHandler(
-  getDeps: () => Deps,
+  getDeps: DepsSource,
   options: RouteOptions,
   route: (request: ApiRequest) => Promise<ApiResponse>,
 ) {
@@ -45,19 +50,40 @@ export function httpHandler(
   const stack = middy<ApiEvent, ApiResult, Error, ApiContext>()
     .use(errorEnvelope())
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use({ before: (request) => void (request.context.receivedAt = getDeps().now()) });
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }))
+    .use({
+      before: async (request) => {
+        const deps = await getDeps();
+        request.context.deps = deps;
+        request.context.receivedAt = deps.now();
+      },
+    });
   if (authenticated) stack.use(authenticate());
   if (jsonBody) stack.use(parseJsonBody());
   return stack.handler(async (event, context) => {
+    const { deps, caller, receivedAt } = context;
+    if (deps === undefined || receivedAt === undefined) throw new Error('dependencies were not set up');
     const response = await route({
       event,
-      identity: context.caller ?? { accountId: '', userId: '' },
+      identity: caller ?? { accountId: '', userId: '' },
       body: context.jsonBody,
-      receivedAt: context.receivedAt ?? getDeps().now(),
-      deps: getDeps(),
+      receivedAt,
+      deps,
     });
     return json(response.statusCode, response.body);
   });
+}
+
+/** A route that needs no identity, body or database (health). */
+export function plainHandler(response: () => ApiResponse) {
+  return middy<ApiEvent, ApiResult, Error, ApiContext>()
+    .use(errorEnvelope())
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .handler(async () => {
+      const { statusCode, body } = response();
+      return json(statusCode, body);
+    });
 }
 
 export function json(statusCode: number, body?: unknown, headers: Record<string, string> = {}): ApiResult {

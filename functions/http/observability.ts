@@ -1,0 +1,35 @@
+// Structured logs, metrics and traces (Powertools for AWS Lambda), one of
+// each per container. Outside Lambda the tracer is off by itself; the local
+// server and tests switch metrics off with POWERTOOLS_METRICS_DISABLED.
+import { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { PushResult } from '../service/push.ts';
+
+const serviceName = 'mobile-sales-sync';
+export const METRICS_NAMESPACE = 'MobileSalesSync';
+
+export const logger = new Logger({ serviceName });
+export const metrics = new Metrics({ serviceName, namespace: METRICS_NAMESPACE });
+export const tracer = new Tracer({ serviceName });
+
+/** Metric names, shared with the CDK dashboard and alarms. */
+export const SYNC_METRICS = {
+  pushed: { created: 'PushCreated', updated: 'PushUpdated', unchanged: 'PushUnchanged', stale: 'PushStale', deleted: 'PushDeleted', invalid: 'PushInvalid' },
+  pulled: 'RecordsPulled',
+  resets: 'CursorResets',
+  syncsCompleted: 'SyncNowCompleted',
+} as const;
+
+/** Records pushed by outcome: created/updated/unchanged/stale/deleted/invalid. */
+export function countPushOutcomes(results: Partial<Record<string, PushResult[]>>): void {
+  const counts = new Map<PushResult['status'], number>();
+  for (const list of Object.values(results)) for (const r of list ?? []) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
+  for (const [status, count] of counts) metrics.addMetric(SYNC_METRICS.pushed[status], MetricUnit.Count, count);
+}
+
+export function countPull(page: { records: number; reset: boolean; complete: boolean }): void {
+  metrics.addMetric(SYNC_METRICS.pulled, MetricUnit.Count, page.records);
+  if (page.reset) metrics.addMetric(SYNC_METRICS.resets, MetricUnit.Count, 1);
+  if (page.complete) metrics.addMetric(SYNC_METRICS.syncsCompleted, MetricUnit.Count, 1);
+}
