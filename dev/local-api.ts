@@ -7,8 +7,9 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { Context } from 'aws-lambda';
 import { errors as joseErrors, jwtVerify } from 'jose';
 import type { Deps } from '../functions/deps.ts';
-import { errorBody } from '../functions/http/errors.ts';
 import { type ApiEvent, type ApiResult, json } from '../functions/http/http-handler.ts';
+import { errorBody } from '../functions/http/errors.ts';
+import { notFound } from '../functions/not-found.ts';
 import { type Route, routes } from '../functions/routes.ts';
 
 export const DEFAULT_JWT_SECRET = 'local-dev-secret';
@@ -38,6 +39,10 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
     return { ...route, pattern: new RegExp(`^${source}$`), params, handler: route.build(options.deps) };
   });
 
+  // Unmatched requests go where API Gateway's $default route sends them.
+  const notFoundHandler = notFound();
+  const fallback = { ...routes[0]!, name: 'NotFound', method: 'GET' as const, path: '$default', entry: 'not-found.ts', authenticated: false, pattern: /$^/, params: [], handler: notFoundHandler };
+
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       console.error('local-api: request failed', error);
@@ -49,7 +54,10 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
     const match = matchRoute(compiled, method, url.pathname);
-    if (match === null) return send(res, json(404, errorBody('NOT_FOUND', 'no such route')));
+    if (match === null) {
+      const event = toEvent(req, url, fallback, {}, undefined, '');
+      return send(res, await notFoundHandler(event, lambdaContext(fallback)));
+    }
     const { route, pathParameters } = match;
 
     let claims: Record<string, string> | undefined;
@@ -140,7 +148,7 @@ function toEvent(
   const query: Record<string, string> = {};
   for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
   const now = new Date();
-  const routeKey = `${route.method} ${route.path}`;
+  const routeKey = route.path === '$default' ? '$default' : `${route.method} ${route.path}`;
   return {
     version: '2.0',
     routeKey,
@@ -156,7 +164,7 @@ function toEvent(
       domainName: headers.host ?? 'localhost',
       domainPrefix: 'localhost',
       http: {
-        method: route.method,
+        method: req.method ?? route.method,
         path: url.pathname,
         protocol: `HTTP/${req.httpVersion}`,
         sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
