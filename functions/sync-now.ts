@@ -11,7 +11,7 @@ import { type PushOutcome, reconcileChanges } from './service/push.ts';
 const nothingPushed: PushOutcome = { results: {}, winners: {}, stored: {}, pushed: 0 };
 
 export const syncNow = (deps: DepsSource) =>
-  httpHandler(deps, { jsonBody: true }, async ({ body, identity, receivedAt, deps }) => {
+  httpHandler(deps, { jsonBody: true, metrics: true }, async ({ body, identity, receivedAt, deps }) => {
     const request = syncEnvelope(syncNowRequest, body);
     const { accountId, userId } = identity;
     const position = openCursor(deps, accountId, request.cursor); // BAD_CURSOR before any write

@@ -8,7 +8,7 @@ import { syncEnvelope } from './http/params.ts';
 import { reconcileChanges } from './service/push.ts';
 
 export const syncPush = (deps: DepsSource) =>
-  httpHandler(deps, { jsonBody: true }, async ({ body, identity, receivedAt, deps }) => {
+  httpHandler(deps, { jsonBody: true, metrics: true }, async ({ body, identity, receivedAt, deps }) => {
     const request = syncEnvelope(pushRequest, body);
     const { accountId, userId } = identity;
     const outcome = await reconcileChanges(deps, accountId, request.deviceId, request.clientTime, request.changes, receivedAt);

@@ -102,9 +102,9 @@ export class SyncStack extends Stack {
     };
 
     const functionDefaults = { logRetention: stage.logRetention, removalPolicy };
-    const lookupEnvironment = { POWERTOOLS_LOG_LEVEL: 'INFO', TOMBSTONE_RETENTION_DAYS: '90', CURSOR_LOOKBACK_MS: '120000' };
+    const runtimeEnvironment = { POWERTOOLS_LOG_LEVEL: 'INFO', TOMBSTONE_RETENTION_DAYS: '90', CURSOR_LOOKBACK_MS: '120000' };
     for (const route of routes) {
-      const fn = new SyncFunction(this, route.name, { entry: route.entry, environment: lookupEnvironment, ...functionDefaults });
+      const fn = new SyncFunction(this, route.name, { entry: route.entry, environment: runtimeEnvironment, ...functionDefaults });
       this.functions[route.name] = fn;
       if (route.access.records) useTable(fn, records, 'RECORDS_TABLE', route.access.records);
       if (route.access.syncState) useTable(fn, syncState, 'SYNC_STATE_TABLE', route.access.syncState);
@@ -171,7 +171,8 @@ export class SyncStack extends Stack {
       removalPolicy,
     });
     const mobile = userPool.addClient('MobileApp', {
-      authFlows: { userSrp: true },
+      // SRP for the app; admin password auth lets an operator (with IAM credentials) fetch a token for support and smoke tests.
+      authFlows: { userSrp: true, adminUserPassword: true },
       generateSecret: false,
       preventUserExistenceErrors: true,
       idTokenValidity: Duration.hours(1),

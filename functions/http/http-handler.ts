@@ -31,7 +31,8 @@ export type ApiRequest = {
 
 export type ApiResponse = { statusCode: number; body?: unknown };
 
-export type RouteOptions = { authenticated?: boolean; jsonBody?: boolean };
+/** `metrics`: the route emits business metrics (flushed after each request, with a cold-start metric). */
+export type RouteOptions = { authenticated?: boolean; jsonBody?: boolean; metrics?: boolean };
 
 /** Largest accepted body (SPEC §6). */
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
@@ -46,19 +47,19 @@ export function httpHandler(
   options: RouteOptions,
   route: (request: ApiRequest) => Promise<ApiResponse>,
 ) {
-  const { authenticated = true, jsonBody = false } = options;
+  const { authenticated = true, jsonBody = false, metrics: emitsMetrics = false } = options;
   const stack = middy<ApiEvent, ApiResult, Error, ApiContext>()
     .use(errorEnvelope())
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
-    .use(logMetrics(metrics, { captureColdStartMetric: true }))
-    .use({
-      before: async (request) => {
-        const deps = await getDeps();
-        request.context.deps = deps;
-        request.context.receivedAt = deps.now();
-      },
-    });
+    .use(captureLambdaHandler(tracer, { captureResponse: false }));
+  if (emitsMetrics) stack.use(logMetrics(metrics, { captureColdStartMetric: true }));
+  stack.use({
+    before: async (request) => {
+      const deps = await getDeps();
+      request.context.deps = deps;
+      request.context.receivedAt = deps.now();
+    },
+  });
   if (authenticated) stack.use(authenticate());
   if (jsonBody) stack.use(parseJsonBody());
   return stack.handler(async (event, context) => {
