@@ -1,0 +1,105 @@
+// fetch with retries. Every call of the sync API is idempotent (a re-pushed
+// version reports `unchanged`, a page can be read twice), so network errors,
+// 429, 5xx from the gateway and 503 are retried with exponential backoff and
+// full jitter, honouring Retry-After.
+import * as z from 'zod';
+
+export type Fetch = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => Promise<{
+  status: number;
+  headers: { get(name: string): string | null };
+  text(): Promise<string>;
+}>;
+
+export type RetryPolicy = {
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Injected so tests do not wait. */
+  sleep: (ms: number) => Promise<void>;
+  random: () => number;
+};
+
+export const defaultRetry: RetryPolicy = {
+  attempts: 6,
+  baseDelayMs: 200,
+  maxDelayMs: 10_000,
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  random: Math.random,
+};
+
+const RETRYABLE = new Set([429, 500, 502, 503, 504]);
+
+const errorEnvelope = z.object({
+  error: z.object({ code: z.string(), message: z.string(), issues: z.array(z.object({ path: z.string(), message: z.string() })).optional() }),
+});
+
+/** The API said no (4xx), or kept failing past the retries. */
+export class SyncApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly issues?: { path: string; message: string }[],
+  ) {
+    super(message);
+    this.name = 'SyncApiError';
+  }
+}
+
+export type HttpOptions = { baseUrl: string; token: () => string | Promise<string>; fetch?: Fetch; retry?: Partial<RetryPolicy> };
+
+export function createHttp(options: HttpOptions) {
+  const fetchFn: Fetch = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
+  const retry = { ...defaultRetry, ...options.retry };
+
+  return async function request<T>(method: string, path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    for (let attempt = 1; ; attempt++) {
+      let status: number;
+      let text: string;
+      let retryAfter: string | null = null;
+      try {
+        const response = await fetchFn(options.baseUrl + path, {
+          method,
+          headers: {
+            authorization: `Bearer ${await options.token()}`,
+            ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          ...(payload === undefined ? {} : { body: payload }),
+        });
+        status = response.status;
+        retryAfter = response.headers.get('retry-after');
+        text = await response.text();
+      } catch (error) {
+        if (attempt >= retry.attempts) throw error;
+        await retry.sleep(backoff(retry, attempt, null));
+        continue;
+      }
+      if (status >= 200 && status < 300) return schema.parse(text === '' ? undefined : JSON.parse(text));
+      if (RETRYABLE.has(status) && attempt < retry.attempts) {
+        await retry.sleep(backoff(retry, attempt, retryAfter));
+        continue;
+      }
+      const parsed = errorEnvelope.safeParse(safeJson(text));
+      if (!parsed.success) throw new SyncApiError(status, 'UNKNOWN', `HTTP ${status}`);
+      throw new SyncApiError(status, parsed.data.error.code, parsed.data.error.message, parsed.data.error.issues);
+    }
+  };
+}
+
+export type Request = ReturnType<typeof createHttp>;
+
+function backoff(policy: RetryPolicy, attempt: number, retryAfter: string | null): number {
+  const hinted = retryAfter === null ? NaN : Number(retryAfter) * 1000;
+  if (Number.isFinite(hinted) && hinted >= 0) return Math.min(hinted, policy.maxDelayMs);
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  return Math.floor(policy.random() * ceiling);
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

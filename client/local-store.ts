@@ -1,0 +1,83 @@
+// The device's local database, behind an interface a mobile app can back
+// with whatever it has (SQLite, Realm, IndexedDB). Every `apply` is atomic:
+// a page of changes and the cursor after it land together or not at all.
+
+/** A record as the wire carries it: id, updatedAt, deleted?, fields. */
+export type WireRecord = { id: string; updatedAt: number; deleted?: boolean; [field: string]: unknown };
+export type Issue = { path: string; message: string };
+
+export type LocalRow = {
+  collection: string;
+  id: string;
+  record: WireRecord;
+  /** A local change the backend has not accepted yet. */
+  pending: boolean;
+  /** The local edit counter at this row's last local edit (0: never edited here). */
+  editSeq: number;
+  /** Set when the backend rejected the pending version: it is not pushed again until edited. */
+  issues: Issue[] | null;
+  /** Which snapshot pass last delivered or acknowledged this row. */
+  mark: string | null;
+};
+
+export type RowKey = { collection: string; id: string };
+
+export type Batch = {
+  put?: LocalRow[];
+  remove?: RowKey[];
+  meta?: Record<string, string | null>;
+  /** After a snapshot: drop clean rows (not pending, not quarantined) whose mark is not this one. */
+  sweepUnmarked?: string;
+};
+
+export interface LocalStore {
+  get(key: RowKey): Promise<LocalRow | undefined>;
+  list(collection?: string): Promise<LocalRow[]>;
+  /** Rows with a change to push (pending and not quarantined). */
+  pending(): Promise<LocalRow[]>;
+  meta(key: string): Promise<string | null>;
+  /** Applies everything in the batch atomically. */
+  apply(batch: Batch): Promise<void>;
+}
+
+const keyOf = ({ collection, id }: RowKey) => `${collection}\u0000${id}`;
+
+/** In memory: for tests, and for apps that keep nothing between launches. */
+export class MemoryStore implements LocalStore {
+  private rows = new Map<string, LocalRow>();
+  private metas = new Map<string, string>();
+
+  async get(key: RowKey) {
+    return clone(this.rows.get(keyOf(key)));
+  }
+  async list(collection?: string) {
+    return [...this.rows.values()].filter((r) => collection === undefined || r.collection === collection).map((r) => clone(r)!);
+  }
+  async pending() {
+    return [...this.rows.values()].filter((r) => r.pending && r.issues === null).map((r) => clone(r)!);
+  }
+  async meta(key: string) {
+    return this.metas.get(key) ?? null;
+  }
+  async apply(batch: Batch) {
+    // Build the next state first, then swap: all or nothing.
+    const rows = new Map(this.rows);
+    const metas = new Map(this.metas);
+    for (const row of batch.put ?? []) rows.set(keyOf(row), clone(row)!);
+    for (const key of batch.remove ?? []) rows.delete(keyOf(key));
+    for (const [k, v] of Object.entries(batch.meta ?? {})) (v === null ? metas.delete(k) : metas.set(k, v));
+    if (batch.sweepUnmarked !== undefined) {
+      for (const [k, row] of rows) if (isSweepable(row, batch.sweepUnmarked)) rows.delete(k);
+    }
+    this.rows = rows;
+    this.metas = metas;
+  }
+}
+
+export function isSweepable(row: LocalRow, mark: string): boolean {
+  return !row.pending && row.issues === null && row.mark !== mark;
+}
+
+function clone<T>(value: T): T {
+  return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
+}
