@@ -55,6 +55,7 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const CURSOR = 'cursor';
 const SNAPSHOT_MARK = 'snapshotMark';
 const EDIT_SEQ = 'editSeq';
+const LAST_STAMP = 'lastStamp';
 
 export class SyncClient {
   private readonly request: ReturnType<typeof createHttp>;
@@ -75,13 +76,13 @@ export class SyncClient {
   async save(collection: string, fields: Record<string, unknown> & { id?: string }): Promise<string> {
     const { id = this.newId(), ...rest } = fields;
     const { updatedAt: _u, deleted: _d, ...own } = rest;
-    await this.edit(collection, id, { ...own, id, updatedAt: this.now() });
+    await this.edit(collection, id, (updatedAt) => ({ ...own, id, updatedAt }));
     return id;
   }
 
   /** Deletes a record locally; the deletion is pushed like any edit. */
   async remove(collection: string, id: string): Promise<void> {
-    await this.edit(collection, id, { id, updatedAt: this.now(), deleted: true });
+    await this.edit(collection, id, (updatedAt) => ({ id, updatedAt, deleted: true }));
   }
 
   async get(collection: string, id: string): Promise<WireRecord | undefined> {
@@ -99,10 +100,18 @@ export class SyncClient {
     return (await this.options.store.list()).filter((r) => r.issues !== null).map((r) => ({ collection: r.collection, id: r.id, issues: r.issues! }));
   }
 
-  private async edit(collection: string, id: string, record: WireRecord): Promise<void> {
-    const seq = Number((await this.options.store.meta(EDIT_SEQ)) ?? 0) + 1;
-    const row: LocalRow = { collection, id, record, pending: true, editSeq: seq, issues: null, mark: null };
-    await this.options.store.apply({ put: [row], meta: { [EDIT_SEQ]: String(seq) } });
+  /**
+   * Stamps and stores a local edit. The backend recognises a retry by
+   * (deviceId, updatedAt), so this device never stamps two versions with the
+   * same updatedAt, nor goes backwards when its clock is set back: each stamp
+   * is max(clock, previous stamp + 1).
+   */
+  private async edit(collection: string, id: string, version: (updatedAt: number) => WireRecord): Promise<void> {
+    const { store } = this.options;
+    const seq = Number((await store.meta(EDIT_SEQ)) ?? 0) + 1;
+    const stamp = Math.max(this.now(), Number((await store.meta(LAST_STAMP)) ?? 0) + 1);
+    const row: LocalRow = { collection, id, record: version(stamp), pending: true, editSeq: seq, issues: null, mark: null };
+    await store.apply({ put: [row], meta: { [EDIT_SEQ]: String(seq), [LAST_STAMP]: String(stamp) } });
   }
 
   // ── Login push ─────────────────────────────────────────────────────────

@@ -16,6 +16,7 @@ export const tracer = new Tracer({ serviceName });
 /** Metric names, shared with the CDK dashboard and alarms. */
 export const SYNC_METRICS = {
   pushed: { created: 'PushCreated', updated: 'PushUpdated', unchanged: 'PushUnchanged', stale: 'PushStale', deleted: 'PushDeleted', invalid: 'PushInvalid' },
+  pushedTotal: 'RecordsPushed',
   pulled: 'RecordsPulled',
   resets: 'CursorResets',
   syncsCompleted: 'SyncNowCompleted',
@@ -25,7 +26,12 @@ export const SYNC_METRICS = {
 export function countPushOutcomes(results: Partial<Record<string, PushResult[]>>): void {
   const counts = new Map<PushResult['status'], number>();
   for (const list of Object.values(results)) for (const r of list ?? []) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
-  for (const [status, count] of counts) metrics.addMetric(SYNC_METRICS.pushed[status], MetricUnit.Count, count);
+  let total = 0;
+  for (const [status, count] of counts) {
+    metrics.addMetric(SYNC_METRICS.pushed[status], MetricUnit.Count, count);
+    total += count;
+  }
+  metrics.addMetric(SYNC_METRICS.pushedTotal, MetricUnit.Count, total);
 }
 
 export function countPull(page: { records: number; reset: boolean; complete: boolean }): void {

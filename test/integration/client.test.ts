@@ -84,6 +84,30 @@ describe('SyncClient', () => {
     assert.equal((await store.pending()).length, 0);
   });
 
+  it('never stamps two versions alike: a second edit in the same millisecond still reaches the backend (found by the convergence property)', async () => {
+    const account = stack.newAccount();
+    const frozen = Date.now();
+    const ipad = await device(account, 'ipad-1', new MemoryStore(), { now: () => frozen });
+    await ipad.save('products', { id: 'p1', ...product('first') });
+    await ipad.loginPush();
+    await ipad.save('products', { id: 'p1', ...product('second, same millisecond') });
+    const push = await ipad.loginPush();
+    assert.equal(push.results[0]?.status, 'updated', 'not mistaken for a retry of the first version');
+    const web = await stack.as(account);
+    assert.equal((await web.get('products', 'p1')).body.record.name, 'second, same millisecond');
+  });
+
+  it('keeps stamping forward when the device clock is set back', async () => {
+    const account = stack.newAccount();
+    let clock = Date.now();
+    const ipad = await device(account, 'ipad-1', new MemoryStore(), { now: () => clock });
+    await ipad.save('products', { id: 'p1', ...product('before the clock change') });
+    await ipad.loginPush();
+    clock -= 3_600_000; // the rep sets the iPad's clock back an hour
+    await ipad.save('products', { id: 'p1', ...product('after the clock change') });
+    assert.equal((await ipad.loginPush()).results[0]?.status, 'updated');
+  });
+
   it('quarantines an invalid record with its issues and pushes the rest', async () => {
     const account = stack.newAccount();
     const ipad = await device(account, 'ipad-1');

@@ -1,0 +1,231 @@
+// Convergence, as a property (fast-check, seeded and replayable): random
+// histories of several devices and the web — creates, edits, device and web
+// deletes, offline stretches, device clocks off by hours either way,
+// concurrent requests, requests duplicated, answered but lost (after the
+// server applied them) or failing before they left — then a quiet Sync Now
+// on every device. Then:
+//   1. every device holds exactly the backend's live records;
+//   2. the backend holds, per record, the latest version the server applied
+//      (last writer wins on the server clock, skew corrected), and a device
+//      version's stored updatedAt is the server time of the edit;
+//   3. no acknowledged write is lost unless a later version superseded it;
+//   4. nothing deleted comes back.
+// FC_SEED=<n> FC_PATH=<p> replays a failure as fast-check prints it; FC_RUNS and
+// FC_STEPS set how many runs and how long a history (npm run test:soak).
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import fc from 'fast-check';
+import { MemoryStore, SyncClient, type Fetch } from '../../client/index.ts';
+import { signLocalToken } from '../../dev/local-token.ts';
+import { type Stack, TEST_JWT_SECRET, startStack } from '../support/local-stack.ts';
+
+const RUNS = Number(process.env.FC_RUNS ?? 12);
+const MAX_STEPS = Number(process.env.FC_STEPS ?? 30);
+const SEED = process.env.FC_SEED === undefined ? Date.now() % 2 ** 31 : Number(process.env.FC_SEED);
+const HOUR = 3_600_000;
+const COLLECTIONS = ['products', 'customers'] as const;
+const IDS = ['a', 'b', 'c'];
+const DEVICES = 3;
+
+// The server clock: frozen while a step's requests run, moved only by `tick` steps.
+let serverClock = 0;
+
+let stack: Stack;
+before(async () => {
+  stack = await startStack({ now: () => serverClock });
+});
+after(async () => {
+  await stack?.stop();
+});
+
+type Collection = (typeof COLLECTIONS)[number];
+type Fault = 'none' | 'duplicate' | 'lostResponse' | 'failBeforeSending';
+type Action =
+  | { kind: 'edit'; device: number; collection: Collection; id: string }
+  | { kind: 'delete'; device: number; collection: Collection; id: string }
+  | { kind: 'loginPush'; device: number }
+  | { kind: 'syncNow'; device: number }
+  | { kind: 'webPut'; collection: Collection; id: string }
+  | { kind: 'webDelete'; collection: Collection; id: string };
+type Step = { tick: number } | { actions: Action[] };
+
+const target = { collection: fc.constantFrom(...COLLECTIONS), id: fc.constantFrom(...IDS) };
+const device = fc.integer({ min: 0, max: DEVICES - 1 });
+const action: fc.Arbitrary<Action> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('edit' as const), device, ...target }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), device, ...target }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('loginPush' as const), device }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('syncNow' as const), device }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('webPut' as const), ...target }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('webDelete' as const), ...target }) },
+);
+const step: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ actions: fc.array(action, { minLength: 1, maxLength: 3 }) }) },
+  // Offline stretches: a millisecond to a day passes.
+  { weight: 1, arbitrary: fc.record({ tick: fc.oneof(fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: 24 * HOUR })) }) },
+);
+const history = fc.record({
+  skews: fc.array(fc.integer({ min: -6 * HOUR, max: 6 * HOUR }), { minLength: DEVICES, maxLength: DEVICES }),
+  faults: fc.array(fc.constantFrom<Fault>('none', 'none', 'none', 'duplicate', 'lostResponse', 'failBeforeSending'), { minLength: 1, maxLength: 40 }),
+  steps: fc.array(step, { minLength: 1, maxLength: MAX_STEPS }),
+});
+
+/** What the server applied, seen on the wire: every version it stored, and every deletion. */
+type Applied = { name: string; updatedAt: number; deleted: boolean };
+
+it(`converges: ${RUNS} random histories (seed ${SEED})`, { timeout: 30 * 60_000 }, async (t) => {
+  t.diagnostic(`fast-check seed ${SEED} (replay: FC_SEED=${SEED}), ${RUNS} runs`);
+  let largest = 0;
+  await fc.assert(
+    fc.asyncProperty(history, async ({ skews, faults, steps }) => {
+      largest = Math.max(largest, steps.reduce((n, s) => n + ('actions' in s ? s.actions.length : 0), 0));
+      await runHistory(skews, faults, steps);
+    }),
+    { numRuns: RUNS, seed: SEED, ...(process.env.FC_PATH ? { path: process.env.FC_PATH } : {}) },
+  );
+  t.diagnostic(`largest history: ${largest} actions`);
+});
+
+async function runHistory(skews: number[], faults: Fault[], steps: Step[]): Promise<void> {
+  serverClock = 1_800_000_000_000;
+  const account = stack.newAccount();
+  const applied = new Map<string, Applied[]>(); // `${collection}/${id}` → versions the server stored
+  const record = (collection: string, id: string, v: Applied) => applied.set(`${collection}/${id}`, [...(applied.get(`${collection}/${id}`) ?? []), v]);
+  let faultIndex = 0;
+  let faultsOn = true;
+  let names = 0;
+
+  // Every request goes through here: it injects faults and records what the server applied.
+  const wire = (skew = 0): Fetch => {
+    let previousFaulted = false;
+    return async (url, init) => {
+      const fault = faultsOn && !previousFaulted ? faults[faultIndex++ % faults.length]! : 'none';
+      previousFaulted = fault !== 'none';
+      if (fault === 'failBeforeSending') throw new TypeError('network down');
+      if (fault === 'duplicate') await observe(init, await fetch(url, init), skew);
+      const response = await fetch(url, init);
+      const text = await response.text();
+      await observe(init, { status: response.status, text: async () => text }, skew);
+      if (fault === 'lostResponse') throw new TypeError('connection reset after the server answered');
+      return { status: response.status, headers: response.headers, text: async () => text };
+    };
+  };
+  const observe = async (init: { method: string; body?: string }, response: { status: number; text(): Promise<string> }, skew: number) => {
+    if (response.status !== 200 || init.method !== 'POST' || !init.body) return;
+    const sent = JSON.parse(init.body) as { changes?: Record<string, { id: string; updatedAt: number; name?: string; deleted?: boolean }[]> };
+    const body = JSON.parse(await response.text()) as { results: Record<string, { status: string; updatedAt: number }[]> };
+    for (const [collection, list] of Object.entries(body.results)) {
+      list.forEach((result, i) => {
+        const version = sent.changes?.[collection]?.[i];
+        if (!version || !['created', 'updated'].includes(result.status)) return;
+        record(collection, version.id, { name: version.name ?? '', updatedAt: result.updatedAt, deleted: version.deleted === true });
+        // Skew correction: the device clock is server clock + skew, and the
+        // server clock stands still during a step, so the stored updatedAt is
+        // the device stamp minus the skew, clamped to the server's now.
+        assert.equal(result.updatedAt, Math.min(version.updatedAt - skew, serverClock), `skew-corrected updatedAt of ${collection}/${version.id}`);
+      });
+    }
+  };
+
+  const token = (user: string) => signLocalToken(TEST_JWT_SECRET, account, user);
+  const devices = await Promise.all(
+    skews.map(async (skew, i) => {
+      const bearer = await token(`rep-${i}`);
+      return new SyncClient({
+        baseUrl: stack.api.url,
+        deviceId: `device-${i}`,
+        token: () => bearer,
+        store: new MemoryStore(),
+        now: () => serverClock + skew, // this device's clock, hours off
+        fetch: wire(skew),
+        retry: { sleep: async () => {}, attempts: 4 },
+        pageSize: 4,
+      });
+    }),
+  );
+  const webToken = await token('web-admin');
+  const webFetch = wire();
+  const web = async (method: string, path: string, body?: unknown) => {
+    for (;;) {
+      try {
+        const r = await webFetch(stack.api.url + path, {
+          method,
+          headers: { authorization: `Bearer ${webToken}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+          ...(body ? { body: JSON.stringify(body) } : {}),
+        });
+        const text = await r.text();
+        return { status: r.status, body: text ? JSON.parse(text) : undefined };
+      } catch {
+        // the web app retries too; PUT and DELETE are idempotent
+      }
+    }
+  };
+  const fields = (collection: Collection, name: string) =>
+    collection === 'products' ? { name, sku: name, priceCents: names, currency: 'EUR' } : { name };
+
+  const run = async (a: Action) => {
+    switch (a.kind) {
+      case 'edit': {
+        const name = `d${a.device}-${++names}`;
+        return devices[a.device]!.save(a.collection, { id: a.id, ...fields(a.collection, name) });
+      }
+      case 'delete':
+        return devices[a.device]!.remove(a.collection, a.id);
+      case 'loginPush':
+        return devices[a.device]!.loginPush();
+      case 'syncNow':
+        return devices[a.device]!.syncNow();
+      case 'webPut': {
+        const name = `web-${++names}`;
+        const r = await web('PUT', `/v1/records/${a.collection}/${a.id}`, fields(a.collection, name));
+        if (r.status === 200 || r.status === 201) record(a.collection, a.id, { name, updatedAt: r.body.record.updatedAt, deleted: false });
+        else assert.equal(r.status, 410);
+        return;
+      }
+      case 'webDelete': {
+        const r = await web('DELETE', `/v1/records/${a.collection}/${a.id}`);
+        if (r.status === 204) record(a.collection, a.id, { name: '', updatedAt: Number.MAX_SAFE_INTEGER, deleted: true });
+        else assert.equal(r.status, 404);
+        return;
+      }
+    }
+  };
+
+  for (const s of steps) {
+    if ('tick' in s) serverClock += s.tick;
+    else await Promise.all(s.actions.map(run));
+  }
+
+  // Quiet: no more faults; every device syncs until it has nothing left to send, then once more to hear the others.
+  faultsOn = false;
+  serverClock += 1000;
+  for (const d of devices) await d.syncNow();
+  for (const d of devices) await d.syncNow();
+
+  for (const collection of COLLECTIONS) {
+    const backend = new Map<string, string>();
+    for (const id of IDS) {
+      const r = await web('GET', `/v1/records/${collection}/${id}`);
+      const versions = applied.get(`${collection}/${id}`) ?? [];
+      const deleted = versions.some((v) => v.deleted);
+      if (deleted) {
+        assert.equal(r.status, 410, `${collection}/${id}: deleted stays deleted`);
+        continue;
+      }
+      if (versions.length === 0) {
+        assert.equal(r.status, 404, `${collection}/${id}: never written`);
+        continue;
+      }
+      assert.equal(r.status, 200, `${collection}/${id} is live`);
+      const latest = Math.max(...versions.map((v) => v.updatedAt));
+      assert.equal(r.body.record.updatedAt, latest, `${collection}/${id}: the latest version the server applied`);
+      const winners = versions.filter((v) => v.updatedAt === latest).map((v) => v.name);
+      assert.ok(winners.includes(r.body.record.name), `${collection}/${id}: holds ${r.body.record.name}, expected one of ${winners}`);
+      backend.set(id, r.body.record.name);
+    }
+    for (const [i, d] of devices.entries()) {
+      const held = new Map((await d.list(collection)).map((r) => [r.id, r.name]));
+      assert.deepEqual(held, backend, `device-${i} ${collection} equals the backend`);
+    }
+  }
+}
