@@ -22,7 +22,7 @@ export const syncNow = (deps: DepsSource) =>
     countPushOutcomes(pushed.results);
     countPull({ records: Object.values(page.changes).flat().length, reset: page.reset, complete: page.complete });
     const serverTime = deps.now();
-    if (page.complete) await deps.syncState.recordSync(accountId, request.deviceId, userId, serverTime, pushed.pushed > 0);
+    if (page.complete) await deps.syncState.recordSync(accountId, request.deviceId, userId, serverTime, page.passStart, pushed.pushed > 0);
     else if (pushed.pushed > 0) await deps.syncState.recordPush(accountId, request.deviceId, userId, serverTime);
     const { changes, cursor, hasMore, reset } = page;
     return { statusCode: 200, body: { serverTime, results: pushed.results, changes, cursor, hasMore, reset } };

@@ -12,15 +12,15 @@ const keyPosition = z.object({ id: z.string(), changedAt: z.number().optional() 
  * Sync Now position.
  * - `since`: feed lower bound (server-clock ms, inclusive); null while the
  *   pass is a snapshot (first sync, or a reset).
- * - `until`: the watermark the next pass will start from once this one ends
- *   (this pass's start minus the lookback window, see service/pull.ts).
+ * - `start`: server time this pass started; when it ends, the next pass
+ *   reads from `start` minus the lookback window (see service/pull.ts).
  * - `col` / `key`: the collection being read and the last key returned in it.
  * - `reset`: this snapshot pass is a reset of an expired cursor.
- * Between passes `until`, `col` and `key` are absent.
+ * Between passes `start`, `col` and `key` are absent.
  */
 export const syncPosition = z.object({
   since: z.number().nullable(),
-  until: z.number().optional(),
+  start: z.number().optional(),
   col: z.number().int().min(0).optional(),
   key: keyPosition.optional(),
   reset: z.boolean().optional(),

@@ -5,14 +5,15 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import middy, { type MiddlewareObj } from '@middy/core';
+import middy, { type MiddlewareObj, type Request } from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ID_PATTERN } from '../core/collections.ts';
 import { BadCursorError } from '../core/cursor.ts';
 import type { Deps } from '../deps.ts';
 import { isThrottle } from '../store/client.ts';
 import { HttpError, errorBody } from './errors.ts';
-import { logger, metrics, tracer } from './observability.ts';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { SYNC_METRICS, logger, metrics, tracer } from './observability.ts';
 
 export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type ApiResult = APIGatewayProxyStructuredResultV2;
@@ -48,18 +49,20 @@ export function httpHandler(
   route: (request: ApiRequest) => Promise<ApiResponse>,
 ) {
   const { authenticated = true, jsonBody = false, metrics: emitsMetrics = false } = options;
-  const stack = middy<ApiEvent, ApiResult, Error, ApiContext>()
-    .use(errorEnvelope())
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(captureLambdaHandler(tracer, { captureResponse: false }));
+  const stack = middy<ApiEvent, ApiResult, Error, ApiContext>();
+  // Metrics flush outermost, so they include what the error envelope counts.
   if (emitsMetrics) stack.use(logMetrics(metrics, { captureColdStartMetric: true }));
-  stack.use({
-    before: async (request) => {
-      const deps = await getDeps();
-      request.context.deps = deps;
-      request.context.receivedAt = deps.now();
-    },
-  });
+  stack
+    .use(errorEnvelope(emitsMetrics))
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use({
+      before: async (request) => {
+        const deps = await getDeps();
+        request.context.deps = deps;
+        request.context.receivedAt = deps.now();
+      },
+    });
   if (authenticated) stack.use(authenticate());
   if (jsonBody) stack.use(parseJsonBody());
   return stack.handler(async (event, context) => {
@@ -138,31 +141,36 @@ function isJsonMediaType(contentType: string | undefined): boolean {
   return contentType?.split(';')[0]?.trim().toLowerCase() === 'application/json';
 }
 
-/** Typed errors become the SPEC §6 envelope; everything else a generic 500, logged. */
-function errorEnvelope(): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> {
+/** Typed errors become the SPEC §6 envelope; on sync routes each one is also counted. */
+function errorEnvelope(countsMetrics = false): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> {
   return {
     onError: (request) => {
-      const error = request.error;
-      if (error instanceof HttpError) {
-        request.response = json(error.statusCode, errorBody(error.code, error.message, error.extra.issues, error.extra.body), error.extra.headers);
-        return;
+      respondToError(request);
+      if (countsMetrics) {
+        const failed = (request.response?.statusCode ?? 500) >= 500;
+        metrics.addMetric(failed ? SYNC_METRICS.failed : SYNC_METRICS.rejected, MetricUnit.Count, 1);
       }
-      if (error instanceof BadCursorError) {
-        request.response = json(400, errorBody('BAD_CURSOR', error.message));
-        return;
-      }
-      const requestId = request.context.awsRequestId;
-      if (isThrottle(error)) {
-        logger.warn('DynamoDB throttled past retries', { requestId, error: error?.name });
-        request.response = json(
-          503,
-          errorBody('SERVICE_UNAVAILABLE', 'the service is busy; retry after the given delay'),
-          { 'Retry-After': '1' },
-        );
-        return;
-      }
-      logger.error('unhandled error', { requestId, error: error ?? undefined });
-      request.response = json(500, errorBody('INTERNAL', `internal error (request id ${requestId})`));
     },
   };
+}
+
+/** The SPEC §6 response for an error: typed 4xx as they are, throttling as 503, anything else a logged, generic 500. */
+function respondToError(request: Request<ApiEvent, ApiResult, Error, ApiContext>): void {
+  const error = request.error;
+  if (error instanceof HttpError) {
+    request.response = json(error.statusCode, errorBody(error.code, error.message, error.extra.issues, error.extra.body), error.extra.headers);
+    return;
+  }
+  if (error instanceof BadCursorError) {
+    request.response = json(400, errorBody('BAD_CURSOR', error.message));
+    return;
+  }
+  const requestId = request.context.awsRequestId;
+  if (isThrottle(error)) {
+    logger.warn('DynamoDB throttled past retries', { requestId, error: error?.name });
+    request.response = json(503, errorBody('SERVICE_UNAVAILABLE', 'the service is busy; retry after the given delay'), { 'Retry-After': '1' });
+    return;
+  }
+  logger.error('unhandled error', { requestId, error: error ?? undefined });
+  request.response = json(500, errorBody('INTERNAL', `internal error (request id ${requestId})`));
 }

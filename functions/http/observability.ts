@@ -10,7 +10,8 @@ const serviceName = 'mobile-sales-sync';
 export const METRICS_NAMESPACE = 'MobileSalesSync';
 
 export const logger = new Logger({ serviceName });
-export const metrics = new Metrics({ serviceName, namespace: METRICS_NAMESPACE });
+// Its own warnings go through the logger (and its level), not bare console output.
+export const metrics = new Metrics({ serviceName, namespace: METRICS_NAMESPACE, logger });
 export const tracer = new Tracer({ serviceName });
 
 /** Metric names, shared with the CDK dashboard and alarms. */
@@ -20,6 +21,9 @@ export const SYNC_METRICS = {
   pulled: 'RecordsPulled',
   resets: 'CursorResets',
   syncsCompleted: 'SyncNowCompleted',
+  /** Sync requests answered 4xx (bad envelopes, cursors, tokens) and 5xx. */
+  rejected: 'SyncRequestsRejected',
+  failed: 'SyncRequestsFailed',
 } as const;
 
 /** Records pushed by outcome: created/updated/unchanged/stale/deleted/invalid. */

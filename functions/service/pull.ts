@@ -47,8 +47,10 @@ export type PullPage = {
   cursor: string;
   hasMore: boolean;
   reset: boolean;
-  /** This page ended a pass (the device is now up to date as of this sync). */
+  /** This page ended a pass. */
   complete: boolean;
+  /** When the pass that this page belongs to started: the device holds every change before it (less the lookback caveat). */
+  passStart: number;
 };
 
 /** Versions this request just wrote, by collection and id: not echoed back. */
@@ -110,8 +112,9 @@ export async function pullPage(
   }
 
   const complete = col >= collectionNames.length;
+  const passStart = position.start ?? deps.now();
   const next: SyncPosition = complete
-    ? { since: position.until ?? position.since }
+    ? { since: Math.max(passStart - config.lookbackMs, position.since ?? 0) }
     : { ...position, col, key };
   return {
     changes,
@@ -119,6 +122,7 @@ export async function pullPage(
     hasMore: !complete,
     reset: position.reset === true,
     complete,
+    passStart,
   };
 }
 
@@ -128,12 +132,11 @@ export async function pullPage(
  * may be gone), or the middle of a pass.
  */
 function startPosition(previous: SyncPosition | null, now: number, { config }: Deps): SyncPosition {
-  const until = now - config.lookbackMs;
-  if (previous === null) return { since: null, until };
+  if (previous === null) return { since: null, start: now };
   if (previous.since !== null && previous.since < now - config.tombstoneRetentionMs) {
-    return { since: null, until, reset: true };
+    return { since: null, start: now, reset: true };
   }
-  if (previous.until === undefined) return { since: previous.since, until: Math.max(until, previous.since ?? until) };
+  if (previous.start === undefined) return { since: previous.since, start: now };
   return previous;
 }
 

@@ -17,14 +17,17 @@ export type SyncStatus = {
 export async function readSyncStatus(deps: Deps, accountId: string, deviceId: string | null): Promise<SyncStatus> {
   const { account, device } = await deps.syncState.read(accountId, deviceId);
   const deviceLastSync = device?.lastSyncAt ?? null;
+  // Count from when the last sync's pass started, not when it ended: a change
+  // made during a long (or resumed) pass may have been read before it happened.
+  const countFrom = device?.syncedThrough ?? deviceLastSync;
   const collections = Object.fromEntries(
     await Promise.all(
       collectionNames.map(async (collection) => {
         const [lastChangedAt, pendingChanges] = await Promise.all([
           deps.records.latestChangeAt(accountId, collection),
-          deviceId === null || deviceLastSync === null
+          deviceId === null || countFrom === null
             ? null
-            : deps.records.countChangedSince(accountId, collection, deviceLastSync, deviceId),
+            : deps.records.countChangedSince(accountId, collection, countFrom, deviceId),
         ]);
         return [collection, { lastChangedAt, pendingChanges }] as const;
       }),

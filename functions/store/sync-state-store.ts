@@ -13,6 +13,8 @@ export type AccountSyncState = z.infer<typeof accountItem>;
 const deviceItem = z.object({
   lastSyncAt: z.number().nullable().default(null),
   lastPushAt: z.number().nullable().default(null),
+  /** When the last completed Sync Now's pass started: changes after it may not be on the device. */
+  syncedThrough: z.number().nullable().default(null),
 });
 export type DeviceSyncState = z.infer<typeof deviceItem>;
 
@@ -20,7 +22,7 @@ export interface SyncStateStore {
   /** The account record and, unless deviceId is null, the device's. */
   read(accountId: string, deviceId: string | null): Promise<{ account: AccountSyncState | null; device: DeviceSyncState | null }>;
   recordPush(accountId: string, deviceId: string, userId: string, at: number): Promise<void>;
-  recordSync(accountId: string, deviceId: string, userId: string, at: number, pushed: boolean): Promise<void>;
+  recordSync(accountId: string, deviceId: string, userId: string, at: number, passStart: number, pushed: boolean): Promise<void>;
 }
 
 const ACCOUNT = 'ACCOUNT';
@@ -55,9 +57,10 @@ export function createSyncStateStore({ client, tableName }: { client: DynamoDBDo
       await updateDevice(accountId, deviceId, userId, { lastPushAt: at });
     },
 
-    async recordSync(accountId, deviceId, userId, at, pushed) {
+    async recordSync(accountId, deviceId, userId, at, passStart, pushed) {
+      const fields = { lastSyncAt: at, syncedThrough: passStart, ...(pushed ? { lastPushAt: at } : {}) };
       await Promise.all([
-        updateDevice(accountId, deviceId, userId, pushed ? { lastSyncAt: at, lastPushAt: at } : { lastSyncAt: at }),
+        updateDevice(accountId, deviceId, userId, fields),
         // Two devices finishing at once: the later sync time wins, never the later request.
         client
           .send(

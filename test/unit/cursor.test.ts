@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { BadCursorError, decodeCursor, encodeCursor, syncPosition } from '../../functions/core/cursor.ts';
 
 const secret = 'unit-secret';
-const position = { since: 1_764_000_000_000, until: 1_764_000_100_000, col: 1, key: { id: 'p9', changedAt: 1_764_000_050_000 } };
+const position = { since: 1_764_000_000_000, start: 1_764_000_100_000, col: 1, key: { id: 'p9', changedAt: 1_764_000_050_000 } };
 
 describe('cursor', () => {
   it('round-trips a position for its account', () => {

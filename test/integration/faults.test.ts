@@ -1,0 +1,117 @@
+// Faults partway through: DynamoDB throttling and timeouts in the middle of
+// a batch, a Lambda that dies after writing half a batch, and a client that
+// crashes between receiving a page and storing it. The retry converges and
+// nothing acknowledged is lost.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type Batch, MemoryStore, SyncClient } from '../../client/index.ts';
+import { signLocalToken } from '../../dev/local-token.ts';
+import { type Stack, TEST_JWT_SECRET, startStack } from '../support/local-stack.ts';
+
+/** Fails the n-th PutItem from now with the given error, once. */
+const fault = { countdown: -1, error: (): Error => new Error('unset'), fired: 0 };
+function failPutNumber(n: number, error: () => Error) {
+  Object.assign(fault, { countdown: n, error, fired: 0 });
+}
+function installFaults(client: DynamoDBDocumentClient) {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'PutItemCommand' && fault.countdown > 0 && --fault.countdown === 0) {
+        fault.fired += 1;
+        throw fault.error();
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'faults' },
+  );
+}
+
+let stack: Stack;
+before(async () => {
+  stack = await startStack({ instrument: installFaults });
+});
+after(async () => {
+  await stack?.stop();
+});
+
+async function device(account: string, store = new MemoryStore(), statuses: number[] = []) {
+  const token = await signLocalToken(TEST_JWT_SECRET, account, 'rep');
+  const recording: typeof fetch = async (url, init) => {
+    const response = await fetch(url, init);
+    statuses.push(response.status);
+    return response;
+  };
+  return new SyncClient({ baseUrl: stack.api.url, deviceId: 'ipad-1', token: () => token, store, fetch: recording as never, retry: { sleep: async () => {} } });
+}
+const product = (i: number) => ({ id: `p${i}`, name: `n${i}`, sku: `s${i}`, priceCents: i, currency: 'EUR' });
+
+async function pushAllThroughAFault(error: () => Error, expectedStatus: number) {
+  const account = stack.newAccount();
+  const statuses: number[] = [];
+  const ipad = await device(account, new MemoryStore(), statuses);
+  for (let i = 0; i < 600; i++) await ipad.save('products', product(i));
+  failPutNumber(300, error); // halfway through the batch
+  const push = await ipad.loginPush();
+  assert.equal(fault.fired, 1);
+  assert.deepEqual(statuses, [expectedStatus, 200], 'failed once, then the retry went through');
+  // The first attempt wrote some records before the fault; the retry reports them unchanged.
+  const counts = push.results.reduce<Record<string, number>>((c, r) => ((c[r.status] = (c[r.status] ?? 0) + 1), c), {});
+  assert.equal((counts.created ?? 0) + (counts.unchanged ?? 0), 600);
+  assert.ok((counts.unchanged ?? 0) > 0, `some records were written before the fault: ${JSON.stringify(counts)}`);
+  const web = await stack.as(account);
+  const listed = await web.request<{ records: unknown[] }>('GET', '/v1/records/products?limit=1000');
+  assert.equal(listed.body.records.length, 600);
+}
+
+describe('faults partway through a batch', () => {
+  it('DynamoDB throttles past the SDK retries: 503 + Retry-After, the client retries, nothing lost', async () => {
+    await pushAllThroughAFault(() => new ProvisionedThroughputExceededException({ message: 'throttled', $metadata: {} }), 503);
+  });
+
+  it('a DynamoDB timeout mid-batch (the Lambda fails after writing half): 500, retried, converges', async () => {
+    await pushAllThroughAFault(() => Object.assign(new Error('Connection timed out after 5000 ms'), { name: 'TimeoutError' }), 500);
+  });
+
+  it('a client that crashes between receiving a page and storing it resumes from the last stored cursor', async () => {
+    const account = stack.newAccount();
+    const web = await stack.as(account);
+    const writer = await device(account);
+    for (let i = 0; i < 250; i++) await writer.save('products', product(i));
+    await writer.loginPush();
+
+    let pagesStored = 0;
+    let crashes = 0;
+    class CrashingStore extends MemoryStore {
+      override async apply(batch: Batch) {
+        if (batch.meta?.cursor && pagesStored === 1 && crashes === 0) {
+          crashes += 1;
+          throw new Error('app killed before the page was written');
+        }
+        if (batch.meta?.cursor) pagesStored += 1;
+        return super.apply(batch);
+      }
+    }
+    const store = new CrashingStore();
+    const token = await signLocalToken(TEST_JWT_SECRET, account, 'rep2');
+    const android = new SyncClient({ baseUrl: stack.api.url, deviceId: 'android-2', token: () => token, store, pageSize: 100, retry: { sleep: async () => {} } });
+    await assert.rejects(android.syncNow(), /app killed/);
+    assert.equal((await android.list('products')).length, 100, 'only the first page was stored');
+
+    await web.put('products', 'p0', { name: 'changed meanwhile', sku: 's', priceCents: 1, currency: 'EUR' });
+    const resumed = await android.syncNow();
+    assert.ok(resumed.pages >= 2);
+    const held = await android.list('products');
+    assert.equal(held.length, 250);
+    assert.equal(new Set(held.map((r) => r.id)).size, 250);
+    // The resumed pass had read p0 before the web changed it: the status page
+    // says so, and the next Sync Now brings it.
+    const status = await android.status();
+    assert.equal(status.collections.products?.pendingChanges, 1);
+    assert.equal(status.upToDate, false);
+    await android.syncNow();
+    assert.equal((await android.get('products', 'p0'))?.name, 'changed meanwhile');
+    assert.equal((await android.status()).upToDate, true);
+  });
+});
