@@ -51,7 +51,8 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    // Prefix, don't resolve: a path such as '//' would otherwise be read as a host.
+    const url = URL.canParse(`http://localhost${req.url ?? '/'}`) ? new URL(`http://localhost${req.url ?? '/'}`) : new URL('http://localhost/');
     const method = req.method ?? 'GET';
     const match = matchRoute(compiled, method, url.pathname);
     if (match === null) {

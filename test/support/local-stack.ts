@@ -38,8 +38,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const requests = new RequestCounter();
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      requests.count(String(context.commandName).replace(/Command$/, ''));
-      return next(args);
+      const operation = String(context.commandName).replace(/Command$/, '');
+      requests.count(operation);
+      const result = await next(args);
+      if (operation === 'PutItem' || operation === 'UpdateItem' || operation === 'DeleteItem') requests.written += 1;
+      return result;
     },
     { step: 'build', name: 'countRequests' },
   );
@@ -75,11 +78,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
 export class RequestCounter {
   private counts = new Map<string, number>();
+  /** Writes DynamoDB accepted (a write whose condition failed is not one). */
+  written = 0;
   count(operation: string) {
     this.counts.set(operation, (this.counts.get(operation) ?? 0) + 1);
   }
   reset() {
     this.counts.clear();
+    this.written = 0;
   }
   snapshot(): Record<string, number> {
     return Object.fromEntries(this.counts);
