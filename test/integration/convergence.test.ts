@@ -67,7 +67,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 const history = fc.record({
   skews: fc.array(fc.integer({ min: -6 * HOUR, max: 6 * HOUR }), { minLength: DEVICES, maxLength: DEVICES }),
   faults: fc.array(fc.constantFrom<Fault>('none', 'none', 'none', 'duplicate', 'lostResponse', 'failBeforeSending'), { minLength: 1, maxLength: 40 }),
-  steps: fc.array(step, { minLength: 1, maxLength: MAX_STEPS }),
+  steps: fc.array(step, { minLength: 1, maxLength: MAX_STEPS, size: 'max' }),
 });
 
 /** What the server applied, seen on the wire: every version it stored, and every deletion. */
