@@ -24,13 +24,15 @@ export type LocalApiOptions = {
   port?: number;
   host?: string;
   jwtSecret?: string;
+  /** More routes to serve next to the API's own (the benchmark's baseline). */
+  extraRoutes?: Route[];
 };
 
 type CompiledRoute = Route & { pattern: RegExp; params: string[]; handler: ReturnType<Route['build']> };
 
 export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi> {
   const secret = new TextEncoder().encode(options.jwtSecret ?? DEFAULT_JWT_SECRET);
-  const compiled: CompiledRoute[] = routes.map((route) => {
+  const compiled: CompiledRoute[] = [...routes, ...(options.extraRoutes ?? [])].map((route) => {
     const params: string[] = [];
     const source = route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
       params.push(name);

@@ -1,99 +1,26 @@
-// A real DynamoDB Local (random free port, in memory) and the local API
-// server over it, for one test file. The DynamoDB client counts the
-// requests it sends, so tests can assert what a sync cost.
+// The local stack (dev/local-stack.ts) for one test file, with a token
+// signer and a small HTTP client per caller.
 import { randomUUID } from 'node:crypto';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type DynamoDbLocal, LOCAL_TABLES, createTables, startDynamoDbLocal } from '../../dev/dynamodb-local.ts';
-import { type LocalApi, startLocalApi } from '../../dev/local-api.ts';
+import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../dev/local-stack.ts';
 import { signLocalToken } from '../../dev/local-token.ts';
-import { type Deps, type SyncConfig, buildDeps } from '../../functions/deps.ts';
-import { createDocumentClient } from '../../functions/store/client.ts';
 
 export const TEST_JWT_SECRET = 'test-secret';
 
-export type Stack = {
-  dynamo: DynamoDbLocal;
-  api: LocalApi;
-  client: DynamoDBDocumentClient;
-  deps: Deps;
-  /** DynamoDB requests sent since the last reset, by operation (PutItem, Query, …). */
-  requests: RequestCounter;
+export type Stack = LocalStack & {
   /** A fresh account id, so tests in one file never see each other's data. */
   newAccount: () => string;
   as: (accountId: string, userId?: string) => Promise<ApiClient>;
-  stop: () => Promise<void>;
 };
 
-export type StackOptions = {
-  now?: () => number;
-  config?: Partial<SyncConfig>;
-  /** Lets a test wrap the client (fault injection, slow writers). */
-  instrument?: (client: DynamoDBDocumentClient) => void;
-};
+export type StackOptions = Omit<LocalStackOptions, 'jwtSecret'>;
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const dynamo = await startDynamoDbLocal();
-  await createTables(dynamo.endpoint);
-  const client = createDocumentClient({ endpoint: dynamo.endpoint });
-  const requests = new RequestCounter();
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const operation = String(context.commandName).replace(/Command$/, '');
-      requests.count(operation);
-      const result = await next(args);
-      if (operation === 'PutItem' || operation === 'UpdateItem' || operation === 'DeleteItem') requests.written += 1;
-      return result;
-    },
-    { step: 'build', name: 'countRequests' },
-  );
-  options.instrument?.(client);
-  const deps = buildDeps({
-    client,
-    recordsTable: LOCAL_TABLES.records,
-    syncStateTable: LOCAL_TABLES.syncState,
-    config: {
-      cursorSecret: 'test-cursor-secret',
-      lookbackMs: 120_000,
-      tombstoneRetentionMs: 90 * 86_400_000,
-      ...options.config,
-    },
-    ...(options.now ? { now: options.now } : {}),
-  });
-  const api = await startLocalApi({ deps: () => deps, jwtSecret: TEST_JWT_SECRET });
+  const stack = await startLocalStack({ jwtSecret: TEST_JWT_SECRET, ...options });
   return {
-    dynamo,
-    api,
-    client,
-    deps,
-    requests,
+    ...stack,
     newAccount: () => `acct-${randomUUID().slice(0, 8)}`,
-    as: async (accountId, userId = 'alice') => new ApiClient(api.url, await signLocalToken(TEST_JWT_SECRET, accountId, userId)),
-    stop: async () => {
-      await api.close();
-      client.destroy();
-      await dynamo.stop();
-    },
+    as: async (accountId, userId = 'alice') => new ApiClient(stack.api.url, await signLocalToken(TEST_JWT_SECRET, accountId, userId)),
   };
-}
-
-export class RequestCounter {
-  private counts = new Map<string, number>();
-  /** Writes DynamoDB accepted (a write whose condition failed is not one). */
-  written = 0;
-  count(operation: string) {
-    this.counts.set(operation, (this.counts.get(operation) ?? 0) + 1);
-  }
-  reset() {
-    this.counts.clear();
-    this.written = 0;
-  }
-  snapshot(): Record<string, number> {
-    return Object.fromEntries(this.counts);
-  }
-  /** Requests that read (GetItem, Query, Scan, BatchGetItem). */
-  get reads(): number {
-    return ['GetItem', 'Query', 'Scan', 'BatchGetItem'].reduce((n, op) => n + (this.counts.get(op) ?? 0), 0);
-  }
 }
 
 export type Response<T = Record<string, unknown>> = { status: number; body: T; headers: Headers };

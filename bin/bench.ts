@@ -1,0 +1,328 @@
+// npm run bench — what a sync costs and how it scales, side by side with the
+// one-request-per-record pattern and with the fastest this machine's
+// DynamoDB Local can write. Starts its own DynamoDB Local, serves the
+// handlers through the local server (the same code path as `npm start`),
+// prints a table and writes bench/results/bench.{json,md}.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BatchWriteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { startLatencyProxy } from '../bench/latency-proxy.ts';
+import { naivePushRoute } from '../bench/naive-push.ts';
+import { LOCAL_TABLES } from '../dev/dynamodb-local.ts';
+import { type LocalStack, startLocalStack } from '../dev/local-stack.ts';
+import { signLocalToken } from '../dev/local-token.ts';
+import { encodeCursor } from '../functions/core/cursor.ts';
+import { partitionKey } from '../functions/store/records-store.ts';
+import { buildApp } from '../lib/app.ts';
+
+const JWT_SECRET = 'bench-secret';
+const ROOT = join(import.meta.dirname, '..');
+const log = (message: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)}  ${message}\n`);
+
+// ── What we measure ──────────────────────────────────────────────────────
+
+type Measurement = {
+  id: string;
+  title: string;
+  records: number;
+  runs: number[];
+  requests: Record<string, number>;
+  capacityPerRecord: number | null;
+};
+const measurements = new Map<string, Measurement>();
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function measure<T>(
+  stack: LocalStack,
+  id: string,
+  title: string,
+  records: number,
+  runs: number,
+  setup: (run: number) => Promise<T>,
+  body: (context: T) => Promise<void>,
+): Promise<Measurement> {
+  const m: Measurement = { id, title, records, runs: [], requests: {}, capacityPerRecord: null };
+  for (let run = 0; run < runs; run++) {
+    log(`${title}: run ${run + 1}/${runs}`);
+    const context = await setup(run);
+    stack.requests.reset();
+    const started = performance.now();
+    await body(context);
+    m.runs.push(performance.now() - started);
+    m.requests = stack.requests.snapshot();
+    m.capacityPerRecord = records > 0 && stack.requests.capacity > 0 ? stack.requests.capacity / records : null;
+  }
+  measurements.set(id, m);
+  return m;
+}
+
+// ── Data ─────────────────────────────────────────────────────────────────
+
+/** A product of about 1 KB serialized, like a real catalogue entry with a description. */
+const product = (id: string, updatedAt: number, name = `Product ${id}`) => ({
+  id,
+  updatedAt,
+  name,
+  sku: `SKU-${id}`,
+  priceCents: 1999,
+  currency: 'EUR',
+  tags: ['bench'],
+  description: 'A sturdy, well-made item for the trade-show floor. '.repeat(17),
+});
+
+/** Writes items straight to the table (BatchWriteItem, 25 at a time): for building big accounts fast. */
+async function seed(client: DynamoDBDocumentClient, items: Record<string, unknown>[], concurrency = 16): Promise<void> {
+  const batches: Record<string, unknown>[][] = [];
+  for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25));
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < batches.length) {
+        let pending = batches[next++]!.map((Item) => ({ PutRequest: { Item } }));
+        while (pending.length > 0) {
+          const out = await client.send(new BatchWriteCommand({ RequestItems: { [LOCAL_TABLES.records]: pending } }));
+          pending = (out.UnprocessedItems?.[LOCAL_TABLES.records] ?? []) as typeof pending;
+        }
+      }
+    }),
+  );
+}
+
+function storedItem(account: string, record: ReturnType<typeof product>, changedAt: number, extra: Record<string, unknown> = {}) {
+  const { id, updatedAt, ...data } = record;
+  return { pk: partitionKey(account, 'products'), id, updatedAt, deleted: false, changedAt, writer: 'web:seed', data, ...extra };
+}
+
+// ── HTTP ─────────────────────────────────────────────────────────────────
+
+async function caller(baseUrl: string, account: string) {
+  const token = await signLocalToken(JWT_SECRET, account, 'bench');
+  return async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(baseUrl + path, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    if (response.status >= 300) throw new Error(`${method} ${path} → ${response.status} ${text.slice(0, 300)}`);
+    return text ? JSON.parse(text) : undefined;
+  };
+}
+
+async function pushAll(call: Awaited<ReturnType<typeof caller>>, records: unknown[]) {
+  for (let i = 0; i < records.length; i += 1000) {
+    await call('POST', '/v1/sync/push', { deviceId: 'ipad-1', clientTime: Date.now(), changes: { products: records.slice(i, i + 1000) } });
+  }
+}
+
+/** The per-record baseline: one request per record, one after the other, as an offline queue replays. */
+async function naivePush(call: Awaited<ReturnType<typeof caller>>, records: unknown[]) {
+  for (const record of records) await call('POST', '/bench/naive-push', { deviceId: 'ipad-1', clientTime: Date.now(), record });
+}
+
+// ── The run ──────────────────────────────────────────────────────────────
+
+const started = Date.now();
+const stack = await startLocalStack({
+  jwtSecret: JWT_SECRET,
+  // Every request asks DynamoDB for the capacity it consumed.
+  instrument: (client) =>
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (/^(PutItem|UpdateItem|GetItem|Query|BatchWriteItem)Command$/.test(String(context.commandName))) {
+          (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'TOTAL';
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'consumedCapacity' },
+    ),
+  extraRoutes: (client) => [naivePushRoute(client, LOCAL_TABLES.records)],
+});
+const api = stack.api.url;
+let accounts = 0;
+const account = (name: string) => `bench-${name}-${++accounts}`;
+
+try {
+  log('DynamoDB Local and the local API are up');
+
+  // 1. Login push of 1,000 and 10,000 new records.
+  for (const [n, runs] of [[1000, 5], [10_000, 3]] as const) {
+    await measure(stack, `push-${n}`, `Login push, ${n.toLocaleString('en')} new records`, n, runs,
+      async () => ({ call: await caller(api, account(`push${n}`)), records: Array.from({ length: n }, (_, i) => product(`p${i}`, Date.now())) }),
+      ({ call, records }) => pushAll(call, records));
+  }
+
+  // 2. Login push of 10,000 records: half lose (stale), 500 hit tombstones, the rest update.
+  await measure(stack, 'push-mixed', 'Login push, 10,000 records: 50% stale, 5% tombstoned, 45% newer', 10_000, 3,
+    async () => {
+      const acct = account('mixed');
+      const now = Date.now();
+      const existing = Array.from({ length: 10_000 }, (_, i) => {
+        const stored = product(`p${i}`, i % 2 === 0 ? now + 60_000 : now - 600_000); // even: backend newer → stale
+        return storedItem(acct, stored, now - 60_000, i % 20 === 1 ? { deleted: true, data: undefined } : {});
+      });
+      await seed(stack.client, existing);
+      return { call: await caller(api, acct), records: Array.from({ length: 10_000 }, (_, i) => product(`p${i}`, now - 300_000, `Edited ${i}`)) };
+    },
+    ({ call, records }) => pushAll(call, records));
+
+  // 3. Sync Now pulling 10,000 changed records, page by page.
+  const pullAccount = account('pull');
+  const pullNow = Date.now();
+  await seed(stack.client, Array.from({ length: 10_000 }, (_, i) => storedItem(pullAccount, product(`p${i}`, pullNow), pullNow - 1000)));
+  const pullCursor = encodeCursor(stack.deps.config.cursorSecret, pullAccount, 'sync', { since: pullNow - 5 * 60_000 });
+  const pullCall = await caller(api, pullAccount);
+  let pages = 0;
+  await measure(stack, 'pull-10000', 'Sync Now pulling 10,000 changed records (pages of 1,000)', 10_000, 3, async () => undefined, async () => {
+    let cursor = pullCursor;
+    let pulled = 0;
+    pages = 0;
+    for (;;) {
+      const page = await pullCall('POST', '/v1/sync/now', { deviceId: 'android-2', clientTime: Date.now(), cursor, limit: 1000 });
+      pulled += Object.values(page.changes as Record<string, unknown[]>).reduce((n, l) => n + l.length, 0);
+      pages += 1;
+      cursor = page.cursor;
+      if (!page.hasMore) break;
+    }
+    if (pulled !== 10_000) throw new Error(`pulled ${pulled}`);
+  });
+
+  // 4 and 5. A no-op Sync Now on 1,000- and 100,000-record accounts; the status page on the big one.
+  const noop: Record<number, string> = {};
+  for (const size of [1000, 100_000]) {
+    const acct = account(`size${size}`);
+    log(`building a ${size.toLocaleString('en')}-record account`);
+    const old = Date.now() - 3_600_000;
+    for (let i = 0; i < size; i += 10_000) {
+      await seed(stack.client, Array.from({ length: Math.min(10_000, size - i) }, (_, j) => storedItem(acct, product(`p${i + j}`, old), old)));
+    }
+    noop[size] = acct;
+    const call = await caller(api, acct);
+    const cursor = encodeCursor(stack.deps.config.cursorSecret, acct, 'sync', { since: Date.now() - 10 * 60_000 });
+    await measure(stack, `noop-${size}`, `Sync Now, nothing to pull, ${size.toLocaleString('en')}-record account`, 0, 20, async () => undefined, async () => {
+      const page = await call('POST', '/v1/sync/now', { deviceId: 'ipad-1', clientTime: Date.now(), cursor });
+      if (page.hasMore || Object.values(page.changes as Record<string, unknown[]>).some((l) => l.length > 0)) throw new Error('not a no-op');
+    });
+  }
+  const bigCall = await caller(api, noop[100_000]!);
+  await stack.deps.syncState.recordSync(noop[100_000]!, 'ipad-1', 'bench', Date.now(), Date.now() - 1000, false);
+  for (let i = 0; i < 20; i++) await bigCall('PUT', `/v1/records/products/p${i * 997}`, { name: `web edit ${i}`, sku: 'x', priceCents: 1, currency: 'EUR' });
+  await measure(stack, 'status-100000', 'Status page, 100,000-record account, 20 pending', 0, 10, async () => undefined, async () => {
+    const status = await bigCall('GET', '/v1/sync/status?deviceId=ipad-1');
+    if (status.collections.products.pendingChanges !== 20) throw new Error(`pending ${status.collections.products.pendingChanges}`);
+  });
+
+  // 6. The per-record baseline, 1,000 records on loopback.
+  await measure(stack, 'baseline-1000', 'Baseline: 1,000 records, one request each (read, then write)', 1000, 2,
+    async () => ({ call: await caller(api, account('naive')), records: Array.from({ length: 1000 }, (_, i) => product(`p${i}`, Date.now())) }),
+    ({ call, records }) => naivePush(call, records));
+
+  // 7. The floor: bare conditional PutItems, no HTTP, no validation, at the best concurrency.
+  let bestFloor: { concurrency: number; median: number } | undefined;
+  for (const concurrency of [1, 8, 16, 32, 64, 128]) {
+    const m = await measure(stack, `floor-${concurrency}`, `Floor: 1,000 bare conditional PutItems, ${concurrency} in flight`, 1000, 3,
+      async () => ({ acct: account('floor'), records: Array.from({ length: 1000 }, (_, i) => product(`p${i}`, Date.now())) }),
+      async ({ acct, records }) => {
+        let next = 0;
+        await Promise.all(Array.from({ length: concurrency }, async () => {
+          while (next < records.length) {
+            const record = records[next++]!;
+            await stack.client.send(new PutCommand({ TableName: LOCAL_TABLES.records, Item: storedItem(acct, record, Date.now()), ConditionExpression: 'attribute_not_exists(pk)' }));
+          }
+        }));
+      });
+    if (!bestFloor || median(m.runs) < bestFloor.median) bestFloor = { concurrency, median: median(m.runs) };
+  }
+
+  // 8. A mobile link: 50 ms round trip on every request, 200 records.
+  const proxy = await startLatencyProxy(api);
+  try {
+    await measure(stack, 'mobile-ours', 'Mobile link (50 ms RTT): login push of 200 records', 200, 3,
+      async () => ({ call: await caller(proxy.url, account('mobile')), records: Array.from({ length: 200 }, (_, i) => product(`p${i}`, Date.now())) }),
+      ({ call, records }) => pushAll(call, records));
+    await measure(stack, 'mobile-baseline', 'Mobile link (50 ms RTT): baseline, 200 records one by one', 200, 2,
+      async () => ({ call: await caller(proxy.url, account('mobilenaive')), records: Array.from({ length: 200 }, (_, i) => product(`p${i}`, Date.now())) }),
+      ({ call, records }) => naivePush(call, records));
+  } finally {
+    await proxy.close();
+  }
+
+  // 9. Cold start: the bundles CDK would deploy, imported by a fresh Node process.
+  log('building the Lambda bundles through CDK');
+  const outdir = join(ROOT, 'cdk.out', `bench-${process.pid}`);
+  const bundles: { name: string; kb: number; importMs: number }[] = [];
+  try {
+    const { app, stack: cdkStack } = buildApp({ outdir });
+    app.synth();
+    const template = JSON.parse(readFileSync(join(outdir, `${cdkStack.stackName}.template.json`), 'utf8'));
+    for (const [logicalId, r] of Object.entries<{ Type: string; Properties: { Code: { S3Key: string } } }>(template.Resources)) {
+      if (r.Type !== 'AWS::Lambda::Function') continue;
+      const file = join(outdir, `asset.${r.Properties.Code.S3Key.replace(/\.zip$/, '')}`, 'index.mjs');
+      const times: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        const out = spawnSync(process.execPath, ['--input-type=module', '-e', 'const t = performance.now(); await import(process.env.BUNDLE); console.log(performance.now() - t);'], {
+          env: { ...process.env, BUNDLE: `file://${file}`, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+          encoding: 'utf8',
+        });
+        times.push(Number(out.stdout.trim()));
+      }
+      bundles.push({ name: logicalId.replace(/[0-9A-F]{8}$/, ''), kb: statSync(file).size / 1024, importMs: median(times) });
+    }
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+
+  report(bestFloor!, bundles, pages, (Date.now() - started) / 1000);
+} finally {
+  await stack.stop();
+}
+
+// ── The report ───────────────────────────────────────────────────────────
+
+function report(floor: { concurrency: number; median: number }, bundles: { name: string; kb: number; importMs: number }[], pullPages: number, seconds: number) {
+  const get = (id: string) => measurements.get(id)!;
+  const ms = (m: Measurement) => median(m.runs);
+  const ratio = (a: number, b: number) => a / b;
+  const reqs = (m: Measurement) => Object.entries(m.requests).map(([op, n]) => `${op} ${n}`).join(', ');
+  const rows = [...measurements.values()].map((m) => ({
+    scenario: m.title,
+    medianMs: Math.round(ms(m)),
+    minMs: Math.round(Math.min(...m.runs)),
+    maxMs: Math.round(Math.max(...m.runs)),
+    recordsPerSecond: m.records > 0 ? Math.round(m.records / (ms(m) / 1000)) : null,
+    requests: reqs(m),
+    capacityPerRecord: m.capacityPerRecord === null ? null : Number(m.capacityPerRecord.toFixed(2)),
+  }));
+
+  const push1k = get('push-1000');
+  const updates = get('push-mixed');
+  const targets: { target: string; measured: string; met: boolean }[] = [
+    { target: 'Login push: 1 write request per record, 0 reads', measured: `1,000 records → ${reqs(push1k)}`, met: push1k.requests.PutItem === 1000 && (push1k.requests.GetItem ?? 0) + (push1k.requests.Query ?? 0) === 0 },
+    { target: 'Login push ≥ 5× faster than per-record baseline (1,000, loopback)', measured: `${ratio(ms(get('baseline-1000')), ms(push1k)).toFixed(1)}×`, met: ratio(ms(get('baseline-1000')), ms(push1k)) >= 5 },
+    { target: 'Login push ≥ 20× faster than baseline through a 50 ms link (200)', measured: `${ratio(ms(get('mobile-baseline')), ms(get('mobile-ours'))).toFixed(1)}×`, met: ratio(ms(get('mobile-baseline')), ms(get('mobile-ours'))) >= 20 },
+    { target: 'Login push within 1.5× of the floor (1,000)', measured: `${ratio(ms(push1k), floor.median).toFixed(2)}× (floor ${Math.round(floor.median)} ms at ${floor.concurrency} in flight)`, met: ratio(ms(push1k), floor.median) <= 1.5 },
+    { target: '≤ 2 WCU per new 1 KB record, feed included', measured: push1k.capacityPerRecord === null ? 'not reported' : `${push1k.capacityPerRecord.toFixed(2)} capacity units per record`, met: push1k.capacityPerRecord !== null && push1k.capacityPerRecord <= 2.0 + 1e-9 },
+    { target: '≤ 3 WCU per update, feed included', measured: updates.capacityPerRecord === null ? 'not reported' : `${updates.capacityPerRecord.toFixed(2)} per pushed record (mixed: stale and tombstoned cost a failed condition)`, met: updates.capacityPerRecord !== null && updates.capacityPerRecord <= 3 + 1e-9 },
+    { target: 'No-op Sync Now: ≤ 1 query per collection', measured: `${reqs(get('noop-100000'))}`, met: (get('noop-100000').requests.Query ?? 0) <= 3 && (get('noop-1000').requests.Query ?? 0) <= 3 },
+    { target: 'No-op Sync Now: 100,000-record account within 1.2× of 1,000', measured: `${ratio(ms(get('noop-100000')), ms(get('noop-1000'))).toFixed(2)}× (${ms(get('noop-1000')).toFixed(1)} → ${ms(get('noop-100000')).toFixed(1)} ms)`, met: ratio(ms(get('noop-100000')), ms(get('noop-1000'))) <= 1.2 },
+    { target: 'Status: no request grows with account size (100,000 records, 20 pending)', measured: `${reqs(get('status-100000'))}, ${get('status-100000').capacityPerRecord ?? ''}`.replace(/, $/, ''), met: (get('status-100000').requests.Scan ?? 0) === 0 && (get('status-100000').requests.Query ?? 0) <= 6 },
+    { target: 'Handler bundles ≤ 300 KB minified', measured: `largest ${Math.max(...bundles.map((b) => b.kb)).toFixed(0)} KB`, met: bundles.every((b) => b.kb <= 300) },
+    { target: 'Bundle import ≤ 150 ms each', measured: `slowest ${Math.max(...bundles.map((b) => b.importMs)).toFixed(0)} ms`, met: bundles.every((b) => b.importMs <= 150) },
+  ];
+
+  const lines: string[] = [];
+  lines.push(`Benchmark — ${new Date().toISOString()} — node ${process.version}, ${seconds.toFixed(0)} s`, '');
+  lines.push('| scenario | median ms | min | max | records/s | DynamoDB requests (last run) | capacity/record |', '|---|---:|---:|---:|---:|---|---:|');
+  for (const r of rows) lines.push(`| ${r.scenario} | ${r.medianMs} | ${r.minMs} | ${r.maxMs} | ${r.recordsPerSecond ?? ''} | ${r.requests} | ${r.capacityPerRecord ?? ''} |`);
+  lines.push('', `Sync Now pull of 10,000 records: ${pullPages} pages.`, '');
+  lines.push('| bundle | size KB | import ms (median of 7) |', '|---|---:|---:|');
+  for (const b of bundles) lines.push(`| ${b.name} | ${b.kb.toFixed(1)} | ${b.importMs.toFixed(0)} |`);
+  lines.push('', '| target | measured | |', '|---|---|---|');
+  for (const t of targets) lines.push(`| ${t.target} | ${t.measured} | ${t.met ? 'met' : '**missed**'} |`);
+  const markdown = lines.join('\n') + '\n';
+  process.stdout.write('\n' + markdown);
+  writeFileSync(join(ROOT, 'bench', 'results', 'bench.md'), markdown);
+  writeFileSync(join(ROOT, 'bench', 'results', 'bench.json'), JSON.stringify({ at: new Date().toISOString(), node: process.version, seconds, rows, pullPages, floor, bundles, targets }, null, 2) + '\n');
+  log(`wrote bench/results/bench.md and bench.json`);
+}

@@ -1,0 +1,92 @@
+// DynamoDB Local (free port, in memory) with the tables, and the local API
+// over it, in this process: what the tests and the benchmark run against.
+// The DynamoDB client counts the requests it sends and the capacity they
+// consumed, so a test or the benchmark can say what a sync cost.
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type Deps, type SyncConfig, buildDeps } from '../functions/deps.ts';
+import type { Route } from '../functions/routes.ts';
+import { createDocumentClient } from '../functions/store/client.ts';
+import { type DynamoDbLocal, LOCAL_TABLES, createTables, startDynamoDbLocal } from './dynamodb-local.ts';
+import { type LocalApi, startLocalApi } from './local-api.ts';
+
+export type LocalStack = {
+  dynamo: DynamoDbLocal;
+  api: LocalApi;
+  client: DynamoDBDocumentClient;
+  deps: Deps;
+  /** DynamoDB requests sent since the last reset, by operation (PutItem, Query, …). */
+  requests: RequestCounter;
+  stop: () => Promise<void>;
+};
+
+export type LocalStackOptions = {
+  jwtSecret: string;
+  now?: () => number;
+  config?: Partial<SyncConfig>;
+  /** Lets the caller wrap the client (fault injection, slow writers, capacity reporting). */
+  instrument?: (client: DynamoDBDocumentClient) => void;
+  extraRoutes?: (client: DynamoDBDocumentClient) => Route[];
+};
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const dynamo = await startDynamoDbLocal();
+  await createTables(dynamo.endpoint);
+  const client = createDocumentClient({ endpoint: dynamo.endpoint });
+  const requests = new RequestCounter();
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const operation = String(context.commandName).replace(/Command$/, '');
+      requests.count(operation);
+      const result = await next(args);
+      if (operation === 'PutItem' || operation === 'UpdateItem' || operation === 'DeleteItem') requests.written += 1;
+      const consumed = (result.output as { ConsumedCapacity?: { CapacityUnits?: number } | { CapacityUnits?: number }[] }).ConsumedCapacity;
+      for (const c of [consumed ?? []].flat()) requests.capacity += c.CapacityUnits ?? 0;
+      return result;
+    },
+    { step: 'build', name: 'countRequests' },
+  );
+  options.instrument?.(client);
+  const deps = buildDeps({
+    client,
+    recordsTable: LOCAL_TABLES.records,
+    syncStateTable: LOCAL_TABLES.syncState,
+    config: { cursorSecret: 'local-stack-cursor-secret', lookbackMs: 120_000, tombstoneRetentionMs: 90 * 86_400_000, ...options.config },
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const api = await startLocalApi({ deps: () => deps, jwtSecret: options.jwtSecret, extraRoutes: options.extraRoutes?.(client) ?? [] });
+  return {
+    dynamo,
+    api,
+    client,
+    deps,
+    requests,
+    stop: async () => {
+      await api.close();
+      client.destroy();
+      await dynamo.stop();
+    },
+  };
+}
+
+export class RequestCounter {
+  private counts = new Map<string, number>();
+  /** Writes DynamoDB accepted (a write whose condition failed is not one). */
+  written = 0;
+  /** Capacity units DynamoDB reported (when the request asked for ConsumedCapacity). */
+  capacity = 0;
+  count(operation: string) {
+    this.counts.set(operation, (this.counts.get(operation) ?? 0) + 1);
+  }
+  reset() {
+    this.counts.clear();
+    this.written = 0;
+    this.capacity = 0;
+  }
+  snapshot(): Record<string, number> {
+    return Object.fromEntries(this.counts);
+  }
+  /** Requests that read (GetItem, Query, Scan, BatchGetItem). */
+  get reads(): number {
+    return ['GetItem', 'Query', 'Scan', 'BatchGetItem'].reduce((n, op) => n + (this.counts.get(op) ?? 0), 0);
+  }
+}
