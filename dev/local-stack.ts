@@ -39,8 +39,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       requests.count(operation);
       const result = await next(args);
       if (operation === 'PutItem' || operation === 'UpdateItem' || operation === 'DeleteItem') requests.written += 1;
-      const consumed = (result.output as { ConsumedCapacity?: { CapacityUnits?: number } | { CapacityUnits?: number }[] }).ConsumedCapacity;
-      for (const c of [consumed ?? []].flat()) requests.capacity += c.CapacityUnits ?? 0;
+      type Consumed = { TableName?: string; CapacityUnits?: number };
+      const consumed = (result.output as { ConsumedCapacity?: Consumed | Consumed[] }).ConsumedCapacity;
+      for (const c of [consumed ?? []].flat()) requests.consumed(c.TableName ?? '', c.CapacityUnits ?? 0);
       return result;
     },
     { step: 'build', name: 'countRequests' },
@@ -72,15 +73,18 @@ export class RequestCounter {
   private counts = new Map<string, number>();
   /** Writes DynamoDB accepted (a write whose condition failed is not one). */
   written = 0;
-  /** Capacity units DynamoDB reported (when the request asked for ConsumedCapacity). */
-  capacity = 0;
+  /** Capacity units DynamoDB reported per table (when the request asked for ConsumedCapacity). */
+  capacity = new Map<string, number>();
   count(operation: string) {
     this.counts.set(operation, (this.counts.get(operation) ?? 0) + 1);
   }
   reset() {
     this.counts.clear();
     this.written = 0;
-    this.capacity = 0;
+    this.capacity.clear();
+  }
+  consumed(table: string, units: number) {
+    this.capacity.set(table, (this.capacity.get(table) ?? 0) + units);
   }
   snapshot(): Record<string, number> {
     return Object.fromEntries(this.counts);
