@@ -4,7 +4,7 @@
 // handlers through the local server (the same code path as `npm start`),
 // prints a table and writes bench/results/bench.{json,md}.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatchWriteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { startLatencyProxy } from '../bench/latency-proxy.ts';
@@ -14,7 +14,7 @@ import { type LocalStack, startLocalStack } from '../dev/local-stack.ts';
 import { signLocalToken } from '../dev/local-token.ts';
 import { encodeCursor } from '../functions/core/cursor.ts';
 import { partitionKey } from '../functions/store/records-store.ts';
-import { buildApp } from '../lib/app.ts';
+import { synthBundles } from '../dev/bundles.ts';
 
 const JWT_SECRET = 'bench-secret';
 const ROOT = join(import.meta.dirname, '..');
@@ -271,12 +271,7 @@ try {
   const outdir = join(ROOT, 'cdk.out', `bench-${process.pid}`);
   const bundles: { name: string; kb: number; importMs: number }[] = [];
   try {
-    const { app, stack: cdkStack } = buildApp({ outdir });
-    app.synth();
-    const template = JSON.parse(readFileSync(join(outdir, `${cdkStack.stackName}.template.json`), 'utf8'));
-    for (const [logicalId, r] of Object.entries<{ Type: string; Properties: { Code: { S3Key: string } } }>(template.Resources)) {
-      if (r.Type !== 'AWS::Lambda::Function') continue;
-      const file = join(outdir, `asset.${r.Properties.Code.S3Key.replace(/\.zip$/, '')}`, 'index.mjs');
+    for (const { name, file, bytes } of synthBundles(outdir)) {
       const times: number[] = [];
       for (let i = 0; i < 7; i++) {
         const out = spawnSync(process.execPath, ['--input-type=module', '-e', 'const t = performance.now(); await import(process.env.BUNDLE); console.log(performance.now() - t);'], {
@@ -285,7 +280,7 @@ try {
         });
         times.push(Number(out.stdout.trim()));
       }
-      bundles.push({ name: logicalId.replace(/[0-9A-F]{8}$/, ''), kb: statSync(file).size / 1024, importMs: median(times) });
+      bundles.push({ name, kb: bytes / 1024, importMs: median(times) });
     }
   } finally {
     rmSync(outdir, { recursive: true, force: true });

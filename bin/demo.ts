@@ -55,7 +55,9 @@ async function scene(title: string, rule: string, ipad: SyncClient, android: Syn
   notes.forEach((n) => console.log(`   → ${n}`));
   table('after', await snapshot(ipad, android));
 }
-const pause = () => new Promise((r) => setTimeout(r, 5));
+// Real time between a device edit and a later web edit: more than request latency,
+// which skew correction counts in the device's favour.
+const pause = () => new Promise((r) => setTimeout(r, 250));
 
 const health = await fetch(`${API}/v1/health`).catch(() => undefined);
 if (!health?.ok) {

@@ -2,18 +2,17 @@
 // import each asset CDK would upload and invoke it with an API Gateway event
 // against DynamoDB Local. Also reports each bundle's size (limit 300 KB).
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { Context } from 'aws-lambda';
 import { LOCAL_TABLES, type DynamoDbLocal, createTables, startDynamoDbLocal } from '../../dev/dynamodb-local.ts';
-import { buildApp } from '../../lib/app.ts';
+import { synthBundles } from '../../dev/bundles.ts';
 import type { ApiEvent, ApiResult } from '../../functions/http/http-handler.ts';
 import { apiEvent, lambdaContext } from '../support/events.ts';
 
 export const MAX_BUNDLE_BYTES = 300 * 1024;
-// Inside the repository, so a bundle resolves the AWS SDK (left to the Lambda runtime) from node_modules.
 const outdir = join(import.meta.dirname, '..', '..', 'cdk.out', `bundles-test-${process.pid}`);
 
 type Handler = (event: ApiEvent, context: Context) => Promise<ApiResult>;
@@ -23,14 +22,7 @@ let dynamo: DynamoDbLocal;
 before(async () => {
   dynamo = await startDynamoDbLocal();
   await createTables(dynamo.endpoint);
-  const { app, stack } = buildApp({ outdir });
-  app.synth();
-  const template = JSON.parse(readFileSync(join(outdir, `${stack.stackName}.template.json`), 'utf8'));
-  for (const [logicalId, resource] of Object.entries<{ Type: string; Properties: { Code: { S3Key: string } } }>(template.Resources)) {
-    if (resource.Type !== 'AWS::Lambda::Function') continue;
-    const file = join(outdir, `asset.${resource.Properties.Code.S3Key.replace(/\.zip$/, '')}`, 'index.mjs');
-    bundles.set(logicalId.replace(/[0-9A-F]{8}$/, ''), { file, bytes: statSync(file).size });
-  }
+  for (const bundle of synthBundles(outdir)) bundles.set(bundle.name, bundle);
   // What the stack sets, with DynamoDB Local standing in for DynamoDB.
   Object.assign(process.env, {
     RECORDS_TABLE: LOCAL_TABLES.records,

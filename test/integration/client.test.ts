@@ -39,7 +39,9 @@ describe('SyncClient', () => {
     await ipad.save('products', { id: 'p-web', ...product('Edited on the iPad', 90) }); // older than the web edit below
     await ipad.save('products', { id: 'p-doomed', ...product('Edited, but deleted on the web') });
     const leadId = await ipad.save('customers', { name: 'Met at the show' }); // rule 3
-    await new Promise((r) => setTimeout(r, 5));
+    // The web edits later. The gap must exceed request latency, which skew
+    // correction counts in the device's favour (a few ms; more under load).
+    await new Promise((r) => setTimeout(r, 250));
     await web.put('products', 'p-web', webProduct('Web price change', 120)); // rule 2b
     await web.delete('products', 'p-doomed'); // rule 2c
 
