@@ -24,6 +24,7 @@ const api = await startLocalApi({
   port,
   host: process.env.HOST ?? '127.0.0.1',
   jwtSecret: process.env.LOCAL_JWT_SECRET ?? DEFAULT_JWT_SECRET,
+  corsOrigin: process.env.CORS_ORIGIN ?? 'http://localhost:5173',
 });
 
 console.log(`Mobile Sales Sync API on http://localhost:${api.port}`);

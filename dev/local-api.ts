@@ -26,6 +26,8 @@ export type LocalApiOptions = {
   jwtSecret?: string;
   /** More routes to serve next to the API's own (the benchmark's baseline). */
   extraRoutes?: Route[];
+  /** The Main App's origin, for CORS (as API Gateway's CORS settings do in AWS); unset: no CORS headers. */
+  corsOrigin?: string;
 };
 
 type CompiledRoute = Route & { pattern: RegExp; params: string[]; handler: ReturnType<Route['build']> };
@@ -53,6 +55,17 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (options.corsOrigin) {
+      res.setHeader('access-control-allow-origin', options.corsOrigin);
+      if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
+        res.writeHead(204, {
+          'access-control-allow-methods': 'GET, POST, PUT, DELETE',
+          'access-control-allow-headers': 'authorization, content-type',
+          'access-control-max-age': '3600',
+        });
+        return void res.end();
+      }
+    }
     // Prefix, don't resolve: a path such as '//' would otherwise be read as a host.
     const url = URL.canParse(`http://localhost${req.url ?? '/'}`) ? new URL(`http://localhost${req.url ?? '/'}`) : new URL('http://localhost/');
     const method = req.method ?? 'GET';

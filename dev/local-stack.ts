@@ -26,6 +26,7 @@ export type LocalStackOptions = {
   /** Lets the caller wrap the client (fault injection, slow writers, capacity reporting). */
   instrument?: (client: DynamoDBDocumentClient) => void;
   extraRoutes?: (client: DynamoDBDocumentClient) => Route[];
+  corsOrigin?: string;
 };
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
@@ -54,7 +55,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     config: { cursorSecret: 'local-stack-cursor-secret', lookbackMs: 120_000, tombstoneRetentionMs: 90 * 86_400_000, ...options.config },
     ...(options.now ? { now: options.now } : {}),
   });
-  const api = await startLocalApi({ deps: () => deps, jwtSecret: options.jwtSecret, extraRoutes: options.extraRoutes?.(client) ?? [] });
+  const api = await startLocalApi({
+    deps: () => deps,
+    jwtSecret: options.jwtSecret,
+    extraRoutes: options.extraRoutes?.(client) ?? [],
+    ...(options.corsOrigin ? { corsOrigin: options.corsOrigin } : {}),
+  });
   return {
     dynamo,
     api,

@@ -9,7 +9,7 @@ import { ApiClient, type Stack, TEST_JWT_SECRET, product, startStack } from '../
 let stack: Stack;
 let api: ApiClient;
 before(async () => {
-  stack = await startStack();
+  stack = await startStack({ corsOrigin: 'https://app.example.com' });
   api = await stack.as(stack.newAccount());
 });
 after(async () => {
@@ -37,6 +37,18 @@ describe('routes and tokens', () => {
     await expectError(raw('/v1/nope', {}), 404, 'NOT_FOUND');
     await expectError(raw('/v1/sync/push', { method: 'GET' }), 404, 'NOT_FOUND');
     await expectError(raw('/v2/health', {}), 404, 'NOT_FOUND');
+  });
+
+  it('answers CORS preflights for the Main App origin, as API Gateway does in AWS', async () => {
+    const preflight = await fetch(`${stack.api.url}/v1/records/products/p1`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'PUT' },
+    });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), 'https://app.example.com');
+    assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /authorization/);
+    const health = await fetch(`${stack.api.url}/v1/health`);
+    assert.equal(health.headers.get('access-control-allow-origin'), 'https://app.example.com');
   });
 
   it('health needs no token', async () => {
