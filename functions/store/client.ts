@@ -7,7 +7,7 @@ export type DocumentClientOptions = {
   /** DynamoDB Local's URL; unset in AWS. */
   endpoint?: string | undefined;
   region?: string | undefined;
-  /** SDK attempts before a throttle surfaces as 503 (SDK default: 3). */
+  /** SDK attempts before a throttle surfaces as 503. */
   maxAttempts?: number | undefined;
 };
 
@@ -23,7 +23,11 @@ export function createDocumentClient(options: DocumentClientOptions = {}): Dynam
       : options.region
         ? { region: options.region }
         : {}),
-    maxAttempts: options.maxAttempts ?? 3,
+    // A big push writes one partition (the account's collection) fast, and a
+    // partition takes about 1,000 writes/s: adaptive retries slow this client
+    // down when DynamoDB throttles instead of failing the push after 3 tries.
+    retryMode: 'adaptive',
+    maxAttempts: options.maxAttempts ?? 6,
   });
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
