@@ -95,8 +95,4 @@ export class RequestCounter {
   snapshot(): Record<string, number> {
     return Object.fromEntries(this.counts);
   }
-  /** Requests that read (GetItem, Query, Scan, BatchGetItem). */
-  get reads(): number {
-    return ['GetItem', 'Query', 'Scan', 'BatchGetItem'].reduce((n, op) => n + (this.counts.get(op) ?? 0), 0);
-  }
 }

@@ -59,10 +59,6 @@ export const syncNowRequest = z.strictObject({
 });
 export type SyncNowRequest = z.infer<typeof syncNowRequest>;
 
-export function countRecords(value: Changes): number {
-  return Object.values(value).reduce((sum, records) => sum + (records?.length ?? 0), 0);
-}
-
 /** The id a pushed record claims, if it claims one; validation comes later. */
 export function idOf(record: unknown): string | null {
   if (typeof record !== 'object' || record === null) return null;
