@@ -22,9 +22,14 @@ export type LocalRow = {
 
 export type RowKey = { collection: string; id: string };
 
+/**
+ * A batch is applied atomically. A put never overwrites a row edited after
+ * the version it was based on (a stored editSeq above the put's), so a local
+ * edit racing a sync is never lost; a remove with `ifEditSeqAtMost` likewise.
+ */
 export type Batch = {
   put?: LocalRow[];
-  remove?: RowKey[];
+  remove?: (RowKey & { ifEditSeqAtMost?: number })[];
   meta?: Record<string, string | null>;
   /** After a snapshot: drop clean rows (not pending, not quarantined) whose mark is not this one. */
   sweepUnmarked?: string;
@@ -63,8 +68,12 @@ export class MemoryStore implements LocalStore {
     // Build the next state first, then swap: all or nothing.
     const rows = new Map(this.rows);
     const metas = new Map(this.metas);
-    for (const row of batch.put ?? []) rows.set(keyOf(row), clone(row)!);
-    for (const key of batch.remove ?? []) rows.delete(keyOf(key));
+    for (const row of batch.put ?? []) {
+      if ((rows.get(keyOf(row))?.editSeq ?? 0) <= row.editSeq) rows.set(keyOf(row), clone(row)!);
+    }
+    for (const key of batch.remove ?? []) {
+      if (key.ifEditSeqAtMost === undefined || (rows.get(keyOf(key))?.editSeq ?? 0) <= key.ifEditSeqAtMost) rows.delete(keyOf(key));
+    }
     for (const [k, v] of Object.entries(batch.meta ?? {})) (v === null ? metas.delete(k) : metas.set(k, v));
     if (batch.sweepUnmarked !== undefined) {
       for (const [k, row] of rows) if (isSweepable(row, batch.sweepUnmarked)) rows.delete(k);

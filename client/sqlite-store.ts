@@ -39,10 +39,12 @@ export class SqliteStore implements LocalStore {
     return this.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(key)?.value ?? null;
   }
   async apply(batch: Batch) {
-    const put = this.db.prepare(
-      'INSERT OR REPLACE INTO rows (collection, id, record, pending, edit_seq, issues, mark) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    );
-    const remove = this.db.prepare('DELETE FROM rows WHERE collection = ? AND id = ?');
+    const put = this.db.prepare(`
+      INSERT INTO rows (collection, id, record, pending, edit_seq, issues, mark) VALUES (?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (collection, id) DO UPDATE SET record = excluded.record, pending = excluded.pending,
+        edit_seq = excluded.edit_seq, issues = excluded.issues, mark = excluded.mark
+      WHERE rows.edit_seq <= excluded.edit_seq`);
+    const remove = this.db.prepare('DELETE FROM rows WHERE collection = ? AND id = ? AND edit_seq <= ?');
     const setMeta = this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
     const deleteMeta = this.db.prepare('DELETE FROM meta WHERE key = ?');
     const sweep = this.db.prepare('DELETE FROM rows WHERE pending = 0 AND issues IS NULL AND (mark IS NULL OR mark <> ?)');
@@ -50,7 +52,7 @@ export class SqliteStore implements LocalStore {
       for (const r of batch.put ?? []) {
         put.run(r.collection, r.id, JSON.stringify(r.record), r.pending ? 1 : 0, r.editSeq, r.issues ? JSON.stringify(r.issues) : null, r.mark);
       }
-      for (const k of batch.remove ?? []) remove.run(k.collection, k.id);
+      for (const k of batch.remove ?? []) remove.run(k.collection, k.id, k.ifEditSeqAtMost ?? Number.MAX_SAFE_INTEGER);
       for (const [k, v] of Object.entries(batch.meta ?? {})) (v === null ? deleteMeta.run(k) : setMeta.run(k, v));
       if (batch.sweepUnmarked !== undefined) sweep.run(batch.sweepUnmarked);
     })();

@@ -5,7 +5,7 @@
 // injectable clock, id generator and store.
 import * as z from 'zod';
 import { type Fetch, type RetryPolicy, createHttp } from './http.ts';
-import type { Issue, LocalRow, LocalStore, WireRecord } from './local-store.ts';
+import type { Batch, Issue, LocalRow, LocalStore, WireRecord } from './local-store.ts';
 
 const wireRecord = z.looseObject({ id: z.string(), updatedAt: z.number(), deleted: z.boolean().optional() });
 const pushResult = z.object({
@@ -198,7 +198,7 @@ export class SyncClient {
     changes: Record<string, WireRecord[]>,
     startSeq: number,
     mark: string | null,
-    batch: { put: LocalRow[]; remove: { collection: string; id: string }[] },
+    batch: { put: LocalRow[]; remove: NonNullable<Batch['remove']> },
   ): Promise<void> {
     for (const [collection, records] of Object.entries(changes)) {
       for (const record of records) {
@@ -223,7 +223,7 @@ export class SyncClient {
 
   /** Applies push results to the rows that were sent, unless edited again since. */
   private async acknowledge(sent: LocalRow[], byCollection: Record<string, PushResult[]>, mark: string | null) {
-    const batch = { put: [] as LocalRow[], remove: [] as { collection: string; id: string }[] };
+    const batch = { put: [] as LocalRow[], remove: [] as NonNullable<Batch['remove']> };
     for (const [collection, list] of Object.entries(byCollection)) {
       const rows = sent.filter((r) => r.collection === collection); // results come in request order
       for (const [index, result] of list.entries()) {
@@ -235,7 +235,7 @@ export class SyncClient {
           case 'created':
           case 'updated':
           case 'unchanged':
-            if (row.record.deleted) batch.remove.push({ collection, id: row.id });
+            if (row.record.deleted) batch.remove.push({ collection, id: row.id, ifEditSeqAtMost: row.editSeq });
             else batch.put.push({ ...row, pending: false, issues: null, mark: mark ?? row.mark });
             break;
           case 'invalid':
