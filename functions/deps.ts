@@ -1,7 +1,6 @@
 // What a handler needs, built once per Lambda container from the environment
 // (fail fast: a missing variable throws on the first request with a clear
 // message), or handed in by the local server and the tests.
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tracer } from './http/observability.ts';
 import { createDocumentClient } from './store/client.ts';
@@ -97,6 +96,8 @@ export function lambdaDeps(): Promise<Deps> {
 }
 
 async function readSecret(secretId: string): Promise<string> {
+  // Loaded only by the functions that hold cursors, so the others' cold starts skip it.
+  const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
   const client = new SecretsManagerClient({});
   try {
     const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
