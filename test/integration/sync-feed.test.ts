@@ -206,7 +206,8 @@ describe('concurrency', () => {
     const api = await stack.as(stack.newAccount());
     await api.put('products', 'hot', webProduct('start'));
     const webs = Array.from({ length: 10 }, (_, i) => api.put('products', 'hot', webProduct(`web-${i}`)));
-    const devices = Array.from({ length: 12 }, (_, i) => api.push(`device-${i}`, { products: [product('hot', now() - 60_000 + i)] }));
+    // Device edits made a minute ago (by a device clock that agrees with the server's).
+    const devices = Array.from({ length: 12 }, (_, i) => api.push(`device-${i}`, { products: [product('hot', now() - 60_000 + i)] }, now()));
     const webResults = await Promise.all(webs);
     await Promise.all(devices);
     assert.ok(webResults.every((r) => r.status === 200));
