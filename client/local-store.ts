@@ -45,7 +45,8 @@ export interface LocalStore {
   apply(batch: Batch): Promise<void>;
 }
 
-const keyOf = ({ collection, id }: RowKey) => `${collection}\u0000${id}`;
+/** One string per (collection, id), for maps and sets. */
+export const keyOf = ({ collection, id }: RowKey) => `${collection}\u0000${id}`;
 
 /** In memory: for tests, and for apps that keep nothing between launches. */
 export class MemoryStore implements LocalStore {

@@ -5,7 +5,7 @@
 // injectable clock, id generator and store.
 import * as z from 'zod';
 import { type Fetch, type RetryPolicy, createHttp } from './http.ts';
-import type { Batch, Issue, LocalRow, LocalStore, WireRecord } from './local-store.ts';
+import { type Batch, type Issue, type LocalRow, type LocalStore, type WireRecord, keyOf } from './local-store.ts';
 
 const wireRecord = z.looseObject({ id: z.string(), updatedAt: z.number(), deleted: z.boolean().optional() });
 const pushResult = z.object({
@@ -149,9 +149,9 @@ export class SyncClient {
       const sent = new Set<string>();
       for (let pass = 1; ; pass++) {
         // Everything pending when the sync started, in requests within the limits.
-        const toPush = (await store.pending()).filter((r) => r.editSeq <= startSeq && !sent.has(rowKey(r)));
+        const toPush = (await store.pending()).filter((r) => r.editSeq <= startSeq && !sent.has(keyOf(r)));
         const [chunk = []] = chunks(toPush);
-        chunk.forEach((r) => sent.add(rowKey(r)));
+        chunk.forEach((r) => sent.add(keyOf(r)));
         await this.pass(chunk, startSeq, summary, (page) => onProgress?.({ pass, page, pulled: summary.pulled, pushed: summary.pushed }));
         if (toPush.length <= chunk.length) break;
       }
@@ -261,10 +261,6 @@ export class SyncClient {
     this.queue = run.catch(() => undefined);
     return run;
   }
-}
-
-function rowKey(r: { collection: string; id: string }): string {
-  return `${r.collection}\u0000${r.id}`;
 }
 
 function group(rows: LocalRow[]): Record<string, WireRecord[]> {

@@ -2,15 +2,14 @@
 // code that runs in Lambda, after doing what API Gateway's JWT authorizer
 // does (here: HS256 tokens signed with LOCAL_JWT_SECRET), and hands the
 // handler the same HTTP API payload v2 event. Handlers have one code path.
-import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import type { Context } from 'aws-lambda';
 import { errors as joseErrors, jwtVerify } from 'jose';
 import type { Deps } from '../functions/deps.ts';
 import { type ApiEvent, type ApiResult, json } from '../functions/http/http-handler.ts';
 import { errorBody } from '../functions/http/errors.ts';
 import { notFound } from '../functions/not-found.ts';
 import { type Route, routes } from '../functions/routes.ts';
+import { apiGatewayEvent, lambdaContext } from './lambda-event.ts';
 
 export const DEFAULT_JWT_SECRET = 'local-dev-secret';
 /** API Gateway HTTP APIs accept up to 10 MB; the handlers enforce SPEC's 5 MiB. */
@@ -72,7 +71,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
     const match = matchRoute(compiled, method, url.pathname);
     if (match === null) {
       const event = toEvent(req, url, fallback, {}, undefined, '');
-      return send(res, await notFoundHandler(event, lambdaContext(fallback)));
+      return send(res, await notFoundHandler(event, functionContext(fallback)));
     }
     const { route, pathParameters } = match;
 
@@ -88,7 +87,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
     if (body === null) return send(res, json(413, errorBody('PAYLOAD_TOO_LARGE', 'the body is too large')));
 
     const event = toEvent(req, url, route, pathParameters, claims, body);
-    send(res, await route.handler(event, lambdaContext(route)));
+    send(res, await route.handler(event, functionContext(route)));
   }
 
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
@@ -163,58 +162,23 @@ function toEvent(
   }
   const query: Record<string, string> = {};
   for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
-  const now = new Date();
-  const routeKey = route.path === '$default' ? '$default' : `${route.method} ${route.path}`;
-  return {
-    version: '2.0',
-    routeKey,
-    rawPath: url.pathname,
+  return apiGatewayEvent({
+    method: req.method ?? route.method,
+    path: url.pathname,
+    routeKey: route.path === '$default' ? '$default' : `${route.method} ${route.path}`,
     rawQueryString: url.search.slice(1),
     headers,
     ...(url.search ? { queryStringParameters: query } : {}),
     ...(route.params.length ? { pathParameters } : {}),
-    requestContext: {
-      accountId: 'local',
-      apiId: 'local',
-      authorizer: { principalId: '', integrationLatency: 0, jwt: { claims: claims ?? {}, scopes: [] } },
-      domainName: headers.host ?? 'localhost',
-      domainPrefix: 'localhost',
-      http: {
-        method: req.method ?? route.method,
-        path: url.pathname,
-        protocol: `HTTP/${req.httpVersion}`,
-        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
-        userAgent: headers['user-agent'] ?? '',
-      },
-      requestId: randomUUID(),
-      routeKey,
-      stage: '$default',
-      time: now.toISOString(),
-      timeEpoch: now.getTime(),
-    },
-    ...(body !== '' ? { body } : {}),
-    isBase64Encoded: false,
-  };
+    claims: claims ?? {},
+    body,
+    protocol: `HTTP/${req.httpVersion}`,
+    sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+    domainName: headers.host ?? 'localhost',
+  });
 }
 
-function lambdaContext(route: Route): Context {
-  const deadline = Date.now() + 29_000;
-  const name = `local-${route.entry.replace(/\.ts$/, '')}`;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: name,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${name}`,
-    memoryLimitInMB: '512',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${name}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
+const functionContext = (route: Route) => lambdaContext(`local-${route.entry.replace(/\.ts$/, '')}`);
 
 function send(res: ServerResponse, result: ApiResult): void {
   res.statusCode = result.statusCode ?? 200;

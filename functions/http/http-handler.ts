@@ -1,8 +1,9 @@
 // The middy stack every route shares, in SPEC §6's order of checks:
 // route (API Gateway / the local router) → token → content type → size →
-// JSON. The error envelope is registered first so its onError runs last and
-// sees every failure.
+// JSON. The error envelope is registered before everything but the metrics
+// flush, so its onError sees every failure and its count is flushed too.
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj, type Request } from '@middy/core';
@@ -12,7 +13,6 @@ import { BadCursorError } from '../core/cursor.ts';
 import type { Deps } from '../deps.ts';
 import { isThrottle } from '../store/client.ts';
 import { HttpError, errorBody } from './errors.ts';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SYNC_METRICS, logger, metrics, tracer } from './observability.ts';
 
 export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;

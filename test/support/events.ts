@@ -1,6 +1,7 @@
-// API Gateway HTTP API (payload v2) events for calling handlers directly.
-import type { Context } from 'aws-lambda';
+// API Gateway events and a Lambda context for calling handlers directly,
+// with test defaults (a JSON content type, an authenticated caller).
 import type { ApiEvent } from '../../functions/http/http-handler.ts';
+import { apiGatewayEvent, lambdaContext as contextFor } from '../../dev/lambda-event.ts';
 
 export function apiEvent(options: {
   method: string;
@@ -12,47 +13,16 @@ export function apiEvent(options: {
   query?: Record<string, string>;
 }): ApiEvent {
   const body = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
-  return {
-    version: '2.0',
+  return apiGatewayEvent({
+    method: options.method,
+    path: options.path,
     routeKey: `${options.method} ${options.path}`,
-    rawPath: options.path,
-    rawQueryString: '',
     headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers },
     ...(options.query ? { queryStringParameters: options.query } : {}),
     ...(options.pathParameters ? { pathParameters: options.pathParameters } : {}),
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'api',
-      authorizer: {
-        principalId: '',
-        integrationLatency: 0,
-        jwt: { claims: options.claims === null ? {} : (options.claims ?? { sub: 'alice', 'custom:accountId': 'acme' }), scopes: [] },
-      },
-      domainName: 'example.com',
-      domainPrefix: 'example',
-      http: { method: options.method, path: options.path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
-      requestId: 'req-1',
-      routeKey: `${options.method} ${options.path}`,
-      stage: '$default',
-      time: '',
-      timeEpoch: 0,
-    },
+    claims: options.claims === null ? {} : (options.claims ?? { sub: 'alice', 'custom:accountId': 'acme' }),
     ...(body === undefined ? {} : { body }),
-    isBase64Encoded: false,
-  };
+  });
 }
 
-export const lambdaContext = {
-  callbackWaitsForEmptyEventLoop: false,
-  functionName: 'test',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:test',
-  memoryLimitInMB: '256',
-  awsRequestId: 'aws-req-42',
-  logGroupName: '/aws/lambda/test',
-  logStreamName: 'test',
-  getRemainingTimeInMillis: () => 10_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-} satisfies Context;
+export const lambdaContext = contextFor('test', { awsRequestId: 'aws-req-42', remainingMs: () => 10_000 });
