@@ -21,8 +21,14 @@ export function naivePushRoute(client: DynamoDBDocumentClient, tableName: string
       if (!parsed.ok) throw new HttpError('VALIDATION_FAILED', 'invalid', { issues: parsed.issues });
       const { change } = parsed;
       const key = { pk: partitionKey(identity.accountId, 'products'), id: change.id };
-      const current = (await client.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }))).Item;
-      const incoming = { updatedAt: effectiveUpdatedAt(change.updatedAt, request.clientTime, receivedAt), deleted: change.deleted, writer: request.deviceId, clientUpdatedAt: change.updatedAt };
+      const current = (await client.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true })))
+        .Item;
+      const incoming = {
+        updatedAt: effectiveUpdatedAt(change.updatedAt, request.clientTime, receivedAt),
+        deleted: change.deleted,
+        writer: request.deviceId,
+        clientUpdatedAt: change.updatedAt,
+      };
       const status = decidePush(current as never, incoming);
       if (writes(status)) {
         await client.send(
@@ -34,5 +40,13 @@ export function naivePushRoute(client: DynamoDBDocumentClient, tableName: string
       }
       return { statusCode: 200, body: { id: change.id, status } };
     });
-  return { name: 'NaivePush', method: 'POST', path: '/bench/naive-push', entry: '', authenticated: true, access: {}, build };
+  return {
+    name: 'NaivePush',
+    method: 'POST',
+    path: '/bench/naive-push',
+    entry: '',
+    authenticated: true,
+    access: {},
+    build,
+  };
 }

@@ -93,9 +93,23 @@ async function seed(client: DynamoDBDocumentClient, items: Record<string, unknow
   );
 }
 
-function storedItem(account: string, record: ReturnType<typeof product>, changedAt: number, extra: Record<string, unknown> = {}) {
+function storedItem(
+  account: string,
+  record: ReturnType<typeof product>,
+  changedAt: number,
+  extra: Record<string, unknown> = {},
+) {
   const { id, updatedAt, ...data } = record;
-  return { pk: partitionKey(account, 'products'), id, updatedAt, deleted: false, changedAt, writer: 'web:seed', data, ...extra };
+  return {
+    pk: partitionKey(account, 'products'),
+    id,
+    updatedAt,
+    deleted: false,
+    changedAt,
+    writer: 'web:seed',
+    data,
+    ...extra,
+  };
 }
 
 // ── HTTP ─────────────────────────────────────────────────────────────────
@@ -105,7 +119,10 @@ async function caller(baseUrl: string, account: string) {
   return async (method: string, path: string, body?: unknown) => {
     const response = await fetch(baseUrl + path, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await response.text();
@@ -116,13 +133,18 @@ async function caller(baseUrl: string, account: string) {
 
 async function pushAll(call: Awaited<ReturnType<typeof caller>>, records: unknown[]) {
   for (let i = 0; i < records.length; i += 1000) {
-    await call('POST', '/v1/sync/push', { deviceId: 'ipad-1', clientTime: Date.now(), changes: { products: records.slice(i, i + 1000) } });
+    await call('POST', '/v1/sync/push', {
+      deviceId: 'ipad-1',
+      clientTime: Date.now(),
+      changes: { products: records.slice(i, i + 1000) },
+    });
   }
 }
 
 /** The per-record baseline: one request per record, one after the other, as an offline queue replays. */
 async function naivePush(call: Awaited<ReturnType<typeof caller>>, records: unknown[]) {
-  for (const record of records) await call('POST', '/bench/naive-push', { deviceId: 'ipad-1', clientTime: Date.now(), record });
+  for (const record of records)
+    await call('POST', '/bench/naive-push', { deviceId: 'ipad-1', clientTime: Date.now(), record });
 }
 
 // ── The run ──────────────────────────────────────────────────────────────
@@ -151,45 +173,95 @@ try {
   // DynamoDB Local's JVM needs several thousand writes before its speed settles; none of this is measured.
   log('DynamoDB Local and the local API are up; warming up (JIT and the DynamoDB Local JVM)');
   const warm = await caller(api, account('warmup'));
-  for (let i = 0; i < 10; i++) await pushAll(warm, Array.from({ length: 1000 }, (_, j) => product(`w${i}-${j}`, Date.now())));
+  for (let i = 0; i < 10; i++)
+    await pushAll(
+      warm,
+      Array.from({ length: 1000 }, (_, j) => product(`w${i}-${j}`, Date.now())),
+    );
 
   // 7 (first, so ours and the floor meet the same warmed-up DynamoDB Local). The floor: bare
   // conditional PutItems, no HTTP, no validation, at the concurrency that is fastest here.
   let bestFloor: { concurrency: number; median: number } | undefined;
   for (const concurrency of [1, 8, 16, 32, 64, 128]) {
-    const m = await measure(stack, `floor-${concurrency}`, `Floor: 1,000 bare conditional PutItems, ${concurrency} in flight`, 1000, 3,
-      async () => ({ acct: account('floor'), records: Array.from({ length: 1000 }, (_, i) => product(`p${i}`, Date.now())) }),
+    const m = await measure(
+      stack,
+      `floor-${concurrency}`,
+      `Floor: 1,000 bare conditional PutItems, ${concurrency} in flight`,
+      1000,
+      3,
+      async () => ({
+        acct: account('floor'),
+        records: Array.from({ length: 1000 }, (_, i) => product(`p${i}`, Date.now())),
+      }),
       async ({ acct, records }) => {
         let next = 0;
-        await Promise.all(Array.from({ length: concurrency }, async () => {
-          while (next < records.length) {
-            const record = records[next++]!;
-            await stack.client.send(new PutCommand({ TableName: LOCAL_TABLES.records, Item: storedItem(acct, record, Date.now()), ConditionExpression: 'attribute_not_exists(pk)' }));
-          }
-        }));
-      });
+        await Promise.all(
+          Array.from({ length: concurrency }, async () => {
+            while (next < records.length) {
+              const record = records[next++]!;
+              await stack.client.send(
+                new PutCommand({
+                  TableName: LOCAL_TABLES.records,
+                  Item: storedItem(acct, record, Date.now()),
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                }),
+              );
+            }
+          }),
+        );
+      },
+    );
     if (!bestFloor || median(m.runs) < bestFloor.median) bestFloor = { concurrency, median: median(m.runs) };
   }
 
   // 1. Login push of 1,000 and 10,000 new records.
-  for (const [n, runs] of [[1000, 7], [10_000, 3]] as const) {
-    await measure(stack, `push-${n}`, `Login push, ${n.toLocaleString('en')} new records`, n, runs,
-      async () => ({ call: await caller(api, account(`push${n}`)), records: Array.from({ length: n }, (_, i) => product(`p${i}`, Date.now())) }),
-      ({ call, records }) => pushAll(call, records));
+  for (const [n, runs] of [
+    [1000, 7],
+    [10_000, 3],
+  ] as const) {
+    await measure(
+      stack,
+      `push-${n}`,
+      `Login push, ${n.toLocaleString('en')} new records`,
+      n,
+      runs,
+      async () => ({
+        call: await caller(api, account(`push${n}`)),
+        records: Array.from({ length: n }, (_, i) => product(`p${i}`, Date.now())),
+      }),
+      ({ call, records }) => pushAll(call, records),
+    );
   }
 
   // 1b. What an update costs: 1,000 records the backend holds in an older version.
-  await measure(stack, 'push-updates', 'Login push, 1,000 updates (backend older)', 1000, 3,
+  await measure(
+    stack,
+    'push-updates',
+    'Login push, 1,000 updates (backend older)',
+    1000,
+    3,
     async () => {
       const acct = account('updates');
       const now = Date.now();
-      await seed(stack.client, Array.from({ length: 1000 }, (_, i) => storedItem(acct, product(`p${i}`, now - 600_000), now - 600_000)));
-      return { call: await caller(api, acct), records: Array.from({ length: 1000 }, (_, i) => product(`p${i}`, now, `Edited ${i}`)) };
+      await seed(
+        stack.client,
+        Array.from({ length: 1000 }, (_, i) => storedItem(acct, product(`p${i}`, now - 600_000), now - 600_000)),
+      );
+      return {
+        call: await caller(api, acct),
+        records: Array.from({ length: 1000 }, (_, i) => product(`p${i}`, now, `Edited ${i}`)),
+      };
     },
-    ({ call, records }) => pushAll(call, records));
+    ({ call, records }) => pushAll(call, records),
+  );
 
   // 2. Login push of 10,000 records: half lose (stale), 500 hit tombstones, the rest update.
-  await measure(stack, 'push-mixed', 'Login push, 10,000 records: 50% stale, 5% tombstoned, 45% newer', 10_000, 3,
+  await measure(
+    stack,
+    'push-mixed',
+    'Login push, 10,000 records: 50% stale, 5% tombstoned, 45% newer',
+    10_000,
+    3,
     async () => {
       const acct = account('mixed');
       const now = Date.now();
@@ -198,30 +270,50 @@ try {
         return storedItem(acct, stored, now - 60_000, i % 20 === 1 ? { deleted: true, data: undefined } : {});
       });
       await seed(stack.client, existing);
-      return { call: await caller(api, acct), records: Array.from({ length: 10_000 }, (_, i) => product(`p${i}`, now - 300_000, `Edited ${i}`)) };
+      return {
+        call: await caller(api, acct),
+        records: Array.from({ length: 10_000 }, (_, i) => product(`p${i}`, now - 300_000, `Edited ${i}`)),
+      };
     },
-    ({ call, records }) => pushAll(call, records));
+    ({ call, records }) => pushAll(call, records),
+  );
 
   // 3. Sync Now pulling 10,000 changed records, page by page.
   const pullAccount = account('pull');
   const pullNow = Date.now();
-  await seed(stack.client, Array.from({ length: 10_000 }, (_, i) => storedItem(pullAccount, product(`p${i}`, pullNow), pullNow - 1000)));
+  await seed(
+    stack.client,
+    Array.from({ length: 10_000 }, (_, i) => storedItem(pullAccount, product(`p${i}`, pullNow), pullNow - 1000)),
+  );
   const pullCursor = encodeCursor(stack.deps.config.cursorSecret, pullAccount, 'sync', { since: pullNow - 5 * 60_000 });
   const pullCall = await caller(api, pullAccount);
   let pages = 0;
-  await measure(stack, 'pull-10000', 'Sync Now pulling 10,000 changed records (pages of 1,000)', 10_000, 3, async () => undefined, async () => {
-    let cursor = pullCursor;
-    let pulled = 0;
-    pages = 0;
-    for (;;) {
-      const page = await pullCall('POST', '/v1/sync/now', { deviceId: 'android-2', clientTime: Date.now(), cursor, limit: 1000 });
-      pulled += Object.values(page.changes as Record<string, unknown[]>).reduce((n, l) => n + l.length, 0);
-      pages += 1;
-      cursor = page.cursor;
-      if (!page.hasMore) break;
-    }
-    if (pulled !== 10_000) throw new Error(`pulled ${pulled}`);
-  });
+  await measure(
+    stack,
+    'pull-10000',
+    'Sync Now pulling 10,000 changed records (pages of 1,000)',
+    10_000,
+    3,
+    async () => undefined,
+    async () => {
+      let cursor = pullCursor;
+      let pulled = 0;
+      pages = 0;
+      for (;;) {
+        const page = await pullCall('POST', '/v1/sync/now', {
+          deviceId: 'android-2',
+          clientTime: Date.now(),
+          cursor,
+          limit: 1000,
+        });
+        pulled += Object.values(page.changes as Record<string, unknown[]>).reduce((n, l) => n + l.length, 0);
+        pages += 1;
+        cursor = page.cursor;
+        if (!page.hasMore) break;
+      }
+      if (pulled !== 10_000) throw new Error(`pulled ${pulled}`);
+    },
+  );
 
   // 4 and 5. A no-op Sync Now on 1,000- and 100,000-record accounts; the status page on the big one.
   const noop: Record<number, string> = {};
@@ -230,38 +322,92 @@ try {
     log(`building a ${size.toLocaleString('en')}-record account`);
     const old = Date.now() - 3_600_000;
     for (let i = 0; i < size; i += 10_000) {
-      await seed(stack.client, Array.from({ length: Math.min(10_000, size - i) }, (_, j) => storedItem(acct, product(`p${i + j}`, old), old)));
+      await seed(
+        stack.client,
+        Array.from({ length: Math.min(10_000, size - i) }, (_, j) => storedItem(acct, product(`p${i + j}`, old), old)),
+      );
     }
     noop[size] = acct;
     const call = await caller(api, acct);
     const cursor = encodeCursor(stack.deps.config.cursorSecret, acct, 'sync', { since: Date.now() - 10 * 60_000 });
-    await measure(stack, `noop-${size}`, `Sync Now, nothing to pull, ${size.toLocaleString('en')}-record account`, 0, 20, async () => undefined, async () => {
-      const page = await call('POST', '/v1/sync/now', { deviceId: 'ipad-1', clientTime: Date.now(), cursor });
-      if (page.hasMore || Object.values(page.changes as Record<string, unknown[]>).some((l) => l.length > 0)) throw new Error('not a no-op');
-    });
+    await measure(
+      stack,
+      `noop-${size}`,
+      `Sync Now, nothing to pull, ${size.toLocaleString('en')}-record account`,
+      0,
+      20,
+      async () => undefined,
+      async () => {
+        const page = await call('POST', '/v1/sync/now', { deviceId: 'ipad-1', clientTime: Date.now(), cursor });
+        if (page.hasMore || Object.values(page.changes as Record<string, unknown[]>).some((l) => l.length > 0))
+          throw new Error('not a no-op');
+      },
+    );
   }
   const bigCall = await caller(api, noop[100_000]!);
   await stack.deps.syncState.recordSync(noop[100_000]!, 'ipad-1', 'bench', Date.now(), Date.now() - 1000, false);
-  for (let i = 0; i < 20; i++) await bigCall('PUT', `/v1/records/products/p${i * 997}`, { name: `web edit ${i}`, sku: 'x', priceCents: 1, currency: 'EUR' });
-  await measure(stack, 'status-100000', 'Status page, 100,000-record account, 20 pending', 0, 10, async () => undefined, async () => {
-    const status = await bigCall('GET', '/v1/sync/status?deviceId=ipad-1');
-    if (status.collections.products.pendingChanges !== 20) throw new Error(`pending ${status.collections.products.pendingChanges}`);
-  });
+  for (let i = 0; i < 20; i++)
+    await bigCall('PUT', `/v1/records/products/p${i * 997}`, {
+      name: `web edit ${i}`,
+      sku: 'x',
+      priceCents: 1,
+      currency: 'EUR',
+    });
+  await measure(
+    stack,
+    'status-100000',
+    'Status page, 100,000-record account, 20 pending',
+    0,
+    10,
+    async () => undefined,
+    async () => {
+      const status = await bigCall('GET', '/v1/sync/status?deviceId=ipad-1');
+      if (status.collections.products.pendingChanges !== 20)
+        throw new Error(`pending ${status.collections.products.pendingChanges}`);
+    },
+  );
 
   // 6. The per-record baseline, 1,000 records on loopback.
-  await measure(stack, 'baseline-1000', 'Baseline: 1,000 records, one request each (read, then write)', 1000, 2,
-    async () => ({ call: await caller(api, account('naive')), records: Array.from({ length: 1000 }, (_, i) => product(`p${i}`, Date.now())) }),
-    ({ call, records }) => naivePush(call, records));
+  await measure(
+    stack,
+    'baseline-1000',
+    'Baseline: 1,000 records, one request each (read, then write)',
+    1000,
+    2,
+    async () => ({
+      call: await caller(api, account('naive')),
+      records: Array.from({ length: 1000 }, (_, i) => product(`p${i}`, Date.now())),
+    }),
+    ({ call, records }) => naivePush(call, records),
+  );
 
   // 8. A mobile link: 50 ms round trip on every request, 200 records.
   const proxy = await startLatencyProxy(api);
   try {
-    await measure(stack, 'mobile-ours', 'Mobile link (50 ms RTT): login push of 200 records', 200, 3,
-      async () => ({ call: await caller(proxy.url, account('mobile')), records: Array.from({ length: 200 }, (_, i) => product(`p${i}`, Date.now())) }),
-      ({ call, records }) => pushAll(call, records));
-    await measure(stack, 'mobile-baseline', 'Mobile link (50 ms RTT): baseline, 200 records one by one', 200, 2,
-      async () => ({ call: await caller(proxy.url, account('mobilenaive')), records: Array.from({ length: 200 }, (_, i) => product(`p${i}`, Date.now())) }),
-      ({ call, records }) => naivePush(call, records));
+    await measure(
+      stack,
+      'mobile-ours',
+      'Mobile link (50 ms RTT): login push of 200 records',
+      200,
+      3,
+      async () => ({
+        call: await caller(proxy.url, account('mobile')),
+        records: Array.from({ length: 200 }, (_, i) => product(`p${i}`, Date.now())),
+      }),
+      ({ call, records }) => pushAll(call, records),
+    );
+    await measure(
+      stack,
+      'mobile-baseline',
+      'Mobile link (50 ms RTT): baseline, 200 records one by one',
+      200,
+      2,
+      async () => ({
+        call: await caller(proxy.url, account('mobilenaive')),
+        records: Array.from({ length: 200 }, (_, i) => product(`p${i}`, Date.now())),
+      }),
+      ({ call, records }) => naivePush(call, records),
+    );
   } finally {
     await proxy.close();
   }
@@ -274,10 +420,18 @@ try {
     for (const { name, file, bytes } of synthBundles(outdir)) {
       const times: number[] = [];
       for (let i = 0; i < 7; i++) {
-        const out = spawnSync(process.execPath, ['--input-type=module', '-e', 'const t = performance.now(); await import(process.env.BUNDLE); console.log(performance.now() - t);'], {
-          env: { ...process.env, BUNDLE: `file://${file}`, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-          encoding: 'utf8',
-        });
+        const out = spawnSync(
+          process.execPath,
+          [
+            '--input-type=module',
+            '-e',
+            'const t = performance.now(); await import(process.env.BUNDLE); console.log(performance.now() - t);',
+          ],
+          {
+            env: { ...process.env, BUNDLE: `file://${file}`, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+            encoding: 'utf8',
+          },
+        );
         times.push(Number(out.stdout.trim()));
       }
       bundles.push({ name, kb: bytes / 1024, importMs: median(times) });
@@ -293,11 +447,19 @@ try {
 
 // ── The report ───────────────────────────────────────────────────────────
 
-function report(floor: { concurrency: number; median: number }, bundles: { name: string; kb: number; importMs: number }[], pullPages: number, seconds: number) {
+function report(
+  floor: { concurrency: number; median: number },
+  bundles: { name: string; kb: number; importMs: number }[],
+  pullPages: number,
+  seconds: number,
+) {
   const get = (id: string) => measurements.get(id)!;
   const ms = (m: Measurement) => median(m.runs);
   const ratio = (a: number, b: number) => a / b;
-  const reqs = (m: Measurement) => Object.entries(m.requests).map(([op, n]) => `${op} ${n}`).join(', ');
+  const reqs = (m: Measurement) =>
+    Object.entries(m.requests)
+      .map(([op, n]) => `${op} ${n}`)
+      .join(', ');
   const rows = [...measurements.values()].map((m) => ({
     scenario: m.title,
     medianMs: Math.round(ms(m)),
@@ -312,23 +474,79 @@ function report(floor: { concurrency: number; median: number }, bundles: { name:
   const push1k = get('push-1000');
   const updates = get('push-updates');
   const targets: { target: string; measured: string; met: boolean }[] = [
-    { target: 'Login push: 1 write request per record, 0 reads', measured: `1,000 records → ${reqs(push1k)}`, met: push1k.requests.PutItem === 1000 && (push1k.requests.GetItem ?? 0) + (push1k.requests.Query ?? 0) === 0 },
-    { target: 'Login push ≥ 5× faster than per-record baseline (1,000, loopback)', measured: `${ratio(ms(get('baseline-1000')), ms(push1k)).toFixed(1)}×`, met: ratio(ms(get('baseline-1000')), ms(push1k)) >= 5 },
-    { target: 'Login push ≥ 20× faster than baseline through a 50 ms link (200)', measured: `${ratio(ms(get('mobile-baseline')), ms(get('mobile-ours'))).toFixed(1)}×`, met: ratio(ms(get('mobile-baseline')), ms(get('mobile-ours'))) >= 20 },
-    { target: 'Login push within 1.5× of the floor (1,000)', measured: `${ratio(ms(push1k), floor.median).toFixed(2)}× (floor ${Math.round(floor.median)} ms at ${floor.concurrency} in flight)`, met: ratio(ms(push1k), floor.median) <= 1.5 },
-    { target: '≤ 2 WCU per new 1 KB record, feed included', measured: push1k.capacityPerRecord === null ? 'not reported' : `${push1k.capacityPerRecord.toFixed(2)} capacity units per record`, met: push1k.capacityPerRecord !== null && push1k.capacityPerRecord <= 2.0 + 1e-9 },
-    { target: '≤ 3 WCU per update, feed included', measured: updates.capacityPerRecord === null ? 'not reported' : `${updates.capacityPerRecord.toFixed(2)} per updated record`, met: updates.capacityPerRecord !== null && updates.capacityPerRecord <= 3 + 1e-9 },
-    { target: 'No-op Sync Now: ≤ 1 query per collection', measured: `${reqs(get('noop-100000'))}`, met: (get('noop-100000').requests.Query ?? 0) <= 3 && (get('noop-1000').requests.Query ?? 0) <= 3 },
-    { target: 'No-op Sync Now: 100,000-record account within 1.2× of 1,000', measured: `${ratio(ms(get('noop-100000')), ms(get('noop-1000'))).toFixed(2)}× (${ms(get('noop-1000')).toFixed(1)} → ${ms(get('noop-100000')).toFixed(1)} ms)`, met: ratio(ms(get('noop-100000')), ms(get('noop-1000'))) <= 1.2 },
-    { target: 'Status: no request grows with account size (100,000 records, 20 pending)', measured: `${reqs(get('status-100000'))}, ${get('status-100000').capacityPerRecord ?? ''}`.replace(/, $/, ''), met: (get('status-100000').requests.Scan ?? 0) === 0 && (get('status-100000').requests.Query ?? 0) <= 6 },
-    { target: 'Handler bundles ≤ 300 KB minified', measured: `largest ${Math.max(...bundles.map((b) => b.kb)).toFixed(0)} KB`, met: bundles.every((b) => b.kb <= 300) },
-    { target: 'Bundle import ≤ 150 ms each', measured: `slowest ${Math.max(...bundles.map((b) => b.importMs)).toFixed(0)} ms`, met: bundles.every((b) => b.importMs <= 150) },
+    {
+      target: 'Login push: 1 write request per record, 0 reads',
+      measured: `1,000 records → ${reqs(push1k)}`,
+      met: push1k.requests.PutItem === 1000 && (push1k.requests.GetItem ?? 0) + (push1k.requests.Query ?? 0) === 0,
+    },
+    {
+      target: 'Login push ≥ 5× faster than per-record baseline (1,000, loopback)',
+      measured: `${ratio(ms(get('baseline-1000')), ms(push1k)).toFixed(1)}×`,
+      met: ratio(ms(get('baseline-1000')), ms(push1k)) >= 5,
+    },
+    {
+      target: 'Login push ≥ 20× faster than baseline through a 50 ms link (200)',
+      measured: `${ratio(ms(get('mobile-baseline')), ms(get('mobile-ours'))).toFixed(1)}×`,
+      met: ratio(ms(get('mobile-baseline')), ms(get('mobile-ours'))) >= 20,
+    },
+    {
+      target: 'Login push within 1.5× of the floor (1,000)',
+      measured: `${ratio(ms(push1k), floor.median).toFixed(2)}× (floor ${Math.round(floor.median)} ms at ${floor.concurrency} in flight)`,
+      met: ratio(ms(push1k), floor.median) <= 1.5,
+    },
+    {
+      target: '≤ 2 WCU per new 1 KB record, feed included',
+      measured:
+        push1k.capacityPerRecord === null
+          ? 'not reported'
+          : `${push1k.capacityPerRecord.toFixed(2)} capacity units per record`,
+      met: push1k.capacityPerRecord !== null && push1k.capacityPerRecord <= 2.0 + 1e-9,
+    },
+    {
+      target: '≤ 3 WCU per update, feed included',
+      measured:
+        updates.capacityPerRecord === null
+          ? 'not reported'
+          : `${updates.capacityPerRecord.toFixed(2)} per updated record`,
+      met: updates.capacityPerRecord !== null && updates.capacityPerRecord <= 3 + 1e-9,
+    },
+    {
+      target: 'No-op Sync Now: ≤ 1 query per collection',
+      measured: `${reqs(get('noop-100000'))}`,
+      met: (get('noop-100000').requests.Query ?? 0) <= 3 && (get('noop-1000').requests.Query ?? 0) <= 3,
+    },
+    {
+      target: 'No-op Sync Now: 100,000-record account within 1.2× of 1,000',
+      measured: `${ratio(ms(get('noop-100000')), ms(get('noop-1000'))).toFixed(2)}× (${ms(get('noop-1000')).toFixed(1)} → ${ms(get('noop-100000')).toFixed(1)} ms)`,
+      met: ratio(ms(get('noop-100000')), ms(get('noop-1000'))) <= 1.2,
+    },
+    {
+      target: 'Status: no request grows with account size (100,000 records, 20 pending)',
+      measured: `${reqs(get('status-100000'))}, ${get('status-100000').capacityPerRecord ?? ''}`.replace(/, $/, ''),
+      met: (get('status-100000').requests.Scan ?? 0) === 0 && (get('status-100000').requests.Query ?? 0) <= 6,
+    },
+    {
+      target: 'Handler bundles ≤ 300 KB minified',
+      measured: `largest ${Math.max(...bundles.map((b) => b.kb)).toFixed(0)} KB`,
+      met: bundles.every((b) => b.kb <= 300),
+    },
+    {
+      target: 'Bundle import ≤ 150 ms each',
+      measured: `slowest ${Math.max(...bundles.map((b) => b.importMs)).toFixed(0)} ms`,
+      met: bundles.every((b) => b.importMs <= 150),
+    },
   ];
 
   const lines: string[] = [];
   lines.push(`Benchmark — ${new Date().toISOString()} — node ${process.version}, ${seconds.toFixed(0)} s`, '');
-  lines.push('| scenario | median ms | min | max | records/s | DynamoDB requests (last run) | records-table capacity / record | sync-state capacity |', '|---|---:|---:|---:|---:|---|---:|---:|');
-  for (const r of rows) lines.push(`| ${r.scenario} | ${r.medianMs} | ${r.minMs} | ${r.maxMs} | ${r.recordsPerSecond ?? ''} | ${r.requests} | ${r.capacityPerRecord ?? ''} | ${r.syncStateCapacity || ''} |`);
+  lines.push(
+    '| scenario | median ms | min | max | records/s | DynamoDB requests (last run) | records-table capacity / record | sync-state capacity |',
+    '|---|---:|---:|---:|---:|---|---:|---:|',
+  );
+  for (const r of rows)
+    lines.push(
+      `| ${r.scenario} | ${r.medianMs} | ${r.minMs} | ${r.maxMs} | ${r.recordsPerSecond ?? ''} | ${r.requests} | ${r.capacityPerRecord ?? ''} | ${r.syncStateCapacity || ''} |`,
+    );
   lines.push('', `Sync Now pull of 10,000 records: ${pullPages} pages.`, '');
   lines.push('| bundle | size KB | import ms (median of 7) |', '|---|---:|---:|');
   for (const b of bundles) lines.push(`| ${b.name} | ${b.kb.toFixed(1)} | ${b.importMs.toFixed(0)} |`);
@@ -337,6 +555,13 @@ function report(floor: { concurrency: number; median: number }, bundles: { name:
   const markdown = lines.join('\n') + '\n';
   process.stdout.write('\n' + markdown);
   writeFileSync(join(ROOT, 'bench', 'results', 'bench.md'), markdown);
-  writeFileSync(join(ROOT, 'bench', 'results', 'bench.json'), JSON.stringify({ at: new Date().toISOString(), node: process.version, seconds, rows, pullPages, floor, bundles, targets }, null, 2) + '\n');
+  writeFileSync(
+    join(ROOT, 'bench', 'results', 'bench.json'),
+    JSON.stringify(
+      { at: new Date().toISOString(), node: process.version, seconds, rows, pullPages, floor, bundles, targets },
+      null,
+      2,
+    ) + '\n',
+  );
   log(`wrote bench/results/bench.md and bench.json`);
 }

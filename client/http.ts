@@ -4,7 +4,10 @@
 // full jitter, honouring Retry-After.
 import * as z from 'zod';
 
-export type Fetch = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => Promise<{
+export type Fetch = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string },
+) => Promise<{
   status: number;
   headers: { get(name: string): string | null };
   text(): Promise<string>;
@@ -30,7 +33,11 @@ export const defaultRetry: RetryPolicy = {
 const RETRYABLE = new Set([429, 500, 502, 503, 504]);
 
 const errorEnvelope = z.object({
-  error: z.object({ code: z.string(), message: z.string(), issues: z.array(z.object({ path: z.string(), message: z.string() })).optional() }),
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  }),
 });
 
 /** The API said no (4xx), or kept failing past the retries. */
@@ -46,7 +53,12 @@ export class SyncApiError extends Error {
   }
 }
 
-export type HttpOptions = { baseUrl: string; token: () => string | Promise<string>; fetch?: Fetch; retry?: Partial<RetryPolicy> };
+export type HttpOptions = {
+  baseUrl: string;
+  token: () => string | Promise<string>;
+  fetch?: Fetch;
+  retry?: Partial<RetryPolicy>;
+};
 
 export function createHttp(options: HttpOptions) {
   const fetchFn: Fetch = options.fetch ?? ((url, init) => globalThis.fetch(url, init));

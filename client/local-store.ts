@@ -57,7 +57,9 @@ export class MemoryStore implements LocalStore {
     return clone(this.rows.get(keyOf(key)));
   }
   async list(collection?: string) {
-    return [...this.rows.values()].filter((r) => collection === undefined || r.collection === collection).map((r) => clone(r)!);
+    return [...this.rows.values()]
+      .filter((r) => collection === undefined || r.collection === collection)
+      .map((r) => clone(r)!);
   }
   async pending() {
     return [...this.rows.values()].filter((r) => r.pending && r.issues === null).map((r) => clone(r)!);
@@ -73,9 +75,10 @@ export class MemoryStore implements LocalStore {
       if ((rows.get(keyOf(row))?.editSeq ?? 0) <= row.editSeq) rows.set(keyOf(row), clone(row)!);
     }
     for (const key of batch.remove ?? []) {
-      if (key.ifEditSeqAtMost === undefined || (rows.get(keyOf(key))?.editSeq ?? 0) <= key.ifEditSeqAtMost) rows.delete(keyOf(key));
+      if (key.ifEditSeqAtMost === undefined || (rows.get(keyOf(key))?.editSeq ?? 0) <= key.ifEditSeqAtMost)
+        rows.delete(keyOf(key));
     }
-    for (const [k, v] of Object.entries(batch.meta ?? {})) (v === null ? metas.delete(k) : metas.set(k, v));
+    for (const [k, v] of Object.entries(batch.meta ?? {})) v === null ? metas.delete(k) : metas.set(k, v);
     if (batch.sweepUnmarked !== undefined) {
       for (const [k, row] of rows) if (isSweepable(row, batch.sweepUnmarked)) rows.delete(k);
     }

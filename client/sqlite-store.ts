@@ -4,7 +4,15 @@
 import Database from 'better-sqlite3';
 import type { Batch, LocalRow, LocalStore, RowKey } from './local-store.ts';
 
-type DbRow = { collection: string; id: string; record: string; pending: number; edit_seq: number; issues: string | null; mark: string | null };
+type DbRow = {
+  collection: string;
+  id: string;
+  record: string;
+  pending: number;
+  edit_seq: number;
+  issues: string | null;
+  mark: string | null;
+};
 
 export class SqliteStore implements LocalStore {
   private readonly db: Database.Database;
@@ -22,7 +30,9 @@ export class SqliteStore implements LocalStore {
   }
 
   async get({ collection, id }: RowKey) {
-    const row = this.db.prepare<[string, string], DbRow>('SELECT * FROM rows WHERE collection = ? AND id = ?').get(collection, id);
+    const row = this.db
+      .prepare<[string, string], DbRow>('SELECT * FROM rows WHERE collection = ? AND id = ?')
+      .get(collection, id);
     return row && toRow(row);
   }
   async list(collection?: string) {
@@ -33,7 +43,10 @@ export class SqliteStore implements LocalStore {
     return rows.map(toRow);
   }
   async pending() {
-    return this.db.prepare<[], DbRow>('SELECT * FROM rows WHERE pending = 1 AND issues IS NULL ORDER BY edit_seq').all().map(toRow);
+    return this.db
+      .prepare<[], DbRow>('SELECT * FROM rows WHERE pending = 1 AND issues IS NULL ORDER BY edit_seq')
+      .all()
+      .map(toRow);
   }
   async meta(key: string) {
     return this.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(key)?.value ?? null;
@@ -47,13 +60,23 @@ export class SqliteStore implements LocalStore {
     const remove = this.db.prepare('DELETE FROM rows WHERE collection = ? AND id = ? AND edit_seq <= ?');
     const setMeta = this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
     const deleteMeta = this.db.prepare('DELETE FROM meta WHERE key = ?');
-    const sweep = this.db.prepare('DELETE FROM rows WHERE pending = 0 AND issues IS NULL AND (mark IS NULL OR mark <> ?)');
+    const sweep = this.db.prepare(
+      'DELETE FROM rows WHERE pending = 0 AND issues IS NULL AND (mark IS NULL OR mark <> ?)',
+    );
     this.db.transaction(() => {
       for (const r of batch.put ?? []) {
-        put.run(r.collection, r.id, JSON.stringify(r.record), r.pending ? 1 : 0, r.editSeq, r.issues ? JSON.stringify(r.issues) : null, r.mark);
+        put.run(
+          r.collection,
+          r.id,
+          JSON.stringify(r.record),
+          r.pending ? 1 : 0,
+          r.editSeq,
+          r.issues ? JSON.stringify(r.issues) : null,
+          r.mark,
+        );
       }
       for (const k of batch.remove ?? []) remove.run(k.collection, k.id, k.ifEditSeqAtMost ?? Number.MAX_SAFE_INTEGER);
-      for (const [k, v] of Object.entries(batch.meta ?? {})) (v === null ? deleteMeta.run(k) : setMeta.run(k, v));
+      for (const [k, v] of Object.entries(batch.meta ?? {})) v === null ? deleteMeta.run(k) : setMeta.run(k, v);
       if (batch.sweepUnmarked !== undefined) sweep.run(batch.sweepUnmarked);
     })();
   }

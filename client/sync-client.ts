@@ -24,16 +24,30 @@ const syncResponse = pushResponse.extend({
 });
 const statusResponse = z.object({
   serverTime: z.number(),
-  account: z.object({ lastSyncAt: z.number().nullable(), lastSyncBy: z.object({ userId: z.string(), deviceId: z.string() }).nullable() }),
-  device: z.object({ deviceId: z.string(), lastSyncAt: z.number().nullable(), lastPushAt: z.number().nullable() }).nullable(),
-  collections: z.record(z.string(), z.object({ lastChangedAt: z.number().nullable(), pendingChanges: z.number().nullable() })),
+  account: z.object({
+    lastSyncAt: z.number().nullable(),
+    lastSyncBy: z.object({ userId: z.string(), deviceId: z.string() }).nullable(),
+  }),
+  device: z
+    .object({ deviceId: z.string(), lastSyncAt: z.number().nullable(), lastPushAt: z.number().nullable() })
+    .nullable(),
+  collections: z.record(
+    z.string(),
+    z.object({ lastChangedAt: z.number().nullable(), pendingChanges: z.number().nullable() }),
+  ),
   upToDate: z.boolean().nullable(),
 });
 
 export type PushResult = z.infer<typeof pushResult>;
 export type SyncStatus = z.infer<typeof statusResponse>;
 export type Progress = { pass: number; page: number; pulled: number; pushed: number };
-export type SyncSummary = { pushed: number; pulled: number; pages: number; reset: boolean; rejected: { collection: string; id: string; issues: Issue[] }[] };
+export type SyncSummary = {
+  pushed: number;
+  pulled: number;
+  pages: number;
+  reset: boolean;
+  rejected: { collection: string; id: string; issues: Issue[] }[];
+};
 
 export type SyncClientOptions = {
   baseUrl: string;
@@ -65,7 +79,12 @@ export class SyncClient {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: SyncClientOptions) {
-    this.request = createHttp({ baseUrl: options.baseUrl, token: options.token, fetch: options.fetch, retry: options.retry });
+    this.request = createHttp({
+      baseUrl: options.baseUrl,
+      token: options.token,
+      fetch: options.fetch,
+      retry: options.retry,
+    });
     this.now = options.now ?? Date.now;
     this.newId = options.newId ?? (() => globalThis.crypto.randomUUID());
   }
@@ -97,7 +116,9 @@ export class SyncClient {
 
   /** Records the backend rejected, with why: the app shows them to the rep to fix. */
   async rejected(): Promise<{ collection: string; id: string; issues: Issue[] }[]> {
-    return (await this.options.store.list()).filter((r) => r.issues !== null).map((r) => ({ collection: r.collection, id: r.id, issues: r.issues! }));
+    return (await this.options.store.list())
+      .filter((r) => r.issues !== null)
+      .map((r) => ({ collection: r.collection, id: r.id, issues: r.issues! }));
   }
 
   /**
@@ -110,7 +131,15 @@ export class SyncClient {
     const { store } = this.options;
     const seq = Number((await store.meta(EDIT_SEQ)) ?? 0) + 1;
     const stamp = Math.max(this.now(), Number((await store.meta(LAST_STAMP)) ?? 0) + 1);
-    const row: LocalRow = { collection, id, record: version(stamp), pending: true, editSeq: seq, issues: null, mark: null };
+    const row: LocalRow = {
+      collection,
+      id,
+      record: version(stamp),
+      pending: true,
+      editSeq: seq,
+      issues: null,
+      mark: null,
+    };
     await store.apply({ put: [row], meta: { [EDIT_SEQ]: String(seq), [LAST_STAMP]: String(stamp) } });
   }
 
@@ -152,7 +181,9 @@ export class SyncClient {
         const toPush = (await store.pending()).filter((r) => r.editSeq <= startSeq && !sent.has(keyOf(r)));
         const [chunk = []] = chunks(toPush);
         chunk.forEach((r) => sent.add(keyOf(r)));
-        await this.pass(chunk, startSeq, summary, (page) => onProgress?.({ pass, page, pulled: summary.pulled, pushed: summary.pushed }));
+        await this.pass(chunk, startSeq, summary, (page) =>
+          onProgress?.({ pass, page, pulled: summary.pulled, pushed: summary.pushed }),
+        );
         if (toPush.length <= chunk.length) break;
       }
       summary.rejected = await this.rejected();
@@ -160,7 +191,12 @@ export class SyncClient {
     });
   }
 
-  private async pass(chunk: LocalRow[], startSeq: number, summary: SyncSummary, progress: (page: number) => void): Promise<void> {
+  private async pass(
+    chunk: LocalRow[],
+    startSeq: number,
+    summary: SyncSummary,
+    progress: (page: number) => void,
+  ): Promise<void> {
     const { store, deviceId } = this.options;
     let cursor = await store.meta(CURSOR);
     let mark = await store.meta(SNAPSHOT_MARK);
@@ -208,7 +244,9 @@ export class SyncClient {
           batch.put = batch.put.filter((r) => !(r.collection === collection && r.id === record.id));
           continue;
         }
-        const local = batch.put.find((r) => r.collection === collection && r.id === record.id) ?? (await this.options.store.get({ collection, id: record.id }));
+        const local =
+          batch.put.find((r) => r.collection === collection && r.id === record.id) ??
+          (await this.options.store.get({ collection, id: record.id }));
         // An edit made after this sync started stays pending: it goes out next time.
         if (local?.pending && local.editSeq > startSeq) {
           if (mark !== null) batch.put.push({ ...local, mark });
@@ -216,7 +254,15 @@ export class SyncClient {
         }
         // 1: not held → store it; 2b: otherwise the backend's version replaces the local one.
         batch.put = batch.put.filter((r) => !(r.collection === collection && r.id === record.id));
-        batch.put.push({ collection, id: record.id, record, pending: false, editSeq: local?.editSeq ?? 0, issues: null, mark });
+        batch.put.push({
+          collection,
+          id: record.id,
+          record,
+          pending: false,
+          editSeq: local?.editSeq ?? 0,
+          issues: null,
+          mark,
+        });
       }
     }
   }

@@ -58,7 +58,10 @@ export function apiGatewayEvent(parts: EventParts): ApiEvent {
   };
 }
 
-export function lambdaContext(name: string, options: { awsRequestId?: string; remainingMs?: () => number } = {}): Context {
+export function lambdaContext(
+  name: string,
+  options: { awsRequestId?: string; remainingMs?: () => number } = {},
+): Context {
   const deadline = Date.now() + 29_000;
   return {
     callbackWaitsForEmptyEventLoop: false,

@@ -44,7 +44,17 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
 
   // Unmatched requests go where API Gateway's $default route sends them.
   const notFoundHandler = notFound();
-  const fallback = { ...routes[0]!, name: 'NotFound', method: 'GET' as const, path: '$default', entry: 'not-found.ts', authenticated: false, pattern: /$^/, params: [], handler: notFoundHandler };
+  const fallback = {
+    ...routes[0]!,
+    name: 'NotFound',
+    method: 'GET' as const,
+    path: '$default',
+    entry: 'not-found.ts',
+    authenticated: false,
+    pattern: /$^/,
+    params: [],
+    handler: notFoundHandler,
+  };
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -66,7 +76,9 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
       }
     }
     // Prefix, don't resolve: a path such as '//' would otherwise be read as a host.
-    const url = URL.canParse(`http://localhost${req.url ?? '/'}`) ? new URL(`http://localhost${req.url ?? '/'}`) : new URL('http://localhost/');
+    const url = URL.canParse(`http://localhost${req.url ?? '/'}`)
+      ? new URL(`http://localhost${req.url ?? '/'}`)
+      : new URL('http://localhost/');
     const method = req.method ?? 'GET';
     const match = matchRoute(compiled, method, url.pathname);
     if (match === null) {
@@ -122,7 +134,10 @@ function matchRoute(compiled: CompiledRoute[], method: string, path: string) {
 }
 
 /** What API Gateway's JWT authorizer checks: signature, algorithm, expiry. */
-async function verifyBearer(header: string | undefined, secret: Uint8Array): Promise<Record<string, string> | undefined> {
+async function verifyBearer(
+  header: string | undefined,
+  secret: Uint8Array,
+): Promise<Record<string, string> | undefined> {
   const token = /^Bearer (\S+)$/i.exec(header ?? '')?.[1];
   if (token === undefined) return undefined;
   try {

@@ -52,7 +52,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     client,
     recordsTable: LOCAL_TABLES.records,
     syncStateTable: LOCAL_TABLES.syncState,
-    config: { cursorSecret: 'local-stack-cursor-secret', lookbackMs: 120_000, tombstoneRetentionMs: 90 * 86_400_000, ...options.config },
+    config: {
+      cursorSecret: 'local-stack-cursor-secret',
+      lookbackMs: 120_000,
+      tombstoneRetentionMs: 90 * 86_400_000,
+      ...options.config,
+    },
     ...(options.now ? { now: options.now } : {}),
   });
   const api = await startLocalApi({

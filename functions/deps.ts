@@ -62,14 +62,22 @@ export type DepsOptions = {
 
 export function buildDeps({ client, recordsTable, syncStateTable, config, now = Date.now }: DepsOptions): Deps {
   return {
-    records: createRecordsStore({ client, tableName: recordsTable, now, tombstoneRetentionMs: config.tombstoneRetentionMs }),
+    records: createRecordsStore({
+      client,
+      tableName: recordsTable,
+      now,
+      tombstoneRetentionMs: config.tombstoneRetentionMs,
+    }),
     syncState: createSyncStateStore({ client, tableName: syncStateTable }),
     now,
     config,
   };
 }
 
-export function depsFromEnv(env: Env = process.env, client = createDocumentClient({ endpoint: env.DYNAMODB_ENDPOINT || undefined })): Deps {
+export function depsFromEnv(
+  env: Env = process.env,
+  client = createDocumentClient({ endpoint: env.DYNAMODB_ENDPOINT || undefined }),
+): Deps {
   return buildDeps({
     client,
     recordsTable: required(env, 'RECORDS_TABLE'),
@@ -89,7 +97,10 @@ export function lambdaDeps(): Promise<Deps> {
   lambda ??= (async () => {
     const env = { ...process.env };
     if (!env.CURSOR_SECRET && env.CURSOR_SECRET_ARN) env.CURSOR_SECRET = await readSecret(env.CURSOR_SECRET_ARN);
-    return depsFromEnv(env, tracer.captureAWSv3Client(createDocumentClient({ endpoint: env.DYNAMODB_ENDPOINT || undefined })));
+    return depsFromEnv(
+      env,
+      tracer.captureAWSv3Client(createDocumentClient({ endpoint: env.DYNAMODB_ENDPOINT || undefined })),
+    );
   })();
   lambda.catch(() => (lambda = undefined)); // a failed cold start is retried on the next request
   return lambda;

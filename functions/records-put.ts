@@ -11,7 +11,14 @@ export const recordsPut = (deps: DepsSource) =>
     const { collection, id } = recordPath(event);
     const parsed = parseWebBody(collection, id, body);
     if (!parsed.ok) throw new HttpError('VALIDATION_FAILED', 'the record is not valid', { issues: parsed.issues });
-    const { created, record } = await putWebRecord(deps, identity.accountId, identity.userId, collection, id, parsed.fields);
+    const { created, record } = await putWebRecord(
+      deps,
+      identity.accountId,
+      identity.userId,
+      collection,
+      id,
+      parsed.fields,
+    );
     return { statusCode: created ? 201 : 200, body: { record } };
   });
 

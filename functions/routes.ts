@@ -32,7 +32,15 @@ export type Route = {
 const put: TableAccess = { actions: ['dynamodb:PutItem'], on: ['table'] };
 
 export const routes: Route[] = [
-  { name: 'Health', method: 'GET', path: '/v1/health', entry: 'health.ts', authenticated: false, access: {}, build: health },
+  {
+    name: 'Health',
+    method: 'GET',
+    path: '/v1/health',
+    entry: 'health.ts',
+    authenticated: false,
+    access: {},
+    build: health,
+  },
   {
     name: 'SyncPush',
     method: 'POST',
@@ -61,7 +69,10 @@ export const routes: Route[] = [
     path: '/v1/sync/status',
     entry: 'sync-status.ts',
     authenticated: true,
-    access: { records: { actions: ['dynamodb:Query'], on: ['feed'] }, syncState: { actions: ['dynamodb:GetItem'], on: ['table'] } },
+    access: {
+      records: { actions: ['dynamodb:Query'], on: ['feed'] },
+      syncState: { actions: ['dynamodb:GetItem'], on: ['table'] },
+    },
     build: syncStatus,
   },
   {
@@ -73,7 +84,15 @@ export const routes: Route[] = [
     access: { records: { actions: ['dynamodb:Query'], on: ['table'] }, cursors: true },
     build: recordsList,
   },
-  { name: 'RecordsPut', method: 'PUT', path: '/v1/records/{collection}/{id}', entry: 'records-put.ts', authenticated: true, access: { records: put }, build: recordsPut },
+  {
+    name: 'RecordsPut',
+    method: 'PUT',
+    path: '/v1/records/{collection}/{id}',
+    entry: 'records-put.ts',
+    authenticated: true,
+    access: { records: put },
+    build: recordsPut,
+  },
   {
     name: 'RecordsGet',
     method: 'GET',
@@ -83,7 +102,15 @@ export const routes: Route[] = [
     access: { records: { actions: ['dynamodb:GetItem'], on: ['table'] } },
     build: recordsGet,
   },
-  { name: 'RecordsDelete', method: 'DELETE', path: '/v1/records/{collection}/{id}', entry: 'records-delete.ts', authenticated: true, access: { records: put }, build: recordsDelete },
+  {
+    name: 'RecordsDelete',
+    method: 'DELETE',
+    path: '/v1/records/{collection}/{id}',
+    entry: 'records-delete.ts',
+    authenticated: true,
+    access: { records: put },
+    build: recordsDelete,
+  },
 ];
 
 /** API Gateway's catch-all route, answering the SPEC's 404 envelope. */

@@ -15,14 +15,23 @@ export const syncNow = (deps: DepsSource) =>
     const request = syncEnvelope(syncNowRequest, body);
     const { accountId, userId } = identity;
     const position = openCursor(deps, accountId, request.cursor); // BAD_CURSOR before any write
-    const pushed = Object.keys(request.changes).length > 0
-      ? await reconcileChanges(deps, accountId, request.deviceId, request.clientTime, request.changes, receivedAt)
-      : nothingPushed;
+    const pushed =
+      Object.keys(request.changes).length > 0
+        ? await reconcileChanges(deps, accountId, request.deviceId, request.clientTime, request.changes, receivedAt)
+        : nothingPushed;
     const page = await pullPage(deps, accountId, position, request.limit, pushed.stored, pushed.winners);
     countPushOutcomes(pushed.results);
     countPull({ records: Object.values(page.changes).flat().length, reset: page.reset, complete: page.complete });
     const serverTime = deps.now();
-    if (page.complete) await deps.syncState.recordSync(accountId, request.deviceId, userId, serverTime, page.passStart, pushed.pushed > 0);
+    if (page.complete)
+      await deps.syncState.recordSync(
+        accountId,
+        request.deviceId,
+        userId,
+        serverTime,
+        page.passStart,
+        pushed.pushed > 0,
+      );
     else if (pushed.pushed > 0) await deps.syncState.recordPush(accountId, request.deviceId, userId, serverTime);
     const { changes, cursor, hasMore, reset } = page;
     return { statusCode: 200, body: { serverTime, results: pushed.results, changes, cursor, hasMore, reset } };

@@ -11,7 +11,14 @@ export const syncPush = (deps: DepsSource) =>
   httpHandler(deps, { jsonBody: true, metrics: true }, async ({ body, identity, receivedAt, deps }) => {
     const request = syncEnvelope(pushRequest, body);
     const { accountId, userId } = identity;
-    const outcome = await reconcileChanges(deps, accountId, request.deviceId, request.clientTime, request.changes, receivedAt);
+    const outcome = await reconcileChanges(
+      deps,
+      accountId,
+      request.deviceId,
+      request.clientTime,
+      request.changes,
+      receivedAt,
+    );
     countPushOutcomes(outcome.results);
     const serverTime = deps.now();
     await deps.syncState.recordPush(accountId, request.deviceId, userId, serverTime);

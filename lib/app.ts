@@ -9,7 +9,8 @@ export function buildApp(props: AppProps = {}): { app: App; stack: SyncStack } {
   const app = new App(props);
   const context = (key: string): string | undefined => app.node.tryGetContext(key);
   const stage = context('stage') ?? 'dev';
-  if (stage !== 'dev' && stage !== 'prod') throw new Error(`unknown stage "${stage}": use -c stage=dev or -c stage=prod`);
+  if (stage !== 'dev' && stage !== 'prod')
+    throw new Error(`unknown stage "${stage}": use -c stage=dev or -c stage=prod`);
   const webOrigin = context('webOrigin') ?? (stage === 'dev' ? 'http://localhost:5173' : undefined);
   if (!webOrigin) throw new Error('prod needs the Main App origin for CORS: -c webOrigin=https://app.example.com');
   const jwtIssuer = context('jwtIssuer');

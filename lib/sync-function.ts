@@ -23,7 +23,8 @@ export const BUNDLING = {
   mainFields: ['module', 'main'],
   externalModules: ['@aws-sdk/*'],
   // Some bundled CommonJS (aws-xray-sdk-core) calls require(): give ESM one.
-  banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  banner:
+    "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
 } as const;
 
 export type SyncFunctionProps = Omit<NodejsFunctionProps, 'entry'> & {
@@ -34,7 +35,11 @@ export type SyncFunctionProps = Omit<NodejsFunctionProps, 'entry'> & {
 };
 
 export class SyncFunction extends NodejsFunction {
-  constructor(scope: Construct, id: string, { entry, logRetention, removalPolicy, environment, ...props }: SyncFunctionProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    { entry, logRetention, removalPolicy, environment, ...props }: SyncFunctionProps,
+  ) {
     const logGroup = new LogGroup(scope, `${id}Logs`, { retention: logRetention, removalPolicy });
     super(scope, id, {
       entry: FUNCTIONS_DIR + entry,

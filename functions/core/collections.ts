@@ -113,9 +113,7 @@ type Schemas = {
 
 // Derived once per collection, never restated by hand (STYLE §3).
 function deriveSchemas(fields: z.ZodObject): Schemas {
-  const live = fields
-    .extend({ id: recordId, updatedAt: timestampMs, deleted: z.literal(false).optional() })
-    .strict();
+  const live = fields.extend({ id: recordId, updatedAt: timestampMs, deleted: z.literal(false).optional() }).strict();
   // A tombstone needs only id, updatedAt and deleted; the collection's own
   // fields may ride along (a client serializing its local copy) and are not
   // stored, so their values are not checked. Unknown fields are still rejected.

@@ -36,7 +36,8 @@ const changes = z
       records.forEach((record, index) => {
         const id = idOf(record);
         if (id === null) return;
-        if (seen.has(id)) ctx.addIssue({ code: 'custom', path: [collection, index, 'id'], message: `duplicate id ${id}` });
+        if (seen.has(id))
+          ctx.addIssue({ code: 'custom', path: [collection, index, 'id'], message: `duplicate id ${id}` });
         seen.add(id);
       });
     }

@@ -124,7 +124,12 @@ function parseJsonBody(): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> 
       if (hasBody && !isJsonMediaType(contentType)) {
         throw new HttpError('UNSUPPORTED_MEDIA_TYPE', 'the body must be application/json');
       }
-      const raw = event.body === undefined ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body);
+      const raw =
+        event.body === undefined
+          ? ''
+          : event.isBase64Encoded
+            ? Buffer.from(event.body, 'base64')
+            : Buffer.from(event.body);
       if (raw.length > MAX_BODY_BYTES) {
         throw new HttpError('PAYLOAD_TOO_LARGE', `the body is larger than ${MAX_BODY_BYTES} bytes`);
       }
@@ -158,7 +163,11 @@ function errorEnvelope(countsMetrics = false): MiddlewareObj<ApiEvent, ApiResult
 function respondToError(request: Request<ApiEvent, ApiResult, Error, ApiContext>): void {
   const error = request.error;
   if (error instanceof HttpError) {
-    request.response = json(error.statusCode, errorBody(error.code, error.message, error.extra.issues, error.extra.body), error.extra.headers);
+    request.response = json(
+      error.statusCode,
+      errorBody(error.code, error.message, error.extra.issues, error.extra.body),
+      error.extra.headers,
+    );
     return;
   }
   if (error instanceof BadCursorError) {
@@ -168,7 +177,9 @@ function respondToError(request: Request<ApiEvent, ApiResult, Error, ApiContext>
   const requestId = request.context.awsRequestId;
   if (isThrottle(error)) {
     logger.warn('DynamoDB throttled past retries', { requestId, error: error?.name });
-    request.response = json(503, errorBody('SERVICE_UNAVAILABLE', 'the service is busy; retry after the given delay'), { 'Retry-After': '1' });
+    request.response = json(503, errorBody('SERVICE_UNAVAILABLE', 'the service is busy; retry after the given delay'), {
+      'Retry-After': '1',
+    });
     return;
   }
   logger.error('unhandled error', { requestId, error: error ?? undefined });

@@ -16,7 +16,14 @@ export const tracer = new Tracer({ serviceName });
 
 /** Metric names, shared with the CDK dashboard and alarms. */
 export const SYNC_METRICS = {
-  pushed: { created: 'PushCreated', updated: 'PushUpdated', unchanged: 'PushUnchanged', stale: 'PushStale', deleted: 'PushDeleted', invalid: 'PushInvalid' },
+  pushed: {
+    created: 'PushCreated',
+    updated: 'PushUpdated',
+    unchanged: 'PushUnchanged',
+    stale: 'PushStale',
+    deleted: 'PushDeleted',
+    invalid: 'PushInvalid',
+  },
   pushedTotal: 'RecordsPushed',
   pulled: 'RecordsPulled',
   resets: 'CursorResets',
@@ -29,7 +36,8 @@ export const SYNC_METRICS = {
 /** Records pushed by outcome: created/updated/unchanged/stale/deleted/invalid. */
 export function countPushOutcomes(results: Partial<Record<string, PushResult[]>>): void {
   const counts = new Map<PushResult['status'], number>();
-  for (const list of Object.values(results)) for (const r of list ?? []) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
+  for (const list of Object.values(results))
+    for (const r of list ?? []) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
   let total = 0;
   for (const [status, count] of counts) {
     metrics.addMetric(SYNC_METRICS.pushed[status], MetricUnit.Count, count);

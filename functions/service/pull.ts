@@ -62,7 +62,8 @@ export type JustWritten = Partial<Record<CollectionName, Map<string, number>>>;
  * before anything is written.
  */
 export function openCursor(deps: Deps, accountId: string, cursor: string | null): SyncPosition {
-  const previous = cursor === null ? null : decodeCursor(deps.config.cursorSecret, accountId, 'sync', syncPosition, cursor);
+  const previous =
+    cursor === null ? null : decodeCursor(deps.config.cursorSecret, accountId, 'sync', syncPosition, cursor);
   return startPosition(previous, deps.now(), deps);
 }
 

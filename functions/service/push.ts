@@ -71,7 +71,11 @@ export async function reconcileChanges(
       );
       pushed += 1;
       if (outcome.written) {
-        slots[index] = { id: change.id, status: outcome.previous ? 'updated' : 'created', updatedAt: incoming.updatedAt };
+        slots[index] = {
+          id: change.id,
+          status: outcome.previous ? 'updated' : 'created',
+          updatedAt: incoming.updatedAt,
+        };
         (stored[collection] ??= new Map()).set(change.id, incoming.updatedAt);
         return;
       }

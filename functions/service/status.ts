@@ -36,12 +36,11 @@ export async function readSyncStatus(deps: Deps, accountId: string, deviceId: st
 
   return {
     account: { lastSyncAt: account?.lastSyncAt ?? null, lastSyncBy: account?.lastSyncBy ?? null },
-    device:
-      deviceId === null
-        ? null
-        : { deviceId, lastSyncAt: deviceLastSync, lastPushAt: device?.lastPushAt ?? null },
+    device: deviceId === null ? null : { deviceId, lastSyncAt: deviceLastSync, lastPushAt: device?.lastPushAt ?? null },
     collections,
     upToDate:
-      deviceId === null ? null : deviceLastSync !== null && Object.values(collections).every((c) => c.pendingChanges === 0),
+      deviceId === null
+        ? null
+        : deviceLastSync !== null && Object.values(collections).every((c) => c.pendingChanges === 0),
   };
 }

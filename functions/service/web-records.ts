@@ -12,7 +12,9 @@ import { MAX_PAGE_BYTES } from './pull.ts';
 /** Conditional attempts before a hot record answers 503 (retry is safe). */
 const MAX_WEB_ATTEMPTS = 5;
 
-type WebWrite = { written: true; previous: RecordItem | undefined; record: SyncedRecord } | { written: false; current: RecordItem | undefined };
+type WebWrite =
+  | { written: true; previous: RecordItem | undefined; record: SyncedRecord }
+  | { written: false; current: RecordItem | undefined };
 
 async function writeAsWeb(
   deps: Deps,
@@ -39,26 +41,64 @@ async function writeAsWeb(
 const gone = (record: SyncedRecord | undefined) =>
   new HttpError('GONE', 'the record was deleted', record ? { body: { record } } : {});
 
-export async function putWebRecord(deps: Deps, accountId: string, userId: string, collection: CollectionName, id: string, fields: RecordFields) {
-  const outcome = await writeAsWeb(deps, accountId, collection, id, (updatedAt) => ({ updatedAt, deleted: false, writer: `web:${userId}`, fields }), 'web-put');
+export async function putWebRecord(
+  deps: Deps,
+  accountId: string,
+  userId: string,
+  collection: CollectionName,
+  id: string,
+  fields: RecordFields,
+) {
+  const outcome = await writeAsWeb(
+    deps,
+    accountId,
+    collection,
+    id,
+    (updatedAt) => ({ updatedAt, deleted: false, writer: `web:${userId}`, fields }),
+    'web-put',
+  );
   if (!outcome.written) throw gone(outcome.current && toSyncedRecord(outcome.current));
   return { created: outcome.previous === undefined, record: outcome.record };
 }
 
-export async function deleteWebRecord(deps: Deps, accountId: string, userId: string, collection: CollectionName, id: string): Promise<void> {
-  const outcome = await writeAsWeb(deps, accountId, collection, id, (updatedAt) => ({ updatedAt, deleted: true, writer: `web:${userId}` }), 'web-delete');
+export async function deleteWebRecord(
+  deps: Deps,
+  accountId: string,
+  userId: string,
+  collection: CollectionName,
+  id: string,
+): Promise<void> {
+  const outcome = await writeAsWeb(
+    deps,
+    accountId,
+    collection,
+    id,
+    (updatedAt) => ({ updatedAt, deleted: true, writer: `web:${userId}` }),
+    'web-delete',
+  );
   if (!outcome.written && outcome.current === undefined) throw new HttpError('NOT_FOUND', 'no such record');
   // Written, or already a tombstone: deleting twice is still deleted.
 }
 
-export async function getWebRecord(deps: Deps, accountId: string, collection: CollectionName, id: string): Promise<SyncedRecord> {
+export async function getWebRecord(
+  deps: Deps,
+  accountId: string,
+  collection: CollectionName,
+  id: string,
+): Promise<SyncedRecord> {
   const item = await deps.records.get(accountId, collection, id);
   if (item === undefined) throw new HttpError('NOT_FOUND', 'no such record');
   if (item.deleted) throw gone(toSyncedRecord(item));
   return toSyncedRecord(item);
 }
 
-export async function listWebRecords(deps: Deps, accountId: string, collection: CollectionName, limit: number, cursor: string | null) {
+export async function listWebRecords(
+  deps: Deps,
+  accountId: string,
+  collection: CollectionName,
+  limit: number,
+  cursor: string | null,
+) {
   const { cursorSecret } = deps.config;
   const position = cursor === null ? undefined : decodeCursor(cursorSecret, accountId, 'list', listPosition, cursor);
   if (position !== undefined && position.collection !== collection) throw new BadCursorError();

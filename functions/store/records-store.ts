@@ -49,12 +49,24 @@ export type KeyPosition = { id: string; changedAt?: number | undefined };
 export type Page = { items: RecordItem[]; next: KeyPosition | undefined };
 
 export interface RecordsStore {
-  write(accountId: string, collection: CollectionName, id: string, version: NewVersion, rule: WriteRule): Promise<WriteOutcome>;
+  write(
+    accountId: string,
+    collection: CollectionName,
+    id: string,
+    version: NewVersion,
+    rule: WriteRule,
+  ): Promise<WriteOutcome>;
   get(accountId: string, collection: CollectionName, id: string): Promise<RecordItem | undefined>;
   /** Live records in id order, strongly consistent (snapshots and the web list). */
   readLive(accountId: string, collection: CollectionName, after: KeyPosition | undefined, limit: number): Promise<Page>;
   /** Every version (live and tombstones) with changedAt ≥ since, in changedAt order. */
-  readFeed(accountId: string, collection: CollectionName, since: number, after: KeyPosition | undefined, limit: number): Promise<Page>;
+  readFeed(
+    accountId: string,
+    collection: CollectionName,
+    since: number,
+    after: KeyPosition | undefined,
+    limit: number,
+  ): Promise<Page>;
   latestChangeAt(accountId: string, collection: CollectionName): Promise<number | null>;
   /** Records whose current version was written after `since` by someone other than `writer`. */
   countChangedSince(accountId: string, collection: CollectionName, since: number, writer: string): Promise<number>;
@@ -92,7 +104,11 @@ export function conditionFor(rule: WriteRule, version: NewVersion): Expression {
           'attribute_not_exists(#pk) OR (#deleted = :false AND #updatedAt < :updatedAt' +
           ' AND NOT (#writer = :writer AND #clientUpdatedAt = :clientUpdatedAt))',
         ExpressionAttributeNames: { ...names, '#writer': 'writer', '#clientUpdatedAt': 'clientUpdatedAt' },
-        ExpressionAttributeValues: { ...values, ':writer': version.writer, ':clientUpdatedAt': version.clientUpdatedAt },
+        ExpressionAttributeValues: {
+          ...values,
+          ':writer': version.writer,
+          ':clientUpdatedAt': version.clientUpdatedAt,
+        },
       };
     case 'web-put':
       return {
@@ -119,8 +135,14 @@ export function toSyncedRecord(item: RecordItem): SyncedRecord {
     : { id: item.id, updatedAt: item.updatedAt, ...item.data };
 }
 
-export function createRecordsStore({ client, tableName, now, tombstoneRetentionMs }: RecordsStoreOptions): RecordsStore {
-  const parseItem = (raw: Record<string, unknown> | undefined) => (raw === undefined ? undefined : recordItem.parse(raw));
+export function createRecordsStore({
+  client,
+  tableName,
+  now,
+  tombstoneRetentionMs,
+}: RecordsStoreOptions): RecordsStore {
+  const parseItem = (raw: Record<string, unknown> | undefined) =>
+    raw === undefined ? undefined : recordItem.parse(raw);
   const parseItems = (raw: Record<string, unknown>[] | undefined) => (raw ?? []).map((i) => recordItem.parse(i));
 
   return {
@@ -158,7 +180,11 @@ export function createRecordsStore({ client, tableName, now, tombstoneRetentionM
 
     async get(accountId, collection, id) {
       const result = await client.send(
-        new GetCommand({ TableName: tableName, Key: { pk: partitionKey(accountId, collection), id }, ConsistentRead: true }),
+        new GetCommand({
+          TableName: tableName,
+          Key: { pk: partitionKey(accountId, collection), id },
+          ConsistentRead: true,
+        }),
       );
       return parseItem(result.Item);
     },
@@ -224,7 +250,11 @@ export function createRecordsStore({ client, tableName, now, tombstoneRetentionM
             KeyConditionExpression: '#pk = :pk AND #changedAt > :since',
             FilterExpression: '#writer <> :writer',
             ExpressionAttributeNames: { '#pk': 'pk', '#changedAt': 'changedAt', '#writer': 'writer' },
-            ExpressionAttributeValues: { ':pk': partitionKey(accountId, collection), ':since': since, ':writer': writer },
+            ExpressionAttributeValues: {
+              ':pk': partitionKey(accountId, collection),
+              ':since': since,
+              ':writer': writer,
+            },
             Select: 'COUNT',
             ...(start ? { ExclusiveStartKey: start } : {}),
           }),

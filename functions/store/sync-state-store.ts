@@ -20,22 +20,43 @@ export type DeviceSyncState = z.infer<typeof deviceItem>;
 
 export interface SyncStateStore {
   /** The account record and, unless deviceId is null, the device's. */
-  read(accountId: string, deviceId: string | null): Promise<{ account: AccountSyncState | null; device: DeviceSyncState | null }>;
+  read(
+    accountId: string,
+    deviceId: string | null,
+  ): Promise<{ account: AccountSyncState | null; device: DeviceSyncState | null }>;
   recordPush(accountId: string, deviceId: string, userId: string, at: number): Promise<void>;
-  recordSync(accountId: string, deviceId: string, userId: string, at: number, passStart: number, pushed: boolean): Promise<void>;
+  recordSync(
+    accountId: string,
+    deviceId: string,
+    userId: string,
+    at: number,
+    passStart: number,
+    pushed: boolean,
+  ): Promise<void>;
 }
 
 const ACCOUNT = 'ACCOUNT';
 const deviceKey = (deviceId: string) => `DEVICE#${deviceId}`;
 
-export function createSyncStateStore({ client, tableName }: { client: DynamoDBDocumentClient; tableName: string }): SyncStateStore {
+export function createSyncStateStore({
+  client,
+  tableName,
+}: {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+}): SyncStateStore {
   const updateDevice = (accountId: string, deviceId: string, userId: string, fields: Record<string, number>) =>
     client.send(
       new UpdateCommand({
         TableName: tableName,
         Key: { accountId, sk: deviceKey(deviceId) },
-        UpdateExpression: `SET #userId = :userId, ${Object.keys(fields).map((f) => `#${f} = :${f}`).join(', ')}`,
-        ExpressionAttributeNames: { '#userId': 'lastUserId', ...Object.fromEntries(Object.keys(fields).map((f) => [`#${f}`, f])) },
+        UpdateExpression: `SET #userId = :userId, ${Object.keys(fields)
+          .map((f) => `#${f} = :${f}`)
+          .join(', ')}`,
+        ExpressionAttributeNames: {
+          '#userId': 'lastUserId',
+          ...Object.fromEntries(Object.keys(fields).map((f) => [`#${f}`, f])),
+        },
         ExpressionAttributeValues: {
           ':userId': userId,
           ...Object.fromEntries(Object.entries(fields).map(([f, v]) => [`:${f}`, v])),

@@ -37,7 +37,11 @@ export const syncStateTable = {
 
 export function createTableInput(tableName: string, schema: TableSchema): CreateTableCommandInput {
   const attributes = new Map<string, KeyAttribute>();
-  for (const key of [schema.partitionKey, schema.sortKey, ...schema.indexes.flatMap((i) => [i.partitionKey, i.sortKey])]) {
+  for (const key of [
+    schema.partitionKey,
+    schema.sortKey,
+    ...schema.indexes.flatMap((i) => [i.partitionKey, i.sortKey]),
+  ]) {
     attributes.set(key.name, key);
   }
   const keySchema = (pk: KeyAttribute, sk: KeyAttribute) => [

@@ -60,7 +60,10 @@ describe('the deployed bundles', () => {
 
   it('serve a whole sync against DynamoDB Local', async () => {
     const now = Date.now();
-    assert.deepEqual(await invoke('Health', { method: 'GET', path: '/v1/health', claims: null }), { status: 200, body: { ok: true } });
+    assert.deepEqual(await invoke('Health', { method: 'GET', path: '/v1/health', claims: null }), {
+      status: 200,
+      body: { ok: true },
+    });
     const notFound = await invoke('NotFound', { method: 'GET', path: '/v1/nope', claims: null });
     assert.equal(notFound.status, 404);
     assert.equal(notFound.body.error.code, 'NOT_FOUND');
@@ -75,26 +78,70 @@ describe('the deployed bundles', () => {
     const push = await invoke('SyncPush', {
       method: 'POST',
       path: '/v1/sync/push',
-      body: { deviceId: 'ipad-7', clientTime: now, changes: { customers: [{ id: 'c1', updatedAt: now, name: 'Lead' }] } },
+      body: {
+        deviceId: 'ipad-7',
+        clientTime: now,
+        changes: { customers: [{ id: 'c1', updatedAt: now, name: 'Lead' }] },
+      },
     });
-    assert.deepEqual(push.body.results.customers.map((r: { status: string }) => r.status), ['created']);
+    assert.deepEqual(
+      push.body.results.customers.map((r: { status: string }) => r.status),
+      ['created'],
+    );
 
-    const sync = await invoke('SyncNow', { method: 'POST', path: '/v1/sync/now', body: { deviceId: 'android-2', clientTime: now, cursor: null } });
+    const sync = await invoke('SyncNow', {
+      method: 'POST',
+      path: '/v1/sync/now',
+      body: { deviceId: 'android-2', clientTime: now, cursor: null },
+    });
     assert.equal(sync.status, 200);
-    assert.deepEqual(sync.body.changes.products.map((r: { id: string }) => r.id), ['p1']);
-    assert.deepEqual(sync.body.changes.customers.map((r: { id: string }) => r.id), ['c1']);
+    assert.deepEqual(
+      sync.body.changes.products.map((r: { id: string }) => r.id),
+      ['p1'],
+    );
+    assert.deepEqual(
+      sync.body.changes.customers.map((r: { id: string }) => r.id),
+      ['c1'],
+    );
 
-    const status = await invoke('SyncStatus', { method: 'GET', path: '/v1/sync/status', query: { deviceId: 'android-2' } });
+    const status = await invoke('SyncStatus', {
+      method: 'GET',
+      path: '/v1/sync/status',
+      query: { deviceId: 'android-2' },
+    });
     assert.equal(status.body.upToDate, true);
-    const list = await invoke('RecordsList', { method: 'GET', path: '/v1/records/products', pathParameters: { collection: 'products' } });
-    assert.deepEqual(list.body.records.map((r: { id: string }) => r.id), ['p1']);
-    assert.equal((await invoke('RecordsDelete', { method: 'DELETE', path: '/v1/records/products/p1', pathParameters: { collection: 'products', id: 'p1' } })).status, 204);
-    const gone = await invoke('RecordsGet', { method: 'GET', path: '/v1/records/products/p1', pathParameters: { collection: 'products', id: 'p1' } });
+    const list = await invoke('RecordsList', {
+      method: 'GET',
+      path: '/v1/records/products',
+      pathParameters: { collection: 'products' },
+    });
+    assert.deepEqual(
+      list.body.records.map((r: { id: string }) => r.id),
+      ['p1'],
+    );
+    assert.equal(
+      (
+        await invoke('RecordsDelete', {
+          method: 'DELETE',
+          path: '/v1/records/products/p1',
+          pathParameters: { collection: 'products', id: 'p1' },
+        })
+      ).status,
+      204,
+    );
+    const gone = await invoke('RecordsGet', {
+      method: 'GET',
+      path: '/v1/records/products/p1',
+      pathParameters: { collection: 'products', id: 'p1' },
+    });
     assert.equal(gone.status, 410);
   });
 
   it('answer a bad request with the SPEC envelope, not a crash', async () => {
     const bad = await invoke('SyncPush', { method: 'POST', path: '/v1/sync/push', body: '{not json' });
-    assert.deepEqual(bad, { status: 400, body: { error: { code: 'BAD_REQUEST', message: 'the body is not valid JSON' } } });
+    assert.deepEqual(bad, {
+      status: 400,
+      body: { error: { code: 'BAD_REQUEST', message: 'the body is not valid JSON' } },
+    });
   });
 });

@@ -19,9 +19,21 @@ after(async () => {
   dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
 });
 
-async function device(account: string, deviceId: string, store: LocalStore = new MemoryStore(), extra: Partial<ConstructorParameters<typeof SyncClient>[0]> = {}) {
+async function device(
+  account: string,
+  deviceId: string,
+  store: LocalStore = new MemoryStore(),
+  extra: Partial<ConstructorParameters<typeof SyncClient>[0]> = {},
+) {
   const token = await signLocalToken(TEST_JWT_SECRET, account, `rep-${deviceId}`);
-  return new SyncClient({ baseUrl: stack.api.url, deviceId, token: () => token, store, retry: { sleep: async () => {} }, ...extra });
+  return new SyncClient({
+    baseUrl: stack.api.url,
+    deviceId,
+    token: () => token,
+    store,
+    retry: { sleep: async () => {} },
+    ...extra,
+  });
 }
 const names = (records: Record<string, unknown>[]) => records.map((r) => String(r.name)).sort();
 const product = (name: string, priceCents = 100) => ({ name, sku: `SKU-${name}`, priceCents, currency: 'EUR' });
@@ -47,7 +59,11 @@ describe('SyncClient', () => {
 
     const push = await ipad.loginPush();
     assert.deepEqual(push.results.map((r) => r.status).sort(), ['created', 'deleted', 'stale']);
-    assert.deepEqual(names(await ipad.list('products')), ['Edited on the iPad', 'Edited, but deleted on the web'], 'login push changes nothing');
+    assert.deepEqual(
+      names(await ipad.list('products')),
+      ['Edited on the iPad', 'Edited, but deleted on the web'],
+      'login push changes nothing',
+    );
     assert.equal((await web.get('customers', leadId)).status, 200);
 
     const progress: number[] = [];
@@ -116,7 +132,10 @@ describe('SyncClient', () => {
     await ipad.save('products', { ...product('ok') });
     const bad = await ipad.save('products', { ...product('bad'), priceCents: -5 });
     await ipad.loginPush();
-    assert.deepEqual((await ipad.rejected()).map((r) => [r.id, r.issues[0]?.path]), [[bad, 'priceCents']]);
+    assert.deepEqual(
+      (await ipad.rejected()).map((r) => [r.id, r.issues[0]?.path]),
+      [[bad, 'priceCents']],
+    );
     const second = await ipad.loginPush();
     assert.equal(second.pushed, 0, 'a quarantined record is not re-sent until edited');
   });
@@ -131,7 +150,10 @@ describe('SyncClient', () => {
     await web.delete('products', drop);
     const summary = await ipad.syncNow();
     assert.equal(summary.pages, 1);
-    assert.deepEqual((await ipad.list('products')).map((r) => r.id), [keep]);
+    assert.deepEqual(
+      (await ipad.list('products')).map((r) => r.id),
+      [keep],
+    );
   });
 
   it('pages through 1,200 records with a SQLite store that survives a restart', async () => {

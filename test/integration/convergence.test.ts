@@ -62,11 +62,17 @@ const action: fc.Arbitrary<Action> = fc.oneof(
 const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ actions: fc.array(action, { minLength: 1, maxLength: 3 }) }) },
   // Offline stretches: a millisecond to a day passes.
-  { weight: 1, arbitrary: fc.record({ tick: fc.oneof(fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: 24 * HOUR })) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ tick: fc.oneof(fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: 24 * HOUR })) }),
+  },
 );
 const history = fc.record({
   skews: fc.array(fc.integer({ min: -6 * HOUR, max: 6 * HOUR }), { minLength: DEVICES, maxLength: DEVICES }),
-  faults: fc.array(fc.constantFrom<Fault>('none', 'none', 'none', 'duplicate', 'lostResponse', 'failBeforeSending'), { minLength: 1, maxLength: 40 }),
+  faults: fc.array(fc.constantFrom<Fault>('none', 'none', 'none', 'duplicate', 'lostResponse', 'failBeforeSending'), {
+    minLength: 1,
+    maxLength: 40,
+  }),
   steps: fc.array(step, { minLength: 1, maxLength: MAX_STEPS, size: 'max' }),
 });
 
@@ -78,7 +84,10 @@ it(`converges: ${RUNS} random histories (seed ${SEED})`, { timeout: 30 * 60_000 
   let largest = 0;
   await fc.assert(
     fc.asyncProperty(history, async ({ skews, faults, steps }) => {
-      largest = Math.max(largest, steps.reduce((n, s) => n + ('actions' in s ? s.actions.length : 0), 0));
+      largest = Math.max(
+        largest,
+        steps.reduce((n, s) => n + ('actions' in s ? s.actions.length : 0), 0),
+      );
       await runHistory(skews, faults, steps);
     }),
     { numRuns: RUNS, seed: SEED, ...(process.env.FC_PATH ? { path: process.env.FC_PATH } : {}) },
@@ -90,7 +99,8 @@ async function runHistory(skews: number[], faults: Fault[], steps: Step[]): Prom
   serverClock = 1_800_000_000_000;
   const account = stack.newAccount();
   const applied = new Map<string, Applied[]>(); // `${collection}/${id}` → versions the server stored
-  const record = (collection: string, id: string, v: Applied) => applied.set(`${collection}/${id}`, [...(applied.get(`${collection}/${id}`) ?? []), v]);
+  const record = (collection: string, id: string, v: Applied) =>
+    applied.set(`${collection}/${id}`, [...(applied.get(`${collection}/${id}`) ?? []), v]);
   let faultIndex = 0;
   let faultsOn = true;
   let names = 0;
@@ -110,19 +120,35 @@ async function runHistory(skews: number[], faults: Fault[], steps: Step[]): Prom
       return { status: response.status, headers: response.headers, text: async () => text };
     };
   };
-  const observe = async (init: { method: string; body?: string }, response: { status: number; text(): Promise<string> }, skew: number) => {
+  const observe = async (
+    init: { method: string; body?: string },
+    response: { status: number; text(): Promise<string> },
+    skew: number,
+  ) => {
     if (response.status !== 200 || init.method !== 'POST' || !init.body) return;
-    const sent = JSON.parse(init.body) as { changes?: Record<string, { id: string; updatedAt: number; name?: string; deleted?: boolean }[]> };
-    const body = JSON.parse(await response.text()) as { results: Record<string, { status: string; updatedAt: number }[]> };
+    const sent = JSON.parse(init.body) as {
+      changes?: Record<string, { id: string; updatedAt: number; name?: string; deleted?: boolean }[]>;
+    };
+    const body = JSON.parse(await response.text()) as {
+      results: Record<string, { status: string; updatedAt: number }[]>;
+    };
     for (const [collection, list] of Object.entries(body.results)) {
       list.forEach((result, i) => {
         const version = sent.changes?.[collection]?.[i];
         if (!version || !['created', 'updated'].includes(result.status)) return;
-        record(collection, version.id, { name: version.name ?? '', updatedAt: result.updatedAt, deleted: version.deleted === true });
+        record(collection, version.id, {
+          name: version.name ?? '',
+          updatedAt: result.updatedAt,
+          deleted: version.deleted === true,
+        });
         // Skew correction: the device clock is server clock + skew, and the
         // server clock stands still during a step, so the stored updatedAt is
         // the device stamp minus the skew, clamped to the server's now.
-        assert.equal(result.updatedAt, Math.min(version.updatedAt - skew, serverClock), `skew-corrected updatedAt of ${collection}/${version.id}`);
+        assert.equal(
+          result.updatedAt,
+          Math.min(version.updatedAt - skew, serverClock),
+          `skew-corrected updatedAt of ${collection}/${version.id}`,
+        );
       });
     }
   };
@@ -178,13 +204,15 @@ async function runHistory(skews: number[], faults: Fault[], steps: Step[]): Prom
       case 'webPut': {
         const name = `web-${++names}`;
         const r = await web('PUT', `/v1/records/${a.collection}/${a.id}`, fields(a.collection, name));
-        if (r.status === 200 || r.status === 201) record(a.collection, a.id, { name, updatedAt: r.body.record.updatedAt, deleted: false });
+        if (r.status === 200 || r.status === 201)
+          record(a.collection, a.id, { name, updatedAt: r.body.record.updatedAt, deleted: false });
         else assert.equal(r.status, 410);
         return;
       }
       case 'webDelete': {
         const r = await web('DELETE', `/v1/records/${a.collection}/${a.id}`);
-        if (r.status === 204) record(a.collection, a.id, { name: '', updatedAt: Number.MAX_SAFE_INTEGER, deleted: true });
+        if (r.status === 204)
+          record(a.collection, a.id, { name: '', updatedAt: Number.MAX_SAFE_INTEGER, deleted: true });
         else assert.equal(r.status, 404);
         return;
       }
@@ -220,7 +248,10 @@ async function runHistory(skews: number[], faults: Fault[], steps: Step[]): Prom
       const latest = Math.max(...versions.map((v) => v.updatedAt));
       assert.equal(r.body.record.updatedAt, latest, `${collection}/${id}: the latest version the server applied`);
       const winners = versions.filter((v) => v.updatedAt === latest).map((v) => v.name);
-      assert.ok(winners.includes(r.body.record.name), `${collection}/${id}: holds ${r.body.record.name}, expected one of ${winners}`);
+      assert.ok(
+        winners.includes(r.body.record.name),
+        `${collection}/${id}: holds ${r.body.record.name}, expected one of ${winners}`,
+      );
       backend.set(id, r.body.record.name);
     }
     for (const [i, d] of devices.entries()) {

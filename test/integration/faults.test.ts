@@ -43,7 +43,14 @@ async function device(account: string, store = new MemoryStore(), statuses: numb
     statuses.push(response.status);
     return response;
   };
-  return new SyncClient({ baseUrl: stack.api.url, deviceId: 'ipad-1', token: () => token, store, fetch: recording as never, retry: { sleep: async () => {} } });
+  return new SyncClient({
+    baseUrl: stack.api.url,
+    deviceId: 'ipad-1',
+    token: () => token,
+    store,
+    fetch: recording as never,
+    retry: { sleep: async () => {} },
+  });
 }
 const product = (i: number) => ({ id: `p${i}`, name: `n${i}`, sku: `s${i}`, priceCents: i, currency: 'EUR' });
 
@@ -67,11 +74,17 @@ async function pushAllThroughAFault(error: () => Error, expectedStatus: number) 
 
 describe('faults partway through a batch', () => {
   it('DynamoDB throttles past the SDK retries: 503 + Retry-After, the client retries, nothing lost', async () => {
-    await pushAllThroughAFault(() => new ProvisionedThroughputExceededException({ message: 'throttled', $metadata: {} }), 503);
+    await pushAllThroughAFault(
+      () => new ProvisionedThroughputExceededException({ message: 'throttled', $metadata: {} }),
+      503,
+    );
   });
 
   it('a DynamoDB timeout mid-batch (the Lambda fails after writing half): 500, retried, converges', async () => {
-    await pushAllThroughAFault(() => Object.assign(new Error('Connection timed out after 5000 ms'), { name: 'TimeoutError' }), 500);
+    await pushAllThroughAFault(
+      () => Object.assign(new Error('Connection timed out after 5000 ms'), { name: 'TimeoutError' }),
+      500,
+    );
   });
 
   it('a client that crashes between receiving a page and storing it resumes from the last stored cursor', async () => {
@@ -95,7 +108,14 @@ describe('faults partway through a batch', () => {
     }
     const store = new CrashingStore();
     const token = await signLocalToken(TEST_JWT_SECRET, account, 'rep2');
-    const android = new SyncClient({ baseUrl: stack.api.url, deviceId: 'android-2', token: () => token, store, pageSize: 100, retry: { sleep: async () => {} } });
+    const android = new SyncClient({
+      baseUrl: stack.api.url,
+      deviceId: 'android-2',
+      token: () => token,
+      store,
+      pageSize: 100,
+      retry: { sleep: async () => {} },
+    });
     await assert.rejects(android.syncNow(), /app killed/);
     assert.equal((await android.list('products')).length, 100, 'only the first page was stored');
 

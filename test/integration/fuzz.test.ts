@@ -11,7 +11,16 @@ import { type Stack, TEST_JWT_SECRET, startStack } from '../support/local-stack.
 
 const RUNS = Number(process.env.FC_RUNS ?? 300);
 const SEED = process.env.FC_SEED === undefined ? Date.now() % 2 ** 31 : Number(process.env.FC_SEED);
-const CODES = new Set(['BAD_REQUEST', 'VALIDATION_FAILED', 'BAD_CURSOR', 'UNAUTHORIZED', 'NOT_FOUND', 'GONE', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE']);
+const CODES = new Set([
+  'BAD_REQUEST',
+  'VALIDATION_FAILED',
+  'BAD_CURSOR',
+  'UNAUTHORIZED',
+  'NOT_FOUND',
+  'GONE',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+]);
 
 let stack: Stack;
 let token: string;
@@ -24,18 +33,37 @@ after(async () => {
 });
 
 const now = Date.now();
-const segment = fc.oneof(fc.constantFrom('products', 'customers', 'orders', 'widgets', '', '..', '%00', 'p1', '-x', 'a'.repeat(200)), fc.string({ maxLength: 20 }));
+const segment = fc.oneof(
+  fc.constantFrom('products', 'customers', 'orders', 'widgets', '', '..', '%00', 'p1', '-x', 'a'.repeat(200)),
+  fc.string({ maxLength: 20 }),
+);
 const path = fc.oneof(
-  fc.constantFrom(...routes.map((r) => r.path)).chain((p) =>
-    fc.tuple(segment, segment).map(([c, i]) => p.replace('{collection}', encodeURIComponent(c) || 'products').replace('{id}', encodeURIComponent(i) || 'x')),
-  ),
+  fc
+    .constantFrom(...routes.map((r) => r.path))
+    .chain((p) =>
+      fc
+        .tuple(segment, segment)
+        .map(([c, i]) =>
+          p.replace('{collection}', encodeURIComponent(c) || 'products').replace('{id}', encodeURIComponent(i) || 'x'),
+        ),
+    ),
   fc.webPath(),
 );
 const query = fc.oneof(
   fc.constant(''),
-  fc.dictionary(fc.constantFrom('deviceId', 'limit', 'cursor', 'x', 'limit[]'), fc.oneof(fc.string(), fc.integer().map(String), fc.constantFrom('0', '-1', '1e9', 'ipad 7', '%zz')), { maxKeys: 3 }).map(
-    (q) => '?' + Object.entries(q).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&'),
-  ),
+  fc
+    .dictionary(
+      fc.constantFrom('deviceId', 'limit', 'cursor', 'x', 'limit[]'),
+      fc.oneof(fc.string(), fc.integer().map(String), fc.constantFrom('0', '-1', '1e9', 'ipad 7', '%zz')),
+      { maxKeys: 3 },
+    )
+    .map(
+      (q) =>
+        '?' +
+        Object.entries(q)
+          .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
+          .join('&'),
+    ),
 );
 const record = fc.record(
   {
@@ -58,7 +86,10 @@ const syncBody = fc.record(
     cursor: fc.oneof(fc.constant(null), fc.string(), fc.base64String(), fc.integer()),
     limit: fc.oneof(fc.integer({ min: -5, max: 2000 }), fc.string()),
     changes: fc.oneof(
-      fc.dictionary(fc.constantFrom('products', 'customers', 'orders', 'widgets', '__proto__', 'constructor'), fc.array(fc.oneof(record, fc.anything()), { maxLength: 4 })),
+      fc.dictionary(
+        fc.constantFrom('products', 'customers', 'orders', 'widgets', '__proto__', 'constructor'),
+        fc.array(fc.oneof(record, fc.anything()), { maxLength: 4 }),
+      ),
       fc.anything(),
     ),
     accountId: fc.string(),
@@ -71,19 +102,47 @@ const body = fc.oneof(
   record.map((r) => JSON.stringify(r)),
   fc.json(),
   fc.string({ maxLength: 200 }),
-  fc.constantFrom('{', '[]', 'null', '"x"', '{"changes":{"products":' + '['.repeat(5000), '\u0000\uffff', JSON.stringify({ deviceId: 'ipad-7', clientTime: now, changes: { products: Array.from({ length: 1001 }, (_, i) => ({ id: `p${i}` })) } })),
+  fc.constantFrom(
+    '{',
+    '[]',
+    'null',
+    '"x"',
+    '{"changes":{"products":' + '['.repeat(5000),
+    '\u0000\uffff',
+    JSON.stringify({
+      deviceId: 'ipad-7',
+      clientTime: now,
+      changes: { products: Array.from({ length: 1001 }, (_, i) => ({ id: `p${i}` })) },
+    }),
+  ),
 );
 const headers = fc.record(
   {
-    'content-type': fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/jsonx', '', 'APPLICATION/JSON', 'multipart/form-data; boundary=x'),
+    'content-type': fc.constantFrom(
+      'application/json',
+      'application/json; charset=utf-8',
+      'text/plain',
+      'application/jsonx',
+      '',
+      'APPLICATION/JSON',
+      'multipart/form-data; boundary=x',
+    ),
     authorization: fc.constantFrom('valid', 'Bearer', 'Bearer x.y.z', 'Basic Zm9v', '', 'bearer valid'),
     'x-amz-date': fc.string(),
   },
   { requiredKeys: [] },
 );
-const request = fc.record({ method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'), path, query, body, headers });
+const request = fc.record({
+  method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'),
+  path,
+  query,
+  body,
+  headers,
+});
 
-it(`never answers 5xx and always speaks the error envelope (${RUNS} requests, seed ${SEED})`, { timeout: 10 * 60_000 }, async (t) => {
+it(`never answers 5xx and always speaks the error envelope (${RUNS} requests, seed ${SEED})`, {
+  timeout: 10 * 60_000,
+}, async (t) => {
   t.diagnostic(`fast-check seed ${SEED} (replay: FC_SEED=${SEED})`);
   await fc.assert(
     fc.asyncProperty(request, async ({ method, path, query, body, headers }) => {

@@ -30,7 +30,8 @@ async function expectError(response: Promise<{ status: number; body: unknown }>,
   return error;
 }
 
-const raw = (path: string, init: RequestInit) => fetch(stack.api.url + path, init).then(async (r) => ({ status: r.status, body: await r.json() }));
+const raw = (path: string, init: RequestInit) =>
+  fetch(stack.api.url + path, init).then(async (r) => ({ status: r.status, body: await r.json() }));
 
 describe('routes and tokens', () => {
   it('404 for an unknown route or method, before the token is looked at', async () => {
@@ -59,26 +60,64 @@ describe('routes and tokens', () => {
     const account = stack.newAccount();
     const forged = await signLocalToken('not-the-secret', account, 'mallory');
     const expired = await signLocalToken(TEST_JWT_SECRET, account, 'alice', Math.floor(Date.now() / 1000) - 60);
-    const noAccount = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setExpirationTime('1h').sign(new TextEncoder().encode(TEST_JWT_SECRET));
+    const noAccount = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('alice')
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(TEST_JWT_SECRET));
     const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'a', 'custom:accountId': account })).toString('base64url')}.`;
-    for (const authorization of [undefined, 'Bearer', 'Basic abc', 'Bearer not.a.jwt', `Bearer ${forged}`, `Bearer ${expired}`, `Bearer ${noAccount}`, `Bearer ${none}`]) {
-      await expectError(raw('/v1/sync/status', { headers: authorization ? { authorization } : {} }), 401, 'UNAUTHORIZED');
+    for (const authorization of [
+      undefined,
+      'Bearer',
+      'Basic abc',
+      'Bearer not.a.jwt',
+      `Bearer ${forged}`,
+      `Bearer ${expired}`,
+      `Bearer ${noAccount}`,
+      `Bearer ${none}`,
+    ]) {
+      await expectError(
+        raw('/v1/sync/status', { headers: authorization ? { authorization } : {} }),
+        401,
+        'UNAUTHORIZED',
+      );
     }
   });
 });
 
 describe('bodies', () => {
-  const envelope = () => ({ deviceId: 'ipad-7', clientTime: Date.now(), changes: { products: [product('written?', Date.now())] } });
+  const envelope = () => ({
+    deviceId: 'ipad-7',
+    clientTime: Date.now(),
+    changes: { products: [product('written?', Date.now())] },
+  });
 
   it('415 for a body that is not application/json', async () => {
-    await expectError(api.request('POST', '/v1/sync/push', JSON.stringify(envelope()), { 'content-type': 'text/plain' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
-    await expectError(api.request('PUT', '/v1/records/products/x', 'name=x', { 'content-type': 'application/x-www-form-urlencoded' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    await expectError(
+      api.request('POST', '/v1/sync/push', JSON.stringify(envelope()), { 'content-type': 'text/plain' }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
+    await expectError(
+      api.request('PUT', '/v1/records/products/x', 'name=x', { 'content-type': 'application/x-www-form-urlencoded' }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
   });
 
   it('413 for a body over 5 MiB and for over 1,000 records', async () => {
-    const big = { ...envelope(), changes: { products: [product('big', Date.now(), { description: 'x'.repeat(5 * 1024 * 1024) })] } };
+    const big = {
+      ...envelope(),
+      changes: { products: [product('big', Date.now(), { description: 'x'.repeat(5 * 1024 * 1024) })] },
+    };
     await expectError(api.request('POST', '/v1/sync/push', big), 413, 'PAYLOAD_TOO_LARGE');
-    const many = { ...envelope(), changes: { products: Array.from({ length: 600 }, (_, i) => product(`a${i}`, Date.now())), customers: Array.from({ length: 401 }, (_, i) => ({ id: `c${i}`, updatedAt: Date.now(), name: 'c' })) } };
+    const many = {
+      ...envelope(),
+      changes: {
+        products: Array.from({ length: 600 }, (_, i) => product(`a${i}`, Date.now())),
+        customers: Array.from({ length: 401 }, (_, i) => ({ id: `c${i}`, updatedAt: Date.now(), name: 'c' })),
+      },
+    };
     await expectError(api.request('POST', '/v1/sync/push', many), 413, 'PAYLOAD_TOO_LARGE');
     assert.equal((await api.get('products', 'a0')).status, 404, 'nothing written');
   });
@@ -92,8 +131,17 @@ describe('bodies', () => {
     ['missing deviceId', () => ({ ...envelope(), deviceId: undefined })],
     ['missing clientTime', () => ({ ...envelope(), clientTime: undefined })],
     ['clientTime in seconds', () => ({ ...envelope(), clientTime: Math.floor(Date.now() / 1000) })],
-    ['unknown collection', () => ({ ...envelope(), changes: { products: [product('written?', Date.now())], invoices: [] } })],
-    ['duplicate id in a collection', () => ({ ...envelope(), changes: { products: [product('written?', Date.now()), product('written?', Date.now() + 1)] } })],
+    [
+      'unknown collection',
+      () => ({ ...envelope(), changes: { products: [product('written?', Date.now())], invoices: [] } }),
+    ],
+    [
+      'duplicate id in a collection',
+      () => ({
+        ...envelope(),
+        changes: { products: [product('written?', Date.now()), product('written?', Date.now() + 1)] },
+      }),
+    ],
     ['changes is an array', () => ({ ...envelope(), changes: [] })],
     ['an unknown envelope field', () => ({ ...envelope(), accountId: 'someone-else' })],
     ['a JSON array', () => [envelope()]],
@@ -120,14 +168,17 @@ describe('bodies', () => {
     });
     assert.equal(push.status, 200);
     const results = push.body.results.products ?? [];
-    assert.deepEqual(results.map((r) => [r.id, r.status]), [
-      ['fine', 'created'],
-      ['unknown-field', 'invalid'],
-      ['no-fields', 'invalid'],
-      [null, 'invalid'],
-      [null, 'invalid'],
-      ['bad id with spaces', 'invalid'],
-    ]);
+    assert.deepEqual(
+      results.map((r) => [r.id, r.status]),
+      [
+        ['fine', 'created'],
+        ['unknown-field', 'invalid'],
+        ['no-fields', 'invalid'],
+        [null, 'invalid'],
+        [null, 'invalid'],
+        ['bad id with spaces', 'invalid'],
+      ],
+    );
     assert.ok(results.slice(1).every((r) => (r.issues?.length ?? 0) > 0));
   });
 });
@@ -137,7 +188,11 @@ describe('Sync Now and web API specifics', () => {
     await expectError(api.syncNow('ipad-7', null, { limit: 1001 }), 400, 'BAD_REQUEST');
     await expectError(api.syncNow('ipad-7', 'garbage'), 400, 'BAD_CURSOR');
     const { cursor } = await api.syncAll('ipad-7', null);
-    await expectError(api.syncNow('ipad-7', cursor.slice(0, -2) + (cursor.endsWith('A') ? 'BB' : 'AA')), 400, 'BAD_CURSOR');
+    await expectError(
+      api.syncNow('ipad-7', cursor.slice(0, -2) + (cursor.endsWith('A') ? 'BB' : 'AA')),
+      400,
+      'BAD_CURSOR',
+    );
   });
 
   it('a web list cursor is not a Sync Now cursor, nor valid for another collection', async () => {
@@ -145,7 +200,11 @@ describe('Sync Now and web API specifics', () => {
     await api.put('products', 'l2', { name: 'b', sku: 'b', priceCents: 1, currency: 'EUR' });
     const page = await api.request<{ cursor: string }>('GET', '/v1/records/products?limit=1');
     await expectError(api.syncNow('ipad-7', page.body.cursor), 400, 'BAD_CURSOR');
-    await expectError(api.request('GET', `/v1/records/customers?cursor=${encodeURIComponent(page.body.cursor)}`), 400, 'BAD_CURSOR');
+    await expectError(
+      api.request('GET', `/v1/records/customers?cursor=${encodeURIComponent(page.body.cursor)}`),
+      400,
+      'BAD_CURSOR',
+    );
   });
 
   it('400 for bad query strings and path ids, 400 VALIDATION_FAILED for bad web bodies', async () => {
@@ -154,8 +213,19 @@ describe('Sync Now and web API specifics', () => {
     await expectError(api.request('GET', '/v1/records/products?colour=red'), 400, 'BAD_REQUEST');
     await expectError(api.request('GET', '/v1/records/widgets'), 400, 'BAD_REQUEST');
     await expectError(api.request('GET', `/v1/records/products/${'a'.repeat(129)}`), 400, 'BAD_REQUEST');
-    const error = await expectError(api.put('products', 'p1', { name: 'x', sku: 'x', priceCents: -1, currency: 'EUR' }), 400, 'VALIDATION_FAILED');
-    assert.deepEqual(error.issues?.map((i) => i.path), ['priceCents']);
-    await expectError(api.put('products', 'p1', { name: 'x', sku: 'x', priceCents: 1, currency: 'EUR', id: 'p2' }), 400, 'VALIDATION_FAILED');
+    const error = await expectError(
+      api.put('products', 'p1', { name: 'x', sku: 'x', priceCents: -1, currency: 'EUR' }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    assert.deepEqual(
+      error.issues?.map((i) => i.path),
+      ['priceCents'],
+    );
+    await expectError(
+      api.put('products', 'p1', { name: 'x', sku: 'x', priceCents: 1, currency: 'EUR', id: 'p2' }),
+      400,
+      'VALIDATION_FAILED',
+    );
   });
 });

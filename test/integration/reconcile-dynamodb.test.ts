@@ -32,7 +32,13 @@ describe('the device-push condition decides like decidePush', () => {
           }),
         );
       }
-      const outcome = await stack.deps.records.write(account, 'products', id, { ...c.incoming, fields: {} }, 'device-push');
+      const outcome = await stack.deps.records.write(
+        account,
+        'products',
+        id,
+        { ...c.incoming, fields: {} },
+        'device-push',
+      );
       assert.equal(outcome.written, writes(c.expected), 'DynamoDB wrote iff the rules say so');
       if (!outcome.written) {
         assert.equal(decidePush(outcome.current, c.incoming), c.expected);
@@ -50,7 +56,13 @@ describe('20+ concurrent writers on one record', () => {
     const versions = Array.from({ length: 32 }, (_, i) => T + i * 7).sort(() => Math.random() - 0.5);
     const outcomes = await Promise.all(
       versions.map((v, i) =>
-        stack.deps.records.write(account, 'products', 'hot', { updatedAt: v, deleted: false, writer: `d${i}`, clientUpdatedAt: v, fields: { v } }, 'device-push'),
+        stack.deps.records.write(
+          account,
+          'products',
+          'hot',
+          { updatedAt: v, deleted: false, writer: `d${i}`, clientUpdatedAt: v, fields: { v } },
+          'device-push',
+        ),
       ),
     );
     const stored = await stack.deps.records.get(account, 'products', 'hot');

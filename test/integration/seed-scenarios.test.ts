@@ -55,7 +55,9 @@ describe('seed rule 2b: backend newer than the device', () => {
     assert.equal(push.body.results.products?.[0]?.status, 'stale');
     assert.equal((await api.get('products', 'p1')).body.record.name, 'Web is newer');
 
-    const sync = await api.syncNow('ipad-1', cursor, { changes: { products: [product('p1', offlineEdit, { name: 'Mobile is older' })] } });
+    const sync = await api.syncNow('ipad-1', cursor, {
+      changes: { products: [product('p1', offlineEdit, { name: 'Mobile is older' })] },
+    });
     assert.equal(sync.body.results.products?.[0]?.status, 'stale');
     const p1 = sync.body.changes.products?.find((r) => r.id === 'p1');
     assert.equal(p1?.name, 'Web is newer');
@@ -157,7 +159,11 @@ describe('login push', () => {
   it('processes the valid records of a batch when one is invalid', async () => {
     const api = await stack.as(stack.newAccount());
     const push = await api.push('ipad-1', {
-      products: [product('ok-1', Date.now()), { ...product('bad', Date.now()), priceCents: -1 }, product('ok-2', Date.now())],
+      products: [
+        product('ok-1', Date.now()),
+        { ...product('bad', Date.now()), priceCents: -1 },
+        product('ok-2', Date.now()),
+      ],
     });
     const statuses = push.body.results.products?.map((r) => r.status);
     assert.deepEqual(statuses, ['created', 'invalid', 'created']);
@@ -172,7 +178,11 @@ describe('clock skew', () => {
     await api.put('products', 'p1', webProduct('Web edit'));
     await new Promise((r) => setTimeout(r, 5));
     const deviceNow = Date.now() - 3 * HOUR; // the iPad's clock
-    const push = await api.push('ipad-1', { products: [product('p1', deviceNow, { name: 'Later mobile edit' })] }, deviceNow);
+    const push = await api.push(
+      'ipad-1',
+      { products: [product('p1', deviceNow, { name: 'Later mobile edit' })] },
+      deviceNow,
+    );
     assert.equal(push.body.results.products?.[0]?.status, 'updated');
     const stored = (await api.get('products', 'p1')).body.record;
     assert.equal(stored.name, 'Later mobile edit');

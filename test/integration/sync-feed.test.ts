@@ -81,7 +81,11 @@ async function slowWriterScenario(id: string, lookbackMs: number) {
 
 describe('no change is ever missed', () => {
   it('delivers a write that committed after a cursor was handed out, although stamped before it', async () => {
-    assert.deepEqual(await slowWriterScenario('slow-1', LOOKBACK), { status: 'created', seenDuring: [], deliveredAfter: ['slow-1'] });
+    assert.deepEqual(await slowWriterScenario('slow-1', LOOKBACK), {
+      status: 'created',
+      seenDuring: [],
+      deliveredAfter: ['slow-1'],
+    });
   });
 
   it('would miss it with no lookback window (the control: this test can fail)', async () => {
@@ -99,13 +103,20 @@ describe('no change is ever missed', () => {
     clockOffset += 10 * 60_000; // later: the android's cursor is well past its lookback window
 
     const aWeekAgo = now() - 7 * DAY;
-    const push = await ipad.push('ipad-1', {
-      customers: [
-        { id: 'c1', updatedAt: aWeekAgo, name: 'Edited at the roadshow' },
-        { id: 'c-lead', updatedAt: aWeekAgo, name: 'Lead met at the roadshow' },
-      ],
-    }, now());
-    assert.deepEqual(push.body.results.customers?.map((r) => r.status), ['updated', 'created']);
+    const push = await ipad.push(
+      'ipad-1',
+      {
+        customers: [
+          { id: 'c1', updatedAt: aWeekAgo, name: 'Edited at the roadshow' },
+          { id: 'c-lead', updatedAt: aWeekAgo, name: 'Lead met at the roadshow' },
+        ],
+      },
+      now(),
+    );
+    assert.deepEqual(
+      push.body.results.customers?.map((r) => r.status),
+      ['updated', 'created'],
+    );
 
     const sync = await android.syncAll('android-2', cursor);
     const delivered = sync.pages.flatMap((p) => p.changes.customers ?? []);
@@ -122,22 +133,33 @@ describe('pagination', () => {
     const api = await stack.as(account);
     const products = Array.from({ length: 1000 }, (_, i) => product(`p${String(i).padStart(4, '0')}`, now() - 1000));
     const more = Array.from({ length: 200 }, (_, i) => product(`p${1000 + i}`, now() - 1000));
-    const customers = Array.from({ length: 300 }, (_, i) => ({ id: `c${i}`, updatedAt: now() - 1000, name: `Customer ${i}` }));
+    const customers = Array.from({ length: 300 }, (_, i) => ({
+      id: `c${i}`,
+      updatedAt: now() - 1000,
+      name: `Customer ${i}`,
+    }));
     assert.equal((await api.push('ipad-1', { products })).status, 200);
     assert.equal((await api.push('ipad-1', { products: more, customers })).status, 200);
 
     const snapshot = await api.syncAll('android-2', null, { limit: 500 });
-    assert.deepEqual(snapshot.pages.map((p) => p.hasMore), [true, true, true, false]);
+    assert.deepEqual(
+      snapshot.pages.map((p) => p.hasMore),
+      [true, true, true, false],
+    );
     for (const page of snapshot.pages) {
       const size = Object.values(page.changes).reduce((n, list) => n + list.length, 0);
       assert.ok(size <= 500, `page of ${size}`);
     }
-    const snapshotIds = snapshot.pages.flatMap((p) => [...(p.changes.products ?? []), ...(p.changes.customers ?? [])].map((r) => r.id));
+    const snapshotIds = snapshot.pages.flatMap((p) =>
+      [...(p.changes.products ?? []), ...(p.changes.customers ?? [])].map((r) => r.id),
+    );
     assert.equal(snapshotIds.length, 1500);
     assert.equal(new Set(snapshotIds).size, 1500);
 
     clockOffset += 10 * 60_000;
-    const edits = Array.from({ length: 1000 }, (_, i) => product(`p${String(i).padStart(4, '0')}`, now(), { priceCents: 2000 }));
+    const edits = Array.from({ length: 1000 }, (_, i) =>
+      product(`p${String(i).padStart(4, '0')}`, now(), { priceCents: 2000 }),
+    );
     const moreEdits = more.map((p) => ({ ...p, updatedAt: now(), priceCents: 2000 }));
     await api.push('ipad-1', { products: edits });
     await api.push('ipad-1', { products: moreEdits });
@@ -174,7 +196,10 @@ describe('tenant isolation', () => {
     const acmeSync = await acme.syncAll('ipad-1', null);
 
     const globexSync = await globex.syncAll('ipad-9', null);
-    assert.deepEqual(globexSync.pages.flatMap((p) => p.changes.products ?? []), []);
+    assert.deepEqual(
+      globexSync.pages.flatMap((p) => p.changes.products ?? []),
+      [],
+    );
     assert.equal((await globex.get('products', 'shared-id')).status, 404);
     const stolen = await globex.syncNow('ipad-9', acmeSync.cursor);
     assert.equal(stolen.status, 400);
@@ -193,7 +218,9 @@ describe('concurrency', () => {
     // Versions 10 s apart, far more than request latency can blur; sent in shuffled order.
     const writers = Array.from({ length: 24 }, (_, i) => i).sort(() => Math.random() - 0.5);
     const responses = await Promise.all(
-      writers.map((i) => api.push(`device-${i}`, { products: [product('hot', base + i * 10_000, { name: `v${i}` })] }, now())),
+      writers.map((i) =>
+        api.push(`device-${i}`, { products: [product('hot', base + i * 10_000, { name: `v${i}` })] }, now()),
+      ),
     );
     assert.ok(responses.every((r) => r.status === 200));
     assert.equal((await api.get('products', 'hot')).body.record.name, 'v23');
@@ -207,7 +234,9 @@ describe('concurrency', () => {
     await api.put('products', 'hot', webProduct('start'));
     const webs = Array.from({ length: 10 }, (_, i) => api.put('products', 'hot', webProduct(`web-${i}`)));
     // Device edits made a minute ago (by a device clock that agrees with the server's).
-    const devices = Array.from({ length: 12 }, (_, i) => api.push(`device-${i}`, { products: [product('hot', now() - 60_000 + i)] }, now()));
+    const devices = Array.from({ length: 12 }, (_, i) =>
+      api.push(`device-${i}`, { products: [product('hot', now() - 60_000 + i)] }, now()),
+    );
     const webResults = await Promise.all(webs);
     await Promise.all(devices);
     assert.ok(webResults.every((r) => r.status === 200));

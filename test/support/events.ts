@@ -12,7 +12,12 @@ export function apiEvent(options: {
   pathParameters?: Record<string, string>;
   query?: Record<string, string>;
 }): ApiEvent {
-  const body = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+  const body =
+    options.body === undefined
+      ? undefined
+      : typeof options.body === 'string'
+        ? options.body
+        : JSON.stringify(options.body);
   return apiGatewayEvent({
     method: options.method,
     path: options.path,

@@ -19,7 +19,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   return {
     ...stack,
     newAccount: () => `acct-${randomUUID().slice(0, 8)}`,
-    as: async (accountId, userId = 'alice') => new ApiClient(stack.api.url, await signLocalToken(TEST_JWT_SECRET, accountId, userId)),
+    as: async (accountId, userId = 'alice') =>
+      new ApiClient(stack.api.url, await signLocalToken(TEST_JWT_SECRET, accountId, userId)),
   };
 }
 
@@ -89,7 +90,12 @@ export class ApiClient {
 }
 
 export type SyncedRecord = { id: string; updatedAt: number; deleted?: boolean; [field: string]: unknown };
-export type PushResult = { id: string | null; status: string; updatedAt?: number; issues?: { path: string; message: string }[] };
+export type PushResult = {
+  id: string | null;
+  status: string;
+  updatedAt?: number;
+  issues?: { path: string; message: string }[];
+};
 export type PushBody = { serverTime: number; results: Record<string, PushResult[]> };
 export type SyncNowBody = PushBody & {
   changes: Record<string, SyncedRecord[]>;
@@ -115,7 +121,12 @@ export const product = (id: string, updatedAt: number, overrides: Record<string,
   ...overrides,
 });
 
-export const webProduct = (name: string, priceCents = 1000) => ({ name, sku: `SKU-${name}`, priceCents, currency: 'EUR' });
+export const webProduct = (name: string, priceCents = 1000) => ({
+  name,
+  sku: `SKU-${name}`,
+  priceCents,
+  currency: 'EUR',
+});
 
 export function ids(records: { id: string }[] | undefined): string[] {
   return (records ?? []).map((r) => r.id).sort();

@@ -44,7 +44,10 @@ describe('API routes', () => {
   }
 
   it('sends unknown routes to the 404 function without auth', () => {
-    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'ANY /{proxy+}', AuthorizationType: 'NONE' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'ANY /{proxy+}',
+      AuthorizationType: 'NONE',
+    });
   });
 
   it('has one JWT authorizer on the Cognito user pool, for the mobile app client', () => {
@@ -63,7 +66,9 @@ describe('API routes', () => {
   it('can use an existing issuer instead of Cognito', () => {
     const external = synth({ jwtIssuer: 'https://login.example.com', jwtAudience: 'mobile,web' }).template;
     external.resourceCountIs('AWS::Cognito::UserPool', 0);
-    external.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { JwtConfiguration: { Issuer: 'https://login.example.com', Audience: ['mobile', 'web'] } });
+    external.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      JwtConfiguration: { Issuer: 'https://login.example.com', Audience: ['mobile', 'web'] },
+    });
   });
 
   it('throttles the stage, logs access and allows the Main App origin', () => {
@@ -94,19 +99,43 @@ describe('functions', () => {
     });
   }
 
-  const table = (name: 'Records' | 'SyncState') => ({ 'Fn::GetAtt': [logicalIdOf('AWS::DynamoDB::Table', name === 'Records' ? { TimeToLiveSpecification: Match.anyValue() } : { KeySchema: Match.arrayWith([Match.objectLike({ AttributeName: 'accountId' })]) }), 'Arn'] });
+  const table = (name: 'Records' | 'SyncState') => ({
+    'Fn::GetAtt': [
+      logicalIdOf(
+        'AWS::DynamoDB::Table',
+        name === 'Records'
+          ? { TimeToLiveSpecification: Match.anyValue() }
+          : { KeySchema: Match.arrayWith([Match.objectLike({ AttributeName: 'accountId' })]) },
+      ),
+      'Arn',
+    ],
+  });
   const feed = () => ({ 'Fn::Join': ['', [table('Records'), '/index/feed']] });
 
   for (const route of routes) {
     it(`${route.name}: exactly the DynamoDB actions and ARNs it needs`, () => {
       const fnId = Object.keys(functions).find((id) => id.startsWith(route.name))!;
       const roleId = functions[fnId]!.Properties.Role['Fn::GetAtt'][0];
-      const policies = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }));
-      const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement) as { Action: string | string[]; Resource: unknown }[];
+      const policies = Object.values(
+        template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }),
+      );
+      const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement) as {
+        Action: string | string[];
+        Resource: unknown;
+      }[];
       const dynamo = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('dynamodb:')));
       const expected = [
-        ...(route.access.records ? [{ actions: route.access.records.actions, resources: route.access.records.on.map((on) => (on === 'table' ? table('Records') : feed())) }] : []),
-        ...(route.access.syncState ? [{ actions: route.access.syncState.actions, resources: [table('SyncState')] }] : []),
+        ...(route.access.records
+          ? [
+              {
+                actions: route.access.records.actions,
+                resources: route.access.records.on.map((on) => (on === 'table' ? table('Records') : feed())),
+              },
+            ]
+          : []),
+        ...(route.access.syncState
+          ? [{ actions: route.access.syncState.actions, resources: [table('SyncState')] }]
+          : []),
       ];
       assert.deepEqual(
         dynamo.map((s) => ({ actions: [s.Action].flat(), resources: [s.Resource].flat() })),
@@ -114,7 +143,9 @@ describe('functions', () => {
       );
       const secretAccess = statements.some((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'));
       assert.equal(secretAccess, route.access.cursors === true, 'only cursor routes read the cursor key');
-      assert.ok(statements.every((s) => ![s.Action].flat().some((a) => /^dynamodb:(Scan|DeleteTable|DeleteItem|\*)$/.test(a))));
+      assert.ok(
+        statements.every((s) => ![s.Action].flat().some((a) => /^dynamodb:(Scan|DeleteTable|DeleteItem|\*)$/.test(a))),
+      );
     });
   }
 });
@@ -170,12 +201,16 @@ describe('operations', () => {
     const errors = alarms.filter((a) => a.MetricName === 'Errors' && a.Namespace === 'AWS/Lambda');
     assert.equal(errors.length, routes.length + 1);
     assert.ok(errors.every((a) => a.Threshold === 1 && a.Period === 300));
-    const rate = alarms.find((a) => a.Metrics?.some((m: { Expression?: string }) => m.Expression?.includes('100 * errors')));
+    const rate = alarms.find((a) =>
+      a.Metrics?.some((m: { Expression?: string }) => m.Expression?.includes('100 * errors')),
+    );
     assert.equal(rate?.Threshold, 1);
     assert.equal(rate?.EvaluationPeriods, 2);
     const latency = alarms.find((a) => a.ExtendedStatistic === 'p99');
     assert.equal(latency?.Threshold, 3000);
-    const throttles = alarms.filter((a) => a.Metrics?.some((m: { Expression?: string }) => m.Expression === 'reads + writes'));
+    const throttles = alarms.filter((a) =>
+      a.Metrics?.some((m: { Expression?: string }) => m.Expression === 'reads + writes'),
+    );
     assert.equal(throttles.length, 2);
     assert.ok(alarms.every((a) => Array.isArray(a.AlarmActions) && a.AlarmActions.length === 1));
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
@@ -185,7 +220,8 @@ describe('operations', () => {
   it('has a dashboard with pushes by outcome and pulls', () => {
     const dashboard = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0];
     const body = JSON.stringify(dashboard?.Properties.DashboardBody);
-    for (const metric of ['PushCreated', 'PushStale', 'PushInvalid', 'RecordsPulled', 'CursorResets']) assert.match(body, new RegExp(metric));
+    for (const metric of ['PushCreated', 'PushStale', 'PushInvalid', 'RecordsPulled', 'CursorResets'])
+      assert.match(body, new RegExp(metric));
   });
 });
 
@@ -196,7 +232,10 @@ describe('cdk-nag (AWS Solutions)', () => {
   });
 
   it('does fail the synth on a finding (the control)', () => {
-    const { app, stack } = buildApp({ outdir: mkdtempSync(join(tmpdir(), 'cdk-nag-')), context: { 'aws:cdk:bundling-stacks': [] } });
+    const { app, stack } = buildApp({
+      outdir: mkdtempSync(join(tmpdir(), 'cdk-nag-')),
+      context: { 'aws:cdk:bundling-stacks': [] },
+    });
     new Table(stack, 'Unprotected', { partitionKey: { name: 'k', type: AttributeType.STRING } }); // no PITR
     assert.throws(() => app.synth(), /AwsSolutions-DDB3|point-in-time|Validation failed/i);
   });

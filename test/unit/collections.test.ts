@@ -14,12 +14,20 @@ const order = {
   lines: [{ productId: 'p1', quantity: 2, unitPriceCents: 1299 }],
 };
 
-const issuePaths = (result: ReturnType<typeof parseDeviceChange>) => (result.ok ? [] : result.issues.map((i) => i.path));
+const issuePaths = (result: ReturnType<typeof parseDeviceChange>) =>
+  result.ok ? [] : result.issues.map((i) => i.path);
 
 describe('parseDeviceChange', () => {
   it('accepts a valid record of each collection', () => {
     assert.ok(parseDeviceChange('products', { ...product, tags: ['new'], stockOnHand: -2 }).ok);
-    assert.ok(parseDeviceChange('customers', { id: 'c1', updatedAt: T, name: 'Ada', address: { line1: '1 Main St', city: 'Berlin', country: 'DE' } }).ok);
+    assert.ok(
+      parseDeviceChange('customers', {
+        id: 'c1',
+        updatedAt: T,
+        name: 'Ada',
+        address: { line1: '1 Main St', city: 'Berlin', country: 'DE' },
+      }).ok,
+    );
     assert.ok(parseDeviceChange('orders', order).ok);
   });
 
@@ -27,13 +35,23 @@ describe('parseDeviceChange', () => {
     const parsed = parseDeviceChange('products', { ...product, deleted: false });
     assert.deepEqual(parsed, {
       ok: true,
-      change: { id: 'p1', updatedAt: T, deleted: false, fields: { name: 'Widget', sku: 'W-1', priceCents: 1299, currency: 'EUR' } },
+      change: {
+        id: 'p1',
+        updatedAt: T,
+        deleted: false,
+        fields: { name: 'Widget', sku: 'W-1', priceCents: 1299, currency: 'EUR' },
+      },
     });
   });
 
   const invalid: [string, string, unknown, string][] = [
     ['unknown field is rejected, not dropped', 'products', { ...product, colour: 'red' }, ''],
-    ['unknown field in a nested object', 'customers', { id: 'c1', updatedAt: T, name: 'A', address: { line1: 'x', city: 'y', country: 'DE', zip: 1 } }, 'address'],
+    [
+      'unknown field in a nested object',
+      'customers',
+      { id: 'c1', updatedAt: T, name: 'A', address: { line1: 'x', city: 'y', country: 'DE', zip: 1 } },
+      'address',
+    ],
     ['bad id', 'products', { ...product, id: '-starts-with-dash' }, 'id'],
     ['id too long', 'products', { ...product, id: 'a'.repeat(129) }, 'id'],
     ['updatedAt before 2000', 'products', { ...product, updatedAt: 946684800000 }, 'updatedAt'],
@@ -46,7 +64,12 @@ describe('parseDeviceChange', () => {
     ['bad email', 'customers', { id: 'c1', updatedAt: T, name: 'A', email: 'not-an-email' }, 'email'],
     ['unknown order status', 'orders', { ...order, status: 'shipped' }, 'status'],
     ['order without lines', 'orders', { ...order, lines: [] }, 'lines'],
-    ['quantity zero', 'orders', { ...order, lines: [{ productId: 'p1', quantity: 0, unitPriceCents: 1 }] }, 'lines.0.quantity'],
+    [
+      'quantity zero',
+      'orders',
+      { ...order, lines: [{ productId: 'p1', quantity: 0, unitPriceCents: 1 }] },
+      'lines.0.quantity',
+    ],
     ['deleted: "yes"', 'products', { ...product, deleted: 'yes' }, 'deleted'],
     ['not an object', 'products', 'p1', ''],
   ];
@@ -59,7 +82,14 @@ describe('parseDeviceChange', () => {
   }
 
   it('rejects a record over 64 KiB serialized', () => {
-    const huge = { ...order, lines: Array.from({ length: 500 }, (_, i) => ({ productId: `p-${'x'.repeat(120)}-${i}`, quantity: 1, unitPriceCents: 1 })) };
+    const huge = {
+      ...order,
+      lines: Array.from({ length: 500 }, (_, i) => ({
+        productId: `p-${'x'.repeat(120)}-${i}`,
+        quantity: 1,
+        unitPriceCents: 1,
+      })),
+    };
     const result = parseDeviceChange('orders', huge);
     assert.equal(result.ok, false);
     assert.match(result.ok ? '' : result.issues[0]!.message, /larger than 65536 bytes/);
@@ -80,14 +110,20 @@ describe('parseDeviceChange', () => {
   });
 
   it('rejects unknown fields on a tombstone', () => {
-    assert.deepEqual(issuePaths(parseDeviceChange('products', { id: 'p1', updatedAt: T, deleted: true, colour: 'red' })), ['']);
+    assert.deepEqual(
+      issuePaths(parseDeviceChange('products', { id: 'p1', updatedAt: T, deleted: true, colour: 'red' })),
+      [''],
+    );
   });
 });
 
 describe('parseWebBody', () => {
   const body = { name: 'Widget', sku: 'W-1', priceCents: 1299, currency: 'EUR' };
   it('ignores updatedAt and deleted and accepts a matching id', () => {
-    assert.deepEqual(parseWebBody('products', 'p1', { ...body, id: 'p1', updatedAt: 5, deleted: true }), { ok: true, fields: body });
+    assert.deepEqual(parseWebBody('products', 'p1', { ...body, id: 'p1', updatedAt: 5, deleted: true }), {
+      ok: true,
+      fields: body,
+    });
   });
   it('rejects an id that differs from the path', () => {
     assert.deepEqual(parseWebBody('products', 'p1', { ...body, id: 'p2' }), {

@@ -42,7 +42,10 @@ describe('conditionFor', () => {
     for (const rule of ['device-push', 'web-put', 'web-delete'] as const) {
       const c = conditionFor(rule, version);
       const used = new Set(c.ConditionExpression.match(/[#:]\w+/g));
-      assert.deepEqual([...used].sort(), [...Object.keys(c.ExpressionAttributeNames), ...Object.keys(c.ExpressionAttributeValues)].sort());
+      assert.deepEqual(
+        [...used].sort(),
+        [...Object.keys(c.ExpressionAttributeNames), ...Object.keys(c.ExpressionAttributeValues)].sort(),
+      );
     }
   });
 });

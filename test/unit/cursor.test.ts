@@ -3,7 +3,12 @@ import { describe, it } from 'node:test';
 import { BadCursorError, decodeCursor, encodeCursor, syncPosition } from '../../functions/core/cursor.ts';
 
 const secret = 'unit-secret';
-const position = { since: 1_764_000_000_000, start: 1_764_000_100_000, col: 1, key: { id: 'p9', changedAt: 1_764_000_050_000 } };
+const position = {
+  since: 1_764_000_000_000,
+  start: 1_764_000_100_000,
+  col: 1,
+  key: { id: 'p9', changedAt: 1_764_000_050_000 },
+};
 
 describe('cursor', () => {
   it('round-trips a position for its account', () => {
@@ -25,5 +30,7 @@ describe('cursor', () => {
   rejects('rejects garbage', () => 'not-a-cursor');
   rejects('rejects an empty signature', () => `${encodeCursor(secret, 'acme', 'sync', position).split('.')[0]}.`);
   rejects('rejects extra segments', () => `${encodeCursor(secret, 'acme', 'sync', position)}.x`);
-  rejects('rejects a signed position of the wrong shape', () => encodeCursor(secret, 'acme', 'sync', { since: 'yesterday' }));
+  rejects('rejects a signed position of the wrong shape', () =>
+    encodeCursor(secret, 'acme', 'sync', { since: 'yesterday' }),
+  );
 });

@@ -29,29 +29,80 @@ const deps = buildDeps({
 });
 const push = syncPush(() => deps);
 
-const product = (id: string, updatedAt: number) => ({ id, updatedAt, name: 'W', sku: 'W', priceCents: 1, currency: 'EUR' });
+const product = (id: string, updatedAt: number) => ({
+  id,
+  updatedAt,
+  name: 'W',
+  sku: 'W',
+  priceCents: 1,
+  currency: 'EUR',
+});
 const pushEvent = (records: unknown[], clientTime = NOW) =>
-  apiEvent({ method: 'POST', path: '/v1/sync/push', body: { deviceId: 'ipad-7', clientTime, changes: { products: records } } });
+  apiEvent({
+    method: 'POST',
+    path: '/v1/sync/push',
+    body: { deviceId: 'ipad-7', clientTime, changes: { products: records } },
+  });
 const lostTo = (item: Record<string, unknown>) =>
-  new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, Item: marshall(item) });
+  new ConditionalCheckFailedException({
+    message: 'The conditional request failed',
+    $metadata: {},
+    Item: marshall(item),
+  });
 const parse = (result: { body?: string }) => JSON.parse(result.body ?? 'null');
 
 describe('login push with DynamoDB mocked', () => {
   it('reads the winner from the failed condition: stale, deleted and unchanged, with no read', async () => {
-    ddb.on(PutCommand, { Item: { id: 'stale-one' } } as never).rejects(
-      lostTo({ pk: 'acme#products', id: 'stale-one', updatedAt: NOW - 5, deleted: false, changedAt: NOW - 5, writer: 'web:bob', data: { name: 'Web' } }),
-    );
-    ddb.on(PutCommand, { Item: { id: 'gone-one' } } as never).rejects(
-      lostTo({ pk: 'acme#products', id: 'gone-one', updatedAt: NOW - 9, deleted: true, changedAt: NOW - 9, writer: 'web:bob', expiresAt: 1 }),
-    );
-    ddb.on(PutCommand, { Item: { id: 'retry-one' } } as never).rejects(
-      lostTo({ pk: 'acme#products', id: 'retry-one', updatedAt: NOW - 20, deleted: false, changedAt: NOW - 20, writer: 'ipad-7', clientUpdatedAt: NOW - 21, data: {} }),
-    );
+    ddb
+      .on(PutCommand, { Item: { id: 'stale-one' } } as never)
+      .rejects(
+        lostTo({
+          pk: 'acme#products',
+          id: 'stale-one',
+          updatedAt: NOW - 5,
+          deleted: false,
+          changedAt: NOW - 5,
+          writer: 'web:bob',
+          data: { name: 'Web' },
+        }),
+      );
+    ddb
+      .on(PutCommand, { Item: { id: 'gone-one' } } as never)
+      .rejects(
+        lostTo({
+          pk: 'acme#products',
+          id: 'gone-one',
+          updatedAt: NOW - 9,
+          deleted: true,
+          changedAt: NOW - 9,
+          writer: 'web:bob',
+          expiresAt: 1,
+        }),
+      );
+    ddb
+      .on(PutCommand, { Item: { id: 'retry-one' } } as never)
+      .rejects(
+        lostTo({
+          pk: 'acme#products',
+          id: 'retry-one',
+          updatedAt: NOW - 20,
+          deleted: false,
+          changedAt: NOW - 20,
+          writer: 'ipad-7',
+          clientUpdatedAt: NOW - 21,
+          data: {},
+        }),
+      );
     ddb.on(PutCommand, { Item: { id: 'new-one' } } as never).resolves({});
     ddb.on(UpdateCommand).resolves({});
 
     const result = await push(
-      pushEvent([product('stale-one', NOW - 10), product('gone-one', NOW - 1), product('retry-one', NOW - 21), product('new-one', NOW - 1)]),
+      pushEvent([
+        product('stale-one', NOW - 10),
+        product('gone-one', NOW - 1),
+        product('retry-one', NOW - 21),
+        product('new-one', NOW - 1),
+      ]),
       lambdaContext,
     );
     assert.equal(result.statusCode, 200);
@@ -103,18 +154,31 @@ describe('login push with DynamoDB mocked', () => {
 
 describe('HTTP checks, in SPEC §6 order', () => {
   it('401 before anything when the token carries no account', async () => {
-    const result = await push({ ...pushEvent([]), ...apiEvent({ method: 'POST', path: '/v1/sync/push', body: '{', claims: null }) }, lambdaContext);
+    const result = await push(
+      { ...pushEvent([]), ...apiEvent({ method: 'POST', path: '/v1/sync/push', body: '{', claims: null }) },
+      lambdaContext,
+    );
     assert.equal(result.statusCode, 401);
     assert.equal(parse(result).error.code, 'UNAUTHORIZED');
   });
 
   it('401 for an account id that could reach another partition', async () => {
-    const event = apiEvent({ method: 'POST', path: '/v1/sync/push', body: {}, claims: { sub: 'a', 'custom:accountId': 'acme#products' } });
+    const event = apiEvent({
+      method: 'POST',
+      path: '/v1/sync/push',
+      body: {},
+      claims: { sub: 'a', 'custom:accountId': 'acme#products' },
+    });
     assert.equal((await push(event, lambdaContext)).statusCode, 401);
   });
 
   it('415 for a body that is not application/json, before size and JSON', async () => {
-    const event = apiEvent({ method: 'POST', path: '/v1/sync/push', body: 'x'.repeat(6 * 1024 * 1024), headers: { 'content-type': 'text/plain' } });
+    const event = apiEvent({
+      method: 'POST',
+      path: '/v1/sync/push',
+      body: 'x'.repeat(6 * 1024 * 1024),
+      headers: { 'content-type': 'text/plain' },
+    });
     assert.equal((await push(event, lambdaContext)).statusCode, 415);
   });
 
@@ -141,7 +205,11 @@ describe('HTTP checks, in SPEC §6 order', () => {
 
   it('decodes a base64 body as API Gateway sends binary', async () => {
     ddb.on(UpdateCommand).resolves({});
-    const event = apiEvent({ method: 'POST', path: '/v1/sync/push', body: Buffer.from(JSON.stringify({ deviceId: 'ipad-7', clientTime: NOW })).toString('base64') });
+    const event = apiEvent({
+      method: 'POST',
+      path: '/v1/sync/push',
+      body: Buffer.from(JSON.stringify({ deviceId: 'ipad-7', clientTime: NOW })).toString('base64'),
+    });
     assert.equal((await push({ ...event, isBase64Encoded: true }, lambdaContext)).statusCode, 200);
   });
 
@@ -149,7 +217,12 @@ describe('HTTP checks, in SPEC §6 order', () => {
     const event = apiEvent({
       method: 'POST',
       path: '/v1/sync/now',
-      body: { deviceId: 'ipad-7', clientTime: NOW, cursor: 'eyJ2IjoxfQ.forged', changes: { products: [product('p1', NOW)] } },
+      body: {
+        deviceId: 'ipad-7',
+        clientTime: NOW,
+        cursor: 'eyJ2IjoxfQ.forged',
+        changes: { products: [product('p1', NOW)] },
+      },
     });
     const result = await syncNow(() => deps)(event, lambdaContext);
     assert.equal(result.statusCode, 400);
@@ -173,7 +246,11 @@ describe('HTTP checks, in SPEC §6 order', () => {
   });
 
   it('400 BAD_REQUEST for an unknown collection in a records path', async () => {
-    const event = apiEvent({ method: 'GET', path: '/v1/records/widgets/w1', pathParameters: { collection: 'widgets', id: 'w1' } });
+    const event = apiEvent({
+      method: 'GET',
+      path: '/v1/records/widgets/w1',
+      pathParameters: { collection: 'widgets', id: 'w1' },
+    });
     const result = await recordsGet(() => deps)(event, lambdaContext);
     assert.equal(result.statusCode, 400);
     assert.equal(parse(result).error.code, 'BAD_REQUEST');

@@ -25,8 +25,14 @@ for (const [name, make] of [
     it('stores, lists and reads back rows and meta', async () => {
       const s = store();
       await s.apply({ put: [row('a'), row('b', { pending: true, editSeq: 2 })], meta: { cursor: 'c1' } });
-      assert.deepEqual((await s.list('products')).map((r) => r.id), ['a', 'b']);
-      assert.deepEqual((await s.pending()).map((r) => r.id), ['b']);
+      assert.deepEqual(
+        (await s.list('products')).map((r) => r.id),
+        ['a', 'b'],
+      );
+      assert.deepEqual(
+        (await s.pending()).map((r) => r.id),
+        ['b'],
+      );
       assert.equal(await s.meta('cursor'), 'c1');
       assert.deepEqual(await s.get({ collection: 'products', id: 'a' }), row('a'));
       await s.apply({ meta: { cursor: null } });
@@ -41,7 +47,9 @@ for (const [name, make] of [
 
     it('never overwrites or removes a row edited after the version a batch was based on', async () => {
       const s = store();
-      await s.apply({ put: [row('a', { pending: true, editSeq: 5, record: { id: 'a', updatedAt: 9, name: 'local edit' } })] });
+      await s.apply({
+        put: [row('a', { pending: true, editSeq: 5, record: { id: 'a', updatedAt: 9, name: 'local edit' } })],
+      });
       await s.apply({ put: [row('a', { editSeq: 4, record: { id: 'a', updatedAt: 2, name: 'server' } })] });
       assert.equal((await s.get({ collection: 'products', id: 'a' }))?.record.name, 'local edit');
       await s.apply({ remove: [{ collection: 'products', id: 'a', ifEditSeqAtMost: 4 }] });

@@ -11,10 +11,10 @@ describe('decidePush: every row of SPEC §2', () => {
 
 describe('writes', () => {
   it('writes only created and updated', () => {
-    assert.deepEqual(
-      (['created', 'updated', 'unchanged', 'stale', 'deleted'] as const).filter(writes),
-      ['created', 'updated'],
-    );
+    assert.deepEqual((['created', 'updated', 'unchanged', 'stale', 'deleted'] as const).filter(writes), [
+      'created',
+      'updated',
+    ]);
   });
 });
 
