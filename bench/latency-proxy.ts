@@ -1,6 +1,6 @@
 // A phone on a cellular network, roughly: every HTTP request through this
 // proxy takes 25 ms longer on the way in and 25 ms on the way out (50 ms RTT).
-import { type Server, createServer, request } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 
 export async function startLatencyProxy(
   target: string,

@@ -2,7 +2,7 @@
 // push — one HTTP request per record, and on the server a read of the stored
 // item, a decision in code, then a write. (It is also racy: two writers can
 // both read the old item before either writes. Ours is one conditional write.)
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { parseDeviceChange } from '../functions/core/collections.ts';
 import { decidePush, effectiveUpdatedAt, writes } from '../functions/core/reconcile.ts';

@@ -6,15 +6,15 @@
 import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BatchWriteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { startLatencyProxy } from '../bench/latency-proxy.ts';
 import { naivePushRoute } from '../bench/naive-push.ts';
+import { synthBundles } from '../dev/bundles.ts';
 import { LOCAL_TABLES } from '../dev/dynamodb-local.ts';
 import { type LocalStack, startLocalStack } from '../dev/local-stack.ts';
 import { signLocalToken } from '../dev/local-token.ts';
 import { encodeCursor } from '../functions/core/cursor.ts';
 import { partitionKey } from '../functions/store/records-store.ts';
-import { synthBundles } from '../dev/bundles.ts';
 
 const JWT_SECRET = 'bench-secret';
 const ROOT = join(import.meta.dirname, '..');
@@ -552,16 +552,16 @@ function report(
   for (const b of bundles) lines.push(`| ${b.name} | ${b.kb.toFixed(1)} | ${b.importMs.toFixed(0)} |`);
   lines.push('', '| target | measured | |', '|---|---|---|');
   for (const t of targets) lines.push(`| ${t.target} | ${t.measured} | ${t.met ? 'met' : '**missed**'} |`);
-  const markdown = lines.join('\n') + '\n';
-  process.stdout.write('\n' + markdown);
+  const markdown = `${lines.join('\n')}\n`;
+  process.stdout.write(`\n${markdown}`);
   writeFileSync(join(ROOT, 'bench', 'results', 'bench.md'), markdown);
   writeFileSync(
     join(ROOT, 'bench', 'results', 'bench.json'),
-    JSON.stringify(
+    `${JSON.stringify(
       { at: new Date().toISOString(), node: process.version, seconds, rows, pullPages, floor, bundles, targets },
       null,
       2,
-    ) + '\n',
+    )}\n`,
   );
   log(`wrote bench/results/bench.md and bench.json`);
 }

@@ -60,17 +60,17 @@ async function snapshot(ipad: SyncClient, android: SyncClient) {
 function table(title: string, rows: string[][]) {
   const header = ['product', 'Main App (web)', 'iPad', 'Android'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => '  ' + cells.map((c, i) => c.padEnd(widths[i]!)).join(' │ ');
+  const line = (cells: string[]) => `  ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' │ ')}`;
   console.log(`\n  ${title}`);
   console.log(line(header));
-  console.log('  ' + widths.map((w) => '─'.repeat(w)).join('─┼─'));
-  rows.forEach((r) => console.log(line(r)));
+  console.log(`  ${widths.map((w) => '─'.repeat(w)).join('─┼─')}`);
+  for (const r of rows) console.log(line(r));
 }
 async function scene(title: string, rule: string, ipad: SyncClient, android: SyncClient, act: () => Promise<string[]>) {
   console.log(`\n━━ ${title}\n   seed: ${rule}`);
   table('before', await snapshot(ipad, android));
   const notes = await act();
-  notes.forEach((n) => console.log(`   → ${n}`));
+  for (const n of notes) console.log(`   → ${n}`);
   table('after', await snapshot(ipad, android));
 }
 // Real time between a device edit and a later web edit: more than request latency,

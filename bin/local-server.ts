@@ -1,9 +1,9 @@
 // npm start — the whole API on http://localhost:${PORT:-3000}, over DynamoDB
 // Local (data under .data/, or --in-memory), through the Lambda handlers.
 import { parseArgs } from 'node:util';
-import { depsFromEnv } from '../functions/deps.ts';
+import { createTables, LOCAL_TABLES, startDynamoDbLocal } from '../dev/dynamodb-local.ts';
 import { DEFAULT_JWT_SECRET, startLocalApi } from '../dev/local-api.ts';
-import { LOCAL_TABLES, createTables, startDynamoDbLocal } from '../dev/dynamodb-local.ts';
+import { depsFromEnv } from '../functions/deps.ts';
 
 const { values: args } = parseArgs({ options: { 'in-memory': { type: 'boolean', default: false } } });
 const port = Number(process.env.PORT ?? 3000);

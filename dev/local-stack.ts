@@ -3,10 +3,10 @@
 // The DynamoDB client counts the requests it sends and the capacity they
 // consumed, so a test or the benchmark can say what a sync cost.
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type Deps, type SyncConfig, buildDeps } from '../functions/deps.ts';
+import { buildDeps, type Deps, type SyncConfig } from '../functions/deps.ts';
 import type { Route } from '../functions/routes.ts';
 import { createDocumentClient } from '../functions/store/client.ts';
-import { type DynamoDbLocal, LOCAL_TABLES, createTables, startDynamoDbLocal } from './dynamodb-local.ts';
+import { createTables, type DynamoDbLocal, LOCAL_TABLES, startDynamoDbLocal } from './dynamodb-local.ts';
 import { type LocalApi, startLocalApi } from './local-api.ts';
 
 export type LocalStack = {

@@ -4,8 +4,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tracer } from './http/observability.ts';
 import { createDocumentClient } from './store/client.ts';
-import { type RecordsStore, createRecordsStore } from './store/records-store.ts';
-import { type SyncStateStore, createSyncStateStore } from './store/sync-state-store.ts';
+import { createRecordsStore, type RecordsStore } from './store/records-store.ts';
+import { createSyncStateStore, type SyncStateStore } from './store/sync-state-store.ts';
 
 export type SyncConfig = {
   /** HMAC key for cursors; empty in functions that never see one. */

@@ -2,11 +2,17 @@
 // of one function per route, the records and sync-state tables, the cursor
 // key, and the alarms and dashboard that say whether syncs are healthy.
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import { CfnStage, CorsHttpMethod, HttpApi, HttpMethod, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  type CfnStage,
+  CorsHttpMethod,
+  HttpApi,
+  HttpMethod,
+  type IHttpRouteAuthorizer,
+} from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import {
-  Alarm,
+  type Alarm,
   ComparisonOperator,
   Dashboard,
   GraphWidget,
@@ -34,8 +40,8 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { METRICS_NAMESPACE, SYNC_METRICS } from '../functions/http/observability.ts';
-import { type TableAccess, notFoundEntry, routes } from '../functions/routes.ts';
-import { FEED_INDEX, type TableSchema, recordsTable, syncStateTable } from '../functions/store/tables.ts';
+import { notFoundEntry, routes, type TableAccess } from '../functions/routes.ts';
+import { FEED_INDEX, recordsTable, syncStateTable, type TableSchema } from '../functions/store/tables.ts';
 import { SyncFunction } from './sync-function.ts';
 
 export type Stage = 'dev' | 'prod';

@@ -10,8 +10,8 @@ export const MIN_TIMESTAMP_MS = 946_684_800_000;
 /** A serialized record (SPEC §3). */
 export const MAX_RECORD_BYTES = 64 * 1024;
 
-export const recordId = z.string().regex(ID_PATTERN, 'must match ' + ID_PATTERN.source);
-export const deviceId = z.string().regex(DEVICE_ID_PATTERN, 'must match ' + DEVICE_ID_PATTERN.source);
+export const recordId = z.string().regex(ID_PATTERN, `must match ${ID_PATTERN.source}`);
+export const deviceId = z.string().regex(DEVICE_ID_PATTERN, `must match ${DEVICE_ID_PATTERN.source}`);
 export const timestampMs = z
   .number()
   .int()

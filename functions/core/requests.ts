@@ -5,9 +5,9 @@
 import * as z from 'zod';
 import {
   type CollectionName,
-  type Issue,
   collectionNames,
   deviceId,
+  type Issue,
   isCollectionName,
   timestampMs,
   toIssues,

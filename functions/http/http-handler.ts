@@ -12,8 +12,8 @@ import { ID_PATTERN } from '../core/collections.ts';
 import { BadCursorError } from '../core/cursor.ts';
 import type { Deps } from '../deps.ts';
 import { isThrottle } from '../store/client.ts';
-import { HttpError, errorBody } from './errors.ts';
-import { SYNC_METRICS, logger, metrics, tracer } from './observability.ts';
+import { errorBody, HttpError } from './errors.ts';
+import { logger, metrics, SYNC_METRICS, tracer } from './observability.ts';
 
 export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type ApiResult = APIGatewayProxyStructuredResultV2;

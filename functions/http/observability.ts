@@ -2,7 +2,7 @@
 // each per container. Outside Lambda the tracer is off by itself; the local
 // server and tests switch metrics off with POWERTOOLS_METRICS_DISABLED.
 import { Logger } from '@aws-lambda-powertools/logger';
-import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { PushResult } from '../service/push.ts';
 

@@ -1,7 +1,7 @@
 // Turning the parts of a request into checked values, or the SPEC's 4xx.
 import type { z } from 'zod';
-import { type CollectionName, ID_PATTERN, collectionNames, isCollectionName, toIssues } from '../core/collections.ts';
-import { MAX_RECORDS_PER_REQUEST, checkEnvelope } from '../core/requests.ts';
+import { type CollectionName, collectionNames, ID_PATTERN, isCollectionName, toIssues } from '../core/collections.ts';
+import { checkEnvelope, MAX_RECORDS_PER_REQUEST } from '../core/requests.ts';
 import { HttpError } from './errors.ts';
 import type { ApiEvent } from './http-handler.ts';
 
@@ -30,7 +30,7 @@ export function collectionParam(collection: string | undefined): CollectionName 
 
 function recordIdParam(id: string | undefined): string {
   if (id === undefined || !ID_PATTERN.test(id)) {
-    throw new HttpError('BAD_REQUEST', 'the record id must match ' + ID_PATTERN.source);
+    throw new HttpError('BAD_REQUEST', `the record id must match ${ID_PATTERN.source}`);
   }
   return id;
 }

@@ -30,8 +30,8 @@
 // A first sync (cursor null) and a reset read the base table instead of the
 // feed: a strongly consistent snapshot of live records, no tombstones. The
 // same argument holds with "visible" meaning "committed".
-import { type CollectionName, type SyncedRecord, collectionNames } from '../core/collections.ts';
-import { type SyncPosition, decodeCursor, encodeCursor, syncPosition } from '../core/cursor.ts';
+import { type CollectionName, collectionNames, type SyncedRecord } from '../core/collections.ts';
+import { decodeCursor, encodeCursor, type SyncPosition, syncPosition } from '../core/cursor.ts';
 import type { Deps } from '../deps.ts';
 import { type RecordItem, toSyncedRecord } from '../store/records-store.ts';
 

@@ -3,16 +3,16 @@
 // device rule, and report one status per record in request order.
 import {
   type CollectionName,
-  type Issue,
-  type SyncedRecord,
   collectionNames,
+  type Issue,
   parseDeviceChange,
+  type SyncedRecord,
 } from '../core/collections.ts';
-import { type PushStatus, decidePush, effectiveUpdatedAt, writes } from '../core/reconcile.ts';
+import { decidePush, effectiveUpdatedAt, type PushStatus, writes } from '../core/reconcile.ts';
 import { type Changes, idOf } from '../core/requests.ts';
 import type { Deps } from '../deps.ts';
-import type { JustWritten } from './pull.ts';
 import { toSyncedRecord } from '../store/records-store.ts';
+import type { JustWritten } from './pull.ts';
 
 export type PushResult =
   | { id: string; status: PushStatus; updatedAt: number }
@@ -76,7 +76,7 @@ export async function reconcileChanges(
           status: outcome.previous ? 'updated' : 'created',
           updatedAt: incoming.updatedAt,
         };
-        (stored[collection] ??= new Map()).set(change.id, incoming.updatedAt);
+        remember(stored, collection).set(change.id, incoming.updatedAt);
         return;
       }
       // The condition failed: DynamoDB returned the version that beat ours.
@@ -85,13 +85,21 @@ export async function reconcileChanges(
         throw new Error(`write rejected although the rules accept it (${collection}/${change.id})`);
       }
       slots[index] = { id: change.id, status, updatedAt: outcome.current.updatedAt };
-      if (status === 'unchanged') (stored[collection] ??= new Map()).set(change.id, outcome.current.updatedAt);
-      else (winners[collection] ??= []).push(toSyncedRecord(outcome.current));
+      if (status === 'unchanged') remember(stored, collection).set(change.id, outcome.current.updatedAt);
+      else {
+        winners[collection] ??= [];
+        winners[collection].push(toSyncedRecord(outcome.current));
+      }
     });
   });
 
   await runWithConcurrency(tasks, WRITE_CONCURRENCY);
   return { results, winners, stored, pushed };
+}
+
+function remember(stored: JustWritten, collection: CollectionName): Map<string, number> {
+  stored[collection] ??= new Map();
+  return stored[collection];
 }
 
 /** Runs tasks with a bounded number in flight; after a failure starts no new task, then rethrows it. */

@@ -2,11 +2,11 @@
 // stamped max(serverNow, current + 1) and written conditionally; if another
 // writer got in between, DynamoDB hands back its version and we stamp past it.
 import type { CollectionName, RecordFields, SyncedRecord } from '../core/collections.ts';
-import { BadCursorError, type ListPosition, decodeCursor, encodeCursor, listPosition } from '../core/cursor.ts';
+import { BadCursorError, decodeCursor, encodeCursor, type ListPosition, listPosition } from '../core/cursor.ts';
 import { webStamp } from '../core/reconcile.ts';
 import type { Deps } from '../deps.ts';
 import { HttpError } from '../http/errors.ts';
-import { type NewVersion, type RecordItem, type WriteRule, toSyncedRecord } from '../store/records-store.ts';
+import { type NewVersion, type RecordItem, toSyncedRecord, type WriteRule } from '../store/records-store.ts';
 import { MAX_PAGE_BYTES } from './pull.ts';
 
 /** Conditional attempts before a hot record answers 503 (retry is safe). */

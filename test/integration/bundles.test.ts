@@ -4,11 +4,11 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
-import { LOCAL_TABLES, type DynamoDbLocal, createTables, startDynamoDbLocal } from '../../dev/dynamodb-local.ts';
 import { synthBundles } from '../../dev/bundles.ts';
+import { createTables, type DynamoDbLocal, LOCAL_TABLES, startDynamoDbLocal } from '../../dev/dynamodb-local.ts';
 import type { ApiEvent, ApiResult } from '../../functions/http/http-handler.ts';
 import { apiEvent, lambdaContext } from '../support/events.ts';
 

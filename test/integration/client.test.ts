@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { MemoryStore, SyncClient, type LocalStore } from '../../client/index.ts';
+import { type LocalStore, MemoryStore, SyncClient } from '../../client/index.ts';
 import { SqliteStore } from '../../client/sqlite-store.ts';
 import { signLocalToken } from '../../dev/local-token.ts';
-import { type Stack, TEST_JWT_SECRET, startStack, webProduct } from '../support/local-stack.ts';
+import { type Stack, startStack, TEST_JWT_SECRET, webProduct } from '../support/local-stack.ts';
 
 let stack: Stack;
 const dirs: string[] = [];

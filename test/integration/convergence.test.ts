@@ -15,9 +15,9 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import fc from 'fast-check';
-import { MemoryStore, SyncClient, type Fetch } from '../../client/index.ts';
+import { type Fetch, MemoryStore, SyncClient } from '../../client/index.ts';
 import { signLocalToken } from '../../dev/local-token.ts';
-import { type Stack, TEST_JWT_SECRET, startStack } from '../support/local-stack.ts';
+import { type Stack, startStack, TEST_JWT_SECRET } from '../support/local-stack.ts';
 
 const RUNS = Number(process.env.FC_RUNS ?? 12);
 const MAX_STEPS = Number(process.env.FC_STEPS ?? 30);

@@ -8,7 +8,7 @@ import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Batch, MemoryStore, SyncClient } from '../../client/index.ts';
 import { signLocalToken } from '../../dev/local-token.ts';
-import { type Stack, TEST_JWT_SECRET, startStack } from '../support/local-stack.ts';
+import { type Stack, startStack, TEST_JWT_SECRET } from '../support/local-stack.ts';
 
 /** Fails the n-th PutItem from now with the given error, once. */
 const fault = { countdown: -1, error: (): Error => new Error('unset'), fired: 0 };

@@ -7,7 +7,7 @@ import { after, before, it } from 'node:test';
 import fc from 'fast-check';
 import { signLocalToken } from '../../dev/local-token.ts';
 import { routes } from '../../functions/routes.ts';
-import { type Stack, TEST_JWT_SECRET, startStack } from '../support/local-stack.ts';
+import { type Stack, startStack, TEST_JWT_SECRET } from '../support/local-stack.ts';
 
 const RUNS = Number(process.env.FC_RUNS ?? 300);
 const SEED = process.env.FC_SEED === undefined ? Date.now() % 2 ** 31 : Number(process.env.FC_SEED);

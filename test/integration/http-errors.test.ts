@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import { signLocalToken } from '../../dev/local-token.ts';
-import { ApiClient, type Stack, TEST_JWT_SECRET, product, startStack } from '../support/local-stack.ts';
+import { type ApiClient, product, type Stack, startStack, TEST_JWT_SECRET } from '../support/local-stack.ts';
 
 let stack: Stack;
 let api: ApiClient;

@@ -2,7 +2,7 @@
 // server, against a real DynamoDB Local.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Stack, ids, product, startStack, webProduct } from '../support/local-stack.ts';
+import { ids, product, type Stack, startStack, webProduct } from '../support/local-stack.ts';
 
 let stack: Stack;
 before(async () => {

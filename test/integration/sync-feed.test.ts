@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type Stack, ids, product, startStack, webProduct } from '../support/local-stack.ts';
+import { ids, product, type Stack, startStack, webProduct } from '../support/local-stack.ts';
 
 const DAY = 86_400_000;
 const LOOKBACK = 120_000;

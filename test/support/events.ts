@@ -1,7 +1,8 @@
 // API Gateway events and a Lambda context for calling handlers directly,
 // with test defaults (a JSON content type, an authenticated caller).
-import type { ApiEvent } from '../../functions/http/http-handler.ts';
+
 import { apiGatewayEvent, lambdaContext as contextFor } from '../../dev/lambda-event.ts';
+import type { ApiEvent } from '../../functions/http/http-handler.ts';
 
 export function apiEvent(options: {
   method: string;

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
-import { buildApp } from '../../lib/app.ts';
 import { routes } from '../../functions/routes.ts';
+import { buildApp } from '../../lib/app.ts';
 
 const outdirs: string[] = [];
 after(() => outdirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));

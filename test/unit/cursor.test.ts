@@ -1,5 +1,4 @@
-import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, expect, it } from 'vitest';
 import { BadCursorError, decodeCursor, encodeCursor, syncPosition } from '../../functions/core/cursor.ts';
 
 const secret = 'unit-secret';
@@ -13,11 +12,13 @@ const position = {
 describe('cursor', () => {
   it('round-trips a position for its account', () => {
     const cursor = encodeCursor(secret, 'acme', 'sync', position);
-    assert.deepEqual(decodeCursor(secret, 'acme', 'sync', syncPosition, cursor), position);
+    expect(decodeCursor(secret, 'acme', 'sync', syncPosition, cursor)).toEqual(position);
   });
 
   const rejects = (name: string, cursor: () => string, account = 'acme', kind: 'sync' | 'list' = 'sync') =>
-    it(name, () => assert.throws(() => decodeCursor(secret, account, kind, syncPosition, cursor()), BadCursorError));
+    it(name, () => {
+      expect(() => decodeCursor(secret, account, kind, syncPosition, cursor())).toThrow(BadCursorError);
+    });
 
   rejects('rejects a cursor issued to another account', () => encodeCursor(secret, 'globex', 'sync', position));
   rejects('rejects a cursor of another kind', () => encodeCursor(secret, 'acme', 'list', position));

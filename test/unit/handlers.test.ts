@@ -53,46 +53,40 @@ const parse = (result: { body?: string }) => JSON.parse(result.body ?? 'null');
 
 describe('login push with DynamoDB mocked', () => {
   it('reads the winner from the failed condition: stale, deleted and unchanged, with no read', async () => {
-    ddb
-      .on(PutCommand, { Item: { id: 'stale-one' } } as never)
-      .rejects(
-        lostTo({
-          pk: 'acme#products',
-          id: 'stale-one',
-          updatedAt: NOW - 5,
-          deleted: false,
-          changedAt: NOW - 5,
-          writer: 'web:bob',
-          data: { name: 'Web' },
-        }),
-      );
-    ddb
-      .on(PutCommand, { Item: { id: 'gone-one' } } as never)
-      .rejects(
-        lostTo({
-          pk: 'acme#products',
-          id: 'gone-one',
-          updatedAt: NOW - 9,
-          deleted: true,
-          changedAt: NOW - 9,
-          writer: 'web:bob',
-          expiresAt: 1,
-        }),
-      );
-    ddb
-      .on(PutCommand, { Item: { id: 'retry-one' } } as never)
-      .rejects(
-        lostTo({
-          pk: 'acme#products',
-          id: 'retry-one',
-          updatedAt: NOW - 20,
-          deleted: false,
-          changedAt: NOW - 20,
-          writer: 'ipad-7',
-          clientUpdatedAt: NOW - 21,
-          data: {},
-        }),
-      );
+    ddb.on(PutCommand, { Item: { id: 'stale-one' } } as never).rejects(
+      lostTo({
+        pk: 'acme#products',
+        id: 'stale-one',
+        updatedAt: NOW - 5,
+        deleted: false,
+        changedAt: NOW - 5,
+        writer: 'web:bob',
+        data: { name: 'Web' },
+      }),
+    );
+    ddb.on(PutCommand, { Item: { id: 'gone-one' } } as never).rejects(
+      lostTo({
+        pk: 'acme#products',
+        id: 'gone-one',
+        updatedAt: NOW - 9,
+        deleted: true,
+        changedAt: NOW - 9,
+        writer: 'web:bob',
+        expiresAt: 1,
+      }),
+    );
+    ddb.on(PutCommand, { Item: { id: 'retry-one' } } as never).rejects(
+      lostTo({
+        pk: 'acme#products',
+        id: 'retry-one',
+        updatedAt: NOW - 20,
+        deleted: false,
+        changedAt: NOW - 20,
+        writer: 'ipad-7',
+        clientUpdatedAt: NOW - 21,
+        data: {},
+      }),
+    );
     ddb.on(PutCommand, { Item: { id: 'new-one' } } as never).resolves({});
     ddb.on(UpdateCommand).resolves({});
 

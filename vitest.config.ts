@@ -1,0 +1,35 @@
+// Two projects: unit (no network, mocked AWS SDK) and integration (each file
+// starts its own DynamoDB Local on a free port, in memory, and stops it).
+// `npm test` runs both; `npm run test:unit` / `test:integration` one each.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    env: {
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    },
+    // Child processes (DynamoDB Local, bundles) and native modules (better-sqlite3) are happiest in forks.
+    pool: 'forks',
+    // The machine this runs on in CI has 2 cores.
+    maxWorkers: 2,
+    setupFiles: ['test/support/setup.ts'],
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 30_000 },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          testTimeout: 120_000,
+          // Starting DynamoDB Local (a JVM) and synthesizing the CDK app take a while on 2 cores.
+          hookTimeout: 180_000,
+        },
+      },
+    ],
+  },
+});
