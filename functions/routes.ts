@@ -3,6 +3,7 @@
 // DynamoDB actions listed here (least privilege).
 import { health } from './health.ts';
 import type { ApiEvent, ApiResult, DepsSource } from './http/http-handler.ts';
+import { openApi } from './openapi.ts';
 import { recordsDelete } from './records-delete.ts';
 import { recordsGet } from './records-get.ts';
 import { recordsList } from './records-list.ts';
@@ -40,6 +41,15 @@ export const routes: Route[] = [
     authenticated: false,
     access: {},
     build: health,
+  },
+  {
+    name: 'OpenApi',
+    method: 'GET',
+    path: '/v1/openapi.json',
+    entry: 'openapi.ts',
+    authenticated: false,
+    access: {},
+    build: openApi,
   },
   {
     name: 'SyncPush',

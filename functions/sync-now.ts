@@ -1,5 +1,6 @@
 // POST /v1/sync/now — Sync Now: push pending changes, then pull every change
 // since the device's cursor, a page at a time.
+import type { SyncNowResponse } from '../protocol/responses.ts';
 import { syncNowRequest } from './core/requests.ts';
 import { lambdaDeps } from './deps.ts';
 import { type DepsSource, httpHandler } from './http/http-handler.ts';
@@ -34,7 +35,8 @@ export const syncNow = (deps: DepsSource) =>
       );
     else if (pushed.pushed > 0) await deps.syncState.recordPush(accountId, request.deviceId, userId, serverTime);
     const { changes, cursor, hasMore, reset } = page;
-    return { statusCode: 200, body: { serverTime, results: pushed.results, changes, cursor, hasMore, reset } };
+    const response: SyncNowResponse = { serverTime, results: pushed.results, changes, cursor, hasMore, reset };
+    return { statusCode: 200, body: response };
   });
 
 export const handler = syncNow(lambdaDeps);

@@ -1,5 +1,6 @@
 // POST /v1/sync/push — login push: the device's changes go up, nothing comes
 // down (the rep's catalogue must not shift mid-demo).
+import type { PushResponse } from '../protocol/responses.ts';
 import { pushRequest } from './core/requests.ts';
 import { lambdaDeps } from './deps.ts';
 import { type DepsSource, httpHandler } from './http/http-handler.ts';
@@ -22,7 +23,8 @@ export const syncPush = (deps: DepsSource) =>
     countPushOutcomes(outcome.results);
     const serverTime = deps.now();
     await deps.syncState.recordPush(accountId, request.deviceId, userId, serverTime);
-    return { statusCode: 200, body: { serverTime, results: outcome.results } };
+    const response: PushResponse = { serverTime, results: outcome.results };
+    return { statusCode: 200, body: response };
   });
 
 export const handler = syncPush(lambdaDeps);

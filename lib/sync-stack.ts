@@ -410,6 +410,10 @@ export class SyncStack extends Stack {
     for (const [routeId, reason] of [
       ['GET--v1--health', 'The health check is public by contract (SPEC §5.5): uptime probes have no token.'],
       [
+        'GET--v1--openapi.json',
+        'The API description is public by contract (SPEC §4): client generators fetch it without a token.',
+      ],
+      [
         'ANY--{proxy+}',
         'The catch-all route only answers 404 (SPEC §6 checks the route before the token) and touches no data.',
       ],

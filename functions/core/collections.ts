@@ -106,10 +106,16 @@ export function toIssues(error: z.ZodError): Issue[] {
 }
 
 type Schemas = {
+  /** A live record as a device pushes it and the backend returns it. */
   live: z.ZodType<{ id: string; updatedAt: number } & RecordFields>;
+  /** A pushed tombstone: `id`, `updatedAt`, `deleted: true`; the collection's own fields may ride along, unchecked and dropped. */
   tombstone: z.ZodType<{ id: string; updatedAt: number; deleted: true }>;
+  /** A Main App (web) PUT body: the collection's fields and an optional `id`. */
   webBody: z.ZodType<RecordFields & { id?: string }>;
 };
+
+/** A tombstone as the backend returns it. */
+export const tombstoneRecord = z.strictObject({ id: recordId, updatedAt: timestampMs, deleted: z.literal(true) });
 
 // Derived once per collection, never restated by hand (STYLE §3).
 function deriveSchemas(fields: z.ZodObject): Schemas {
@@ -128,16 +134,16 @@ function deriveSchemas(fields: z.ZodObject): Schemas {
   return { live: live as unknown as Schemas['live'], tombstone, webBody: webBody as Schemas['webBody'] };
 }
 
-const derived = Object.fromEntries(collectionNames.map((name) => [name, deriveSchemas(collections[name])])) as Record<
-  CollectionName,
-  Schemas
->;
+/** Each collection's record schemas, derived from its fields: what the handlers validate with and the OpenAPI document describes. */
+export const recordSchemas = Object.fromEntries(
+  collectionNames.map((name) => [name, deriveSchemas(collections[name])]),
+) as Record<CollectionName, Schemas>;
 
 export type ParsedChange = { ok: true; change: DeviceChange } | { ok: false; issues: Issue[] };
 
 /** Validates one pushed record (live or tombstone) of a collection. */
 export function parseDeviceChange(collection: CollectionName, raw: unknown): ParsedChange {
-  const schemas = derived[collection];
+  const schemas = recordSchemas[collection];
   const isTombstone = typeof raw === 'object' && raw !== null && (raw as { deleted?: unknown }).deleted === true;
   if (isTombstone) {
     const parsed = schemas.tombstone.safeParse(raw);
@@ -163,7 +169,7 @@ export function parseWebBody(collection: CollectionName, id: string, raw: unknow
     return { ok: false, issues: [{ path: '', message: 'body must be a JSON object' }] };
   }
   const { updatedAt: _updatedAt, deleted: _deleted, ...body } = raw as Record<string, unknown>;
-  const parsed = derived[collection].webBody.safeParse(body);
+  const parsed = recordSchemas[collection].webBody.safeParse(body);
   if (!parsed.success) return { ok: false, issues: toIssues(parsed.error) };
   const { id: bodyId, ...fields } = parsed.data;
   if (bodyId !== undefined && bodyId !== id) {

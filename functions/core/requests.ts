@@ -60,6 +60,15 @@ export const syncNowRequest = z.strictObject({
 });
 export type SyncNowRequest = z.infer<typeof syncNowRequest>;
 
+/** `GET /v1/sync/status`: without a deviceId, the device's part and the pending counts are null. */
+export const statusQuery = z.strictObject({ deviceId: deviceId.optional() });
+
+/** `GET /v1/records/{collection}`: a page of live records in id order. */
+export const listQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(100),
+  cursor: z.string().min(1).max(4096).optional(),
+});
+
 /** The id a pushed record claims, if it claims one; validation comes later. */
 export function idOf(record: unknown): string | null {
   if (typeof record !== 'object' || record === null) return null;

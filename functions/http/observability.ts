@@ -4,7 +4,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
-import type { PushResult } from '../service/push.ts';
+import type { PushResult } from '../../protocol/responses.ts';
 
 const serviceName = 'mobile-sales-sync';
 export const METRICS_NAMESPACE = 'MobileSalesSync';

@@ -1,22 +1,14 @@
 // Reconciles a device's pushed changes (login push, and the first half of
 // Sync Now): validate each record, correct its clock, write it with the
 // device rule, and report one status per record in request order.
-import {
-  type CollectionName,
-  collectionNames,
-  type Issue,
-  parseDeviceChange,
-  type SyncedRecord,
-} from '../core/collections.ts';
-import { decidePush, effectiveUpdatedAt, type PushStatus, writes } from '../core/reconcile.ts';
+
+import type { PushResult } from '../../protocol/responses.ts';
+import { type CollectionName, collectionNames, parseDeviceChange, type SyncedRecord } from '../core/collections.ts';
+import { decidePush, effectiveUpdatedAt, writes } from '../core/reconcile.ts';
 import { type Changes, idOf } from '../core/requests.ts';
 import type { Deps } from '../deps.ts';
 import { toSyncedRecord } from '../store/records-store.ts';
 import type { JustWritten } from './pull.ts';
-
-export type PushResult =
-  | { id: string; status: PushStatus; updatedAt: number }
-  | { id: string | null; status: 'invalid'; issues: Issue[] };
 
 export type PushOutcome = {
   results: Partial<Record<CollectionName, PushResult[]>>;
