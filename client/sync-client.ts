@@ -4,6 +4,7 @@
 // page, applying SPEC §5.2's client rules. No Node-only APIs: fetch, an
 // injectable clock, id generator and store.
 import * as z from 'zod';
+import { DEFAULT_PAGE_LIMIT, MAX_RECORDS_PER_REQUEST } from '../protocol/limits.ts';
 import { createHttp, type Fetch, type RetryPolicy } from './http.ts';
 import { type Batch, type Issue, keyOf, type LocalRow, type LocalStore, type WireRecord } from './local-store.ts';
 
@@ -59,13 +60,12 @@ export type SyncClientOptions = {
   newId?: () => string;
   fetch?: Fetch;
   retry?: Partial<RetryPolicy>;
-  /** Records per Sync Now page (server default 500, max 1000). */
+  /** Records per Sync Now page (protocol/limits.ts: default and maximum). */
   pageSize?: number;
 };
 
-/** SPEC §6 limits for one request, with headroom for the envelope. */
-const MAX_RECORDS_PER_REQUEST = 1000;
-const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** Bytes of records per request: under the server's body limit, with headroom for the envelope. */
+const PUSH_BODY_BUDGET = 4 * 1024 * 1024;
 const CURSOR = 'cursor';
 const SNAPSHOT_MARK = 'snapshotMark';
 const EDIT_SEQ = 'editSeq';
@@ -206,7 +206,7 @@ export class SyncClient {
         deviceId,
         clientTime: this.now(),
         cursor,
-        limit: this.options.pageSize ?? 500,
+        limit: this.options.pageSize ?? DEFAULT_PAGE_LIMIT,
         ...(page === 1 && chunk.length > 0 ? { changes: group(chunk) } : {}),
       });
       if (response.reset && mark === null) mark = this.newId();
@@ -325,7 +325,7 @@ function chunks(rows: LocalRow[]): LocalRow[][] {
   let bytes = 0;
   for (const row of rows) {
     const size = JSON.stringify(row.record).length;
-    if (current.length > 0 && (current.length >= MAX_RECORDS_PER_REQUEST || bytes + size > MAX_BODY_BYTES)) {
+    if (current.length > 0 && (current.length >= MAX_RECORDS_PER_REQUEST || bytes + size > PUSH_BODY_BUDGET)) {
       out.push(current);
       current = [];
       bytes = 0;

@@ -3,7 +3,7 @@
 // The DynamoDB client counts the requests it sends and the capacity they
 // consumed, so a test or the benchmark can say what a sync cost.
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { buildDeps, type Deps, type SyncConfig } from '../functions/deps.ts';
+import { buildDeps, configFromEnv, type Deps, type SyncConfig } from '../functions/deps.ts';
 import type { Route } from '../functions/routes.ts';
 import { createDocumentClient } from '../functions/store/client.ts';
 import { createTables, type DynamoDbLocal, LOCAL_TABLES, startDynamoDbLocal } from './dynamodb-local.ts';
@@ -52,12 +52,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     client,
     recordsTable: LOCAL_TABLES.records,
     syncStateTable: LOCAL_TABLES.syncState,
-    config: {
-      cursorSecret: 'local-stack-cursor-secret',
-      lookbackMs: 120_000,
-      tombstoneRetentionMs: 90 * 86_400_000,
-      ...options.config,
-    },
+    config: { ...configFromEnv({ CURSOR_SECRET: 'local-stack-cursor-secret' }), ...options.config },
     ...(options.now ? { now: options.now } : {}),
   });
   const api = await startLocalApi({

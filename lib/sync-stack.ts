@@ -125,11 +125,8 @@ export class SyncStack extends Stack {
     };
 
     const functionDefaults = { logRetention: stage.logRetention, removalPolicy };
-    const runtimeEnvironment = {
-      POWERTOOLS_LOG_LEVEL: 'INFO',
-      TOMBSTONE_RETENTION_DAYS: '90',
-      CURSOR_LOOKBACK_MS: '120000',
-    };
+    // TOMBSTONE_RETENTION_DAYS and CURSOR_LOOKBACK_MS keep their defaults (functions/deps.ts) unless set here.
+    const runtimeEnvironment = { POWERTOOLS_LOG_LEVEL: 'INFO' };
     for (const route of routes) {
       const fn = new SyncFunction(this, route.name, {
         entry: route.entry,

@@ -8,17 +8,11 @@ import {
   type CollectionName,
   collectionNames,
   ID_PATTERN,
-  MAX_RECORD_BYTES,
   recordSchemas,
   tombstoneRecord,
 } from '../functions/core/collections.ts';
-import {
-  listQuery,
-  MAX_RECORDS_PER_REQUEST,
-  pushRequest,
-  statusQuery,
-  syncNowRequest,
-} from '../functions/core/requests.ts';
+import { listQuery, pushRequest, statusQuery, syncNowRequest } from '../functions/core/requests.ts';
+import { MAX_BODY_BYTES, MAX_RECORD_BYTES, MAX_RECORDS_PER_REQUEST } from './limits.ts';
 import {
   errorResponse,
   healthResponse,
@@ -271,7 +265,7 @@ const errorDescriptions: Record<number, string> = {
   401: 'UNAUTHORIZED: missing, malformed, wrongly signed or expired token',
   404: 'NOT_FOUND',
   410: 'GONE: the record is a tombstone (carried as `record`)',
-  413: `PAYLOAD_TOO_LARGE: body over 5 MiB or over ${MAX_RECORDS_PER_REQUEST} records`,
+  413: `PAYLOAD_TOO_LARGE: body over ${MAX_BODY_BYTES} bytes or over ${MAX_RECORDS_PER_REQUEST} records`,
   415: 'UNSUPPORTED_MEDIA_TYPE: the body is not application/json',
   500: 'INTERNAL: logged with a request id; nothing leaked',
   503: 'SERVICE_UNAVAILABLE: DynamoDB throttled past retries; safe to retry after Retry-After',

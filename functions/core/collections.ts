@@ -2,13 +2,12 @@
 // collection is one schema here and one entry in `collections`; every handler,
 // the store and the cursor pick it up from this registry.
 import * as z from 'zod';
+import { MAX_RECORD_BYTES } from '../../protocol/limits.ts';
 
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 export const DEVICE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 /** 2000-01-01T00:00:00Z: anything older is a broken device clock or a seconds/ms mix-up. */
 export const MIN_TIMESTAMP_MS = 946_684_800_000;
-/** A serialized record (SPEC §3). */
-export const MAX_RECORD_BYTES = 64 * 1024;
 
 export const recordId = z.string().regex(ID_PATTERN, `must match ${ID_PATTERN.source}`);
 export const deviceId = z.string().regex(DEVICE_ID_PATTERN, `must match ${DEVICE_ID_PATTERN.source}`);

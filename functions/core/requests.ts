@@ -4,6 +4,13 @@
 // (collections.ts), so one bad record cannot block the others.
 import * as z from 'zod';
 import {
+  DEFAULT_LIST_LIMIT,
+  DEFAULT_PAGE_LIMIT,
+  MAX_CURSOR_CHARS,
+  MAX_PAGE_LIMIT,
+  MAX_RECORDS_PER_REQUEST,
+} from '../../protocol/limits.ts';
+import {
   type CollectionName,
   collectionNames,
   deviceId,
@@ -12,11 +19,6 @@ import {
   timestampMs,
   toIssues,
 } from './collections.ts';
-
-/** Records in one request, across collections (SPEC §6: over it is 413). */
-export const MAX_RECORDS_PER_REQUEST = 1000;
-export const DEFAULT_PAGE_LIMIT = 500;
-export const MAX_PAGE_LIMIT = 1000;
 
 export type Changes = Partial<Record<CollectionName, unknown[]>>;
 
@@ -54,7 +56,7 @@ export type PushRequest = z.infer<typeof pushRequest>;
 export const syncNowRequest = z.strictObject({
   deviceId,
   clientTime: timestampMs,
-  cursor: z.string().min(1).max(4096).nullable().default(null),
+  cursor: z.string().min(1).max(MAX_CURSOR_CHARS).nullable().default(null),
   changes: changes.default({}),
   limit: z.number().int().min(1).max(MAX_PAGE_LIMIT).default(DEFAULT_PAGE_LIMIT),
 });
@@ -65,8 +67,8 @@ export const statusQuery = z.strictObject({ deviceId: deviceId.optional() });
 
 /** `GET /v1/records/{collection}`: a page of live records in id order. */
 export const listQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(100),
-  cursor: z.string().min(1).max(4096).optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(DEFAULT_LIST_LIMIT),
+  cursor: z.string().min(1).max(MAX_CURSOR_CHARS).optional(),
 });
 
 /** The id a pushed record claims, if it claims one; validation comes later. */

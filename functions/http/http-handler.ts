@@ -8,6 +8,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj, type Request } from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { MAX_BODY_BYTES } from '../../protocol/limits.ts';
 import { ID_PATTERN } from '../core/collections.ts';
 import { BadCursorError } from '../core/cursor.ts';
 import type { Deps } from '../deps.ts';
@@ -34,9 +35,6 @@ export type ApiResponse = { statusCode: number; body?: unknown };
 
 /** `metrics`: the route emits business metrics (flushed after each request, with a cold-start metric). */
 export type RouteOptions = { authenticated?: boolean; jsonBody?: boolean; metrics?: boolean };
-
-/** Largest accepted body (SPEC §6). */
-export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 type ApiContext = Context & { caller?: Identity; jsonBody?: unknown; receivedAt?: number; deps?: Deps };
 

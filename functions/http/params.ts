@@ -1,7 +1,8 @@
 // Turning the parts of a request into checked values, or the SPEC's 4xx.
 import type { z } from 'zod';
+import { MAX_RECORDS_PER_REQUEST } from '../../protocol/limits.ts';
 import { type CollectionName, collectionNames, ID_PATTERN, isCollectionName, toIssues } from '../core/collections.ts';
-import { checkEnvelope, MAX_RECORDS_PER_REQUEST } from '../core/requests.ts';
+import { checkEnvelope } from '../core/requests.ts';
 import { HttpError } from './errors.ts';
 import type { ApiEvent } from './http-handler.ts';
 

@@ -1,0 +1,17 @@
+// The limits of the wire protocol, in one place: the server enforces them,
+// the client sizes its requests by them, the OpenAPI document states them.
+// (docs/protocol.md, "Errors and limits".)
+
+/** Records in one push or Sync Now request, across collections (over it: 413). */
+export const MAX_RECORDS_PER_REQUEST = 1000;
+/** Largest request body (over it: 413). */
+export const MAX_BODY_BYTES = 5 * 1024 * 1024;
+/** A serialized record. */
+export const MAX_RECORD_BYTES = 64 * 1024;
+/** Sync Now `limit`: records a page, when the request does not say. */
+export const DEFAULT_PAGE_LIMIT = 500;
+export const MAX_PAGE_LIMIT = 1000;
+/** Web list `limit` when the request does not say. */
+export const DEFAULT_LIST_LIMIT = 100;
+/** Longest cursor a request may carry. */
+export const MAX_CURSOR_CHARS = 4096;
