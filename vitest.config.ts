@@ -28,6 +28,8 @@ export default defineConfig({
           testTimeout: 120_000,
           // Starting DynamoDB Local (a JVM) and synthesizing the CDK app take a while on 2 cores.
           hookTimeout: 180_000,
+          // Synthesized Lambda bundles load with Node's own loader, as in Lambda, not through Vite.
+          server: { deps: { external: [/\/cdk\.out\//] } },
         },
       },
     ],

@@ -1,9 +1,8 @@
 // The reference client against the real local server and DynamoDB Local.
-import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStore, MemoryStore, SyncClient } from '../../client/index.ts';
 import { SqliteStore } from '../../client/sqlite-store.ts';
 import { signLocalToken } from '../../dev/local-token.ts';
@@ -11,12 +10,12 @@ import { type Stack, startStack, TEST_JWT_SECRET, webProduct } from '../support/
 
 let stack: Stack;
 const dirs: string[] = [];
-before(async () => {
+beforeAll(async () => {
   stack = await startStack();
 });
-after(async () => {
+afterAll(async () => {
   await stack?.stop();
-  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 async function device(
@@ -46,7 +45,7 @@ describe('SyncClient', () => {
     await web.put('products', 'p-web', webProduct('Catalogue item'));
     await web.put('products', 'p-doomed', webProduct('Discontinued'));
     await ipad.syncNow();
-    assert.deepEqual(names(await ipad.list('products')), ['Catalogue item', 'Discontinued']); // rule 1
+    expect(names(await ipad.list('products'))).toEqual(['Catalogue item', 'Discontinued']); // rule 1
 
     await ipad.save('products', { id: 'p-web', ...product('Edited on the iPad', 90) }); // older than the web edit below
     await ipad.save('products', { id: 'p-doomed', ...product('Edited, but deleted on the web') });
@@ -58,24 +57,23 @@ describe('SyncClient', () => {
     await web.delete('products', 'p-doomed'); // rule 2c
 
     const push = await ipad.loginPush();
-    assert.deepEqual(push.results.map((r) => r.status).sort(), ['created', 'deleted', 'stale']);
-    assert.deepEqual(
-      names(await ipad.list('products')),
-      ['Edited on the iPad', 'Edited, but deleted on the web'],
-      'login push changes nothing',
-    );
-    assert.equal((await web.get('customers', leadId)).status, 200);
+    expect(push.results.map((r) => r.status).sort()).toEqual(['created', 'deleted', 'stale']);
+    expect(names(await ipad.list('products')), 'login push changes nothing').toEqual([
+      'Edited on the iPad',
+      'Edited, but deleted on the web',
+    ]);
+    expect((await web.get('customers', leadId)).status).toBe(200);
 
     const progress: number[] = [];
     await ipad.syncNow((p) => progress.push(p.page));
-    assert.deepEqual(names(await ipad.list('products')), ['Web price change']);
-    assert.equal((await ipad.list('customers')).length, 1);
-    assert.deepEqual(progress, [1]);
+    expect(names(await ipad.list('products'))).toEqual(['Web price change']);
+    expect(await ipad.list('customers')).toHaveLength(1);
+    expect(progress).toEqual([1]);
 
     await ipad.save('products', { id: 'p-web', ...product('Mobile is newer now', 130) }); // rule 2a
     await ipad.loginPush();
-    assert.equal((await web.get('products', 'p-web')).body.record.name, 'Mobile is newer now');
-    assert.equal((await ipad.status()).upToDate, true);
+    expect((await web.get('products', 'p-web')).body.record.name).toBe('Mobile is newer now');
+    expect((await ipad.status()).upToDate).toBe(true);
   });
 
   it('keeps an edit made during a Sync Now pending, and sends it next time', async () => {
@@ -95,11 +93,11 @@ describe('SyncClient', () => {
     };
     ipad = await device(account, 'ipad-1', store, { fetch: slowFetch as never });
     await ipad.syncNow();
-    assert.equal((await ipad.get('products', 'p1'))?.name, 'Edited while syncing');
-    assert.equal((await store.pending()).length, 1);
+    expect((await ipad.get('products', 'p1'))?.name).toBe('Edited while syncing');
+    expect(await store.pending()).toHaveLength(1);
     await ipad.syncNow();
-    assert.equal((await web.get('products', 'p1')).body.record.name, 'Edited while syncing');
-    assert.equal((await store.pending()).length, 0);
+    expect((await web.get('products', 'p1')).body.record.name).toBe('Edited while syncing');
+    expect(await store.pending()).toHaveLength(0);
   });
 
   it('never stamps two versions alike: a second edit in the same millisecond still reaches the backend (found by the convergence property)', async () => {
@@ -110,9 +108,9 @@ describe('SyncClient', () => {
     await ipad.loginPush();
     await ipad.save('products', { id: 'p1', ...product('second, same millisecond') });
     const push = await ipad.loginPush();
-    assert.equal(push.results[0]?.status, 'updated', 'not mistaken for a retry of the first version');
+    expect(push.results[0]?.status, 'not mistaken for a retry of the first version').toBe('updated');
     const web = await stack.as(account);
-    assert.equal((await web.get('products', 'p1')).body.record.name, 'second, same millisecond');
+    expect((await web.get('products', 'p1')).body.record.name).toBe('second, same millisecond');
   });
 
   it('keeps stamping forward when the device clock is set back', async () => {
@@ -123,7 +121,7 @@ describe('SyncClient', () => {
     await ipad.loginPush();
     clock -= 3_600_000; // the rep sets the iPad's clock back an hour
     await ipad.save('products', { id: 'p1', ...product('after the clock change') });
-    assert.equal((await ipad.loginPush()).results[0]?.status, 'updated');
+    expect((await ipad.loginPush()).results[0]?.status).toBe('updated');
   });
 
   it('quarantines an invalid record with its issues and pushes the rest', async () => {
@@ -132,12 +130,9 @@ describe('SyncClient', () => {
     await ipad.save('products', { ...product('ok') });
     const bad = await ipad.save('products', { ...product('bad'), priceCents: -5 });
     await ipad.loginPush();
-    assert.deepEqual(
-      (await ipad.rejected()).map((r) => [r.id, r.issues[0]?.path]),
-      [[bad, 'priceCents']],
-    );
+    expect((await ipad.rejected()).map((r) => [r.id, r.issues[0]?.path])).toEqual([[bad, 'priceCents']]);
     const second = await ipad.loginPush();
-    assert.equal(second.pushed, 0, 'a quarantined record is not re-sent until edited');
+    expect(second.pushed, 'a quarantined record is not re-sent until edited').toBe(0);
   });
 
   it('drops local records the web deleted before the first Sync Now (snapshot replaces clean records)', async () => {
@@ -149,18 +144,15 @@ describe('SyncClient', () => {
     await ipad.loginPush(); // both created, both clean now
     await web.delete('products', drop);
     const summary = await ipad.syncNow();
-    assert.equal(summary.pages, 1);
-    assert.deepEqual(
-      (await ipad.list('products')).map((r) => r.id),
-      [keep],
-    );
+    expect(summary.pages).toBe(1);
+    expect((await ipad.list('products')).map((r) => r.id)).toEqual([keep]);
   });
 
   it('pages through 1,200 records with a SQLite store that survives a restart', async () => {
     const account = stack.newAccount();
     const writer = await device(account, 'android-2');
     for (let i = 0; i < 1200; i++) await writer.save('products', { id: `p${i}`, ...product(`n${i}`) });
-    assert.equal((await writer.loginPush()).pushed, 1200);
+    expect((await writer.loginPush()).pushed).toBe(1200);
 
     const dir = mkdtempSync(join(tmpdir(), 'sqlite-store-'));
     dirs.push(dir);
@@ -168,16 +160,16 @@ describe('SyncClient', () => {
     const ipad = await device(account, 'ipad-1', first, { pageSize: 400 });
     const pages: number[] = [];
     const summary = await ipad.syncNow((p) => pages.push(p.page));
-    assert.deepEqual(pages, [1, 2, 3, 4]);
-    assert.equal(summary.pulled, 1200);
+    expect(pages).toEqual([1, 2, 3, 4]);
+    expect(summary.pulled).toBe(1200);
     first.close();
 
     const reopened = new SqliteStore(join(dir, 'device.db'));
     const again = await device(account, 'ipad-1', reopened);
-    assert.equal((await again.list('products')).length, 1200);
+    expect(await again.list('products')).toHaveLength(1200);
     await again.save('products', { id: 'p7', ...product('edited after restart') });
     await again.syncNow();
-    assert.equal((await (await stack.as(account)).get('products', 'p7')).body.record.name, 'edited after restart');
+    expect((await (await stack.as(account)).get('products', 'p7')).body.record.name).toBe('edited after restart');
     reopened.close();
   });
 });

@@ -10,18 +10,18 @@
 //      version's stored updatedAt is the server time of the edit;
 //   3. no acknowledged write is lost unless a later version superseded it;
 //   4. nothing deleted comes back.
-// FC_SEED=<n> FC_PATH=<p> replays a failure as fast-check prints it; FC_RUNS and
-// FC_STEPS set how many runs and how long a history (npm run test:soak).
-import assert from 'node:assert/strict';
-import { after, before, it } from 'node:test';
-import fc from 'fast-check';
+// A failure prints fast-check's seed and path: FC_SEED=<seed> FC_PATH=<path>
+// replays it (with the same FC_STEPS); FC_RUNS and FC_STEPS set how many runs
+// and how long a history (npm run test:soak).
+import { fc, test } from '@fast-check/vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { type Fetch, MemoryStore, SyncClient } from '../../client/index.ts';
 import { signLocalToken } from '../../dev/local-token.ts';
 import { type Stack, startStack, TEST_JWT_SECRET } from '../support/local-stack.ts';
+import { propertyParams } from '../support/property.ts';
 
-const RUNS = Number(process.env.FC_RUNS ?? 12);
+const params = propertyParams(12);
 const MAX_STEPS = Number(process.env.FC_STEPS ?? 30);
-const SEED = process.env.FC_SEED === undefined ? Date.now() % 2 ** 31 : Number(process.env.FC_SEED);
 const HOUR = 3_600_000;
 const COLLECTIONS = ['products', 'customers'] as const;
 const IDS = ['a', 'b', 'c'];
@@ -31,10 +31,12 @@ const DEVICES = 3;
 let serverClock = 0;
 
 let stack: Stack;
-before(async () => {
+let largest = 0; // actions in the longest history run, reported at the end
+beforeAll(async () => {
   stack = await startStack({ now: () => serverClock });
 });
-after(async () => {
+afterAll(async () => {
+  if (largest > 0) console.info(`largest history: ${largest} actions`);
   await stack?.stop();
 });
 
@@ -79,21 +81,18 @@ const history = fc.record({
 /** What the server applied, seen on the wire: every version it stored, and every deletion. */
 type Applied = { name: string; updatedAt: number; deleted: boolean };
 
-it(`converges: ${RUNS} random histories (seed ${SEED})`, { timeout: 30 * 60_000 }, async (t) => {
-  t.diagnostic(`fast-check seed ${SEED} (replay: FC_SEED=${SEED}), ${RUNS} runs`);
-  let largest = 0;
-  await fc.assert(
-    fc.asyncProperty(history, async ({ skews, faults, steps }) => {
-      largest = Math.max(
-        largest,
-        steps.reduce((n, s) => n + ('actions' in s ? s.actions.length : 0), 0),
-      );
-      await runHistory(skews, faults, steps);
-    }),
-    { numRuns: RUNS, seed: SEED, ...(process.env.FC_PATH ? { path: process.env.FC_PATH } : {}) },
-  );
-  t.diagnostic(`largest history: ${largest} actions`);
-});
+// @fast-check/vitest appends the seed to the test's name.
+test.prop([history], params)(
+  `converges: ${params.numRuns} random histories of up to ${MAX_STEPS} steps`,
+  async ({ skews, faults, steps }) => {
+    largest = Math.max(
+      largest,
+      steps.reduce((n, s) => n + ('actions' in s ? s.actions.length : 0), 0),
+    );
+    await runHistory(skews, faults, steps);
+  },
+  30 * 60_000,
+);
 
 async function runHistory(skews: number[], faults: Fault[], steps: Step[]): Promise<void> {
   serverClock = 1_800_000_000_000;
@@ -101,6 +100,11 @@ async function runHistory(skews: number[], faults: Fault[], steps: Step[]): Prom
   const applied = new Map<string, Applied[]>(); // `${collection}/${id}` → versions the server stored
   const record = (collection: string, id: string, v: Applied) =>
     applied.set(`${collection}/${id}`, [...(applied.get(`${collection}/${id}`) ?? []), v]);
+  // Every version the server stored, with its updatedAt as stored and as skew
+  // correction predicts it. Compared after the history, not in `observe`: an
+  // error thrown there, inside the device's fetch, is retried away as a network error.
+  const stored: { version: string; updatedAt: number }[] = [];
+  const corrected: { version: string; updatedAt: number }[] = [];
   let faultIndex = 0;
   let faultsOn = true;
   let names = 0;
@@ -144,11 +148,11 @@ async function runHistory(skews: number[], faults: Fault[], steps: Step[]): Prom
         // Skew correction: the device clock is server clock + skew, and the
         // server clock stands still during a step, so the stored updatedAt is
         // the device stamp minus the skew, clamped to the server's now.
-        assert.equal(
-          result.updatedAt,
-          Math.min(version.updatedAt - skew, serverClock),
-          `skew-corrected updatedAt of ${collection}/${version.id}`,
-        );
+        stored.push({ version: `${collection}/${version.id}`, updatedAt: result.updatedAt });
+        corrected.push({
+          version: `${collection}/${version.id}`,
+          updatedAt: Math.min(version.updatedAt - skew, serverClock),
+        });
       });
     }
   };
@@ -206,14 +210,14 @@ async function runHistory(skews: number[], faults: Fault[], steps: Step[]): Prom
         const r = await web('PUT', `/v1/records/${a.collection}/${a.id}`, fields(a.collection, name));
         if (r.status === 200 || r.status === 201)
           record(a.collection, a.id, { name, updatedAt: r.body.record.updatedAt, deleted: false });
-        else assert.equal(r.status, 410);
+        else expect(r.status).toBe(410);
         return;
       }
       case 'webDelete': {
         const r = await web('DELETE', `/v1/records/${a.collection}/${a.id}`);
         if (r.status === 204)
           record(a.collection, a.id, { name: '', updatedAt: Number.MAX_SAFE_INTEGER, deleted: true });
-        else assert.equal(r.status, 404);
+        else expect(r.status).toBe(404);
         return;
       }
     }
@@ -230,6 +234,8 @@ async function runHistory(skews: number[], faults: Fault[], steps: Step[]): Prom
   for (const d of devices) await d.syncNow();
   for (const d of devices) await d.syncNow();
 
+  expect(stored, 'skew-corrected updatedAt of every version the server stored').toEqual(corrected);
+
   for (const collection of COLLECTIONS) {
     const backend = new Map<string, string>();
     for (const id of IDS) {
@@ -237,26 +243,25 @@ async function runHistory(skews: number[], faults: Fault[], steps: Step[]): Prom
       const versions = applied.get(`${collection}/${id}`) ?? [];
       const deleted = versions.some((v) => v.deleted);
       if (deleted) {
-        assert.equal(r.status, 410, `${collection}/${id}: deleted stays deleted`);
+        expect(r.status, `${collection}/${id}: deleted stays deleted`).toBe(410);
         continue;
       }
       if (versions.length === 0) {
-        assert.equal(r.status, 404, `${collection}/${id}: never written`);
+        expect(r.status, `${collection}/${id}: never written`).toBe(404);
         continue;
       }
-      assert.equal(r.status, 200, `${collection}/${id} is live`);
+      expect(r.status, `${collection}/${id} is live`).toBe(200);
       const latest = Math.max(...versions.map((v) => v.updatedAt));
-      assert.equal(r.body.record.updatedAt, latest, `${collection}/${id}: the latest version the server applied`);
+      expect(r.body.record.updatedAt, `${collection}/${id}: the latest version the server applied`).toBe(latest);
       const winners = versions.filter((v) => v.updatedAt === latest).map((v) => v.name);
-      assert.ok(
-        winners.includes(r.body.record.name),
-        `${collection}/${id}: holds ${r.body.record.name}, expected one of ${winners}`,
+      expect(winners, `${collection}/${id}: holds ${r.body.record.name}, expected one of ${winners}`).toContain(
+        r.body.record.name,
       );
       backend.set(id, r.body.record.name);
     }
     for (const [i, d] of devices.entries()) {
       const held = new Map((await d.list(collection)).map((r) => [r.id, r.name]));
-      assert.deepEqual(held, backend, `device-${i} ${collection} equals the backend`);
+      expect(held, `device-${i} ${collection} equals the backend`).toEqual(backend);
     }
   }
 }

@@ -2,10 +2,9 @@
 // a batch, a Lambda that dies after writing half a batch, and a client that
 // crashes between receiving a page and storing it. The retry converges and
 // nothing acknowledged is lost.
-import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
 import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Batch, MemoryStore, SyncClient } from '../../client/index.ts';
 import { signLocalToken } from '../../dev/local-token.ts';
 import { type Stack, startStack, TEST_JWT_SECRET } from '../support/local-stack.ts';
@@ -29,10 +28,10 @@ function installFaults(client: DynamoDBDocumentClient) {
 }
 
 let stack: Stack;
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({ instrument: installFaults });
 });
-after(async () => {
+afterAll(async () => {
   await stack?.stop();
 });
 
@@ -61,15 +60,19 @@ async function pushAllThroughAFault(error: () => Error, expectedStatus: number) 
   for (let i = 0; i < 600; i++) await ipad.save('products', product(i));
   failPutNumber(300, error); // halfway through the batch
   const push = await ipad.loginPush();
-  assert.equal(fault.fired, 1);
-  assert.deepEqual(statuses, [expectedStatus, 200], 'failed once, then the retry went through');
+  expect(fault.fired).toBe(1);
+  expect(statuses, 'failed once, then the retry went through').toEqual([expectedStatus, 200]);
   // The first attempt wrote some records before the fault; the retry reports them unchanged.
-  const counts = push.results.reduce<Record<string, number>>((c, r) => ((c[r.status] = (c[r.status] ?? 0) + 1), c), {});
-  assert.equal((counts.created ?? 0) + (counts.unchanged ?? 0), 600);
-  assert.ok((counts.unchanged ?? 0) > 0, `some records were written before the fault: ${JSON.stringify(counts)}`);
+  const counts: Record<string, number> = {};
+  for (const r of push.results) counts[r.status] = (counts[r.status] ?? 0) + 1;
+  expect((counts.created ?? 0) + (counts.unchanged ?? 0)).toBe(600);
+  expect(
+    counts.unchanged ?? 0,
+    `some records were written before the fault: ${JSON.stringify(counts)}`,
+  ).toBeGreaterThan(0);
   const web = await stack.as(account);
   const listed = await web.request<{ records: unknown[] }>('GET', '/v1/records/products?limit=1000');
-  assert.equal(listed.body.records.length, 600);
+  expect(listed.body.records).toHaveLength(600);
 }
 
 describe('faults partway through a batch', () => {
@@ -116,22 +119,22 @@ describe('faults partway through a batch', () => {
       pageSize: 100,
       retry: { sleep: async () => {} },
     });
-    await assert.rejects(android.syncNow(), /app killed/);
-    assert.equal((await android.list('products')).length, 100, 'only the first page was stored');
+    await expect(android.syncNow()).rejects.toThrow(/app killed/);
+    expect(await android.list('products'), 'only the first page was stored').toHaveLength(100);
 
     await web.put('products', 'p0', { name: 'changed meanwhile', sku: 's', priceCents: 1, currency: 'EUR' });
     const resumed = await android.syncNow();
-    assert.ok(resumed.pages >= 2);
+    expect(resumed.pages).toBeGreaterThanOrEqual(2);
     const held = await android.list('products');
-    assert.equal(held.length, 250);
-    assert.equal(new Set(held.map((r) => r.id)).size, 250);
+    expect(held).toHaveLength(250);
+    expect(new Set(held.map((r) => r.id)).size).toBe(250);
     // The resumed pass had read p0 before the web changed it: the status page
     // says so, and the next Sync Now brings it.
     const status = await android.status();
-    assert.equal(status.collections.products?.pendingChanges, 1);
-    assert.equal(status.upToDate, false);
+    expect(status.collections.products?.pendingChanges).toBe(1);
+    expect(status.upToDate).toBe(false);
     await android.syncNow();
-    assert.equal((await android.get('products', 'p0'))?.name, 'changed meanwhile');
-    assert.equal((await android.status()).upToDate, true);
+    expect((await android.get('products', 'p0'))?.name).toBe('changed meanwhile');
+    expect((await android.status()).upToDate).toBe(true);
   });
 });

@@ -2,15 +2,16 @@
 // oversized and mistyped bodies, headers and query strings at every
 // endpoint. Never a 5xx; every error is the SPEC envelope; a rejected
 // request writes nothing.
-import assert from 'node:assert/strict';
-import { after, before, it } from 'node:test';
-import fc from 'fast-check';
+// A failure prints fast-check's seed and path: FC_SEED=<seed> FC_PATH=<path>
+// replays it; FC_RUNS sets how many requests (npm run test:soak).
+import { fc, test } from '@fast-check/vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { signLocalToken } from '../../dev/local-token.ts';
 import { routes } from '../../functions/routes.ts';
 import { type Stack, startStack, TEST_JWT_SECRET } from '../support/local-stack.ts';
+import { propertyParams } from '../support/property.ts';
 
-const RUNS = Number(process.env.FC_RUNS ?? 300);
-const SEED = process.env.FC_SEED === undefined ? Date.now() % 2 ** 31 : Number(process.env.FC_SEED);
+const params = propertyParams(300);
 const CODES = new Set([
   'BAD_REQUEST',
   'VALIDATION_FAILED',
@@ -24,11 +25,11 @@ const CODES = new Set([
 
 let stack: Stack;
 let token: string;
-before(async () => {
+beforeAll(async () => {
   stack = await startStack();
   token = await signLocalToken(TEST_JWT_SECRET, 'fuzz-acct', 'mallory');
 });
-after(async () => {
+afterAll(async () => {
   await stack?.stop();
 });
 
@@ -107,7 +108,7 @@ const body = fc.oneof(
     '[]',
     'null',
     '"x"',
-    '{"changes":{"products":' + '['.repeat(5000),
+    `{"changes":{"products":${'['.repeat(5000)}`,
     '\u0000\uffff',
     JSON.stringify({
       deviceId: 'ipad-7',
@@ -140,32 +141,29 @@ const request = fc.record({
   headers,
 });
 
-it(`never answers 5xx and always speaks the error envelope (${RUNS} requests, seed ${SEED})`, {
-  timeout: 10 * 60_000,
-}, async (t) => {
-  t.diagnostic(`fast-check seed ${SEED} (replay: FC_SEED=${SEED})`);
-  await fc.assert(
-    fc.asyncProperty(request, async ({ method, path, query, body, headers }) => {
-      const sentHeaders: Record<string, string> = {};
-      for (const [k, v] of Object.entries(headers)) {
-        sentHeaders[k] = k === 'authorization' ? v.replace('valid', token) : v;
-      }
-      stack.requests.reset();
-      const response = await fetch(stack.api.url + path + query, {
-        method,
-        headers: sentHeaders,
-        ...(body === undefined || method === 'GET' ? {} : { body }),
-      });
-      const text = await response.text();
-      assert.ok(response.status < 500, `${method} ${path}${query} → ${response.status} ${text}`);
-      if (response.status >= 400) {
-        const parsed = JSON.parse(text) as { error?: { code?: string; message?: unknown } };
-        assert.ok(parsed.error && CODES.has(parsed.error.code ?? ''), `error envelope: ${text}`);
-        assert.equal(typeof parsed.error.message, 'string');
-        assert.doesNotMatch(text, /\bat .+:\d+:\d+|node_modules|Exception/);
-        assert.equal(stack.requests.written, 0, `a ${response.status} wrote to DynamoDB`);
-      }
-    }),
-    { numRuns: RUNS, seed: SEED, ...(process.env.FC_PATH ? { path: process.env.FC_PATH } : {}) },
-  );
-});
+// @fast-check/vitest appends the seed to the test's name.
+test.prop([request], params)(
+  `never answers 5xx and always speaks the error envelope (${params.numRuns} requests)`,
+  async ({ method, path, query, body, headers }) => {
+    const sentHeaders: Record<string, string> = {};
+    for (const [k, v] of Object.entries(headers)) {
+      sentHeaders[k] = k === 'authorization' ? v.replace('valid', token) : v;
+    }
+    stack.requests.reset();
+    const response = await fetch(stack.api.url + path + query, {
+      method,
+      headers: sentHeaders,
+      ...(body === undefined || method === 'GET' ? {} : { body }),
+    });
+    const text = await response.text();
+    expect(response.status, `${method} ${path}${query} → ${response.status} ${text}`).toBeLessThan(500);
+    if (response.status >= 400) {
+      const parsed = JSON.parse(text) as { error?: { code?: string; message?: unknown } };
+      expect(CODES.has(parsed.error?.code ?? ''), `error envelope: ${text}`).toBe(true);
+      expect(typeof parsed.error?.message, `error envelope: ${text}`).toBe('string');
+      expect(text).not.toMatch(/\bat .+:\d+:\d+|node_modules|Exception/);
+      expect(stack.requests.written, `a ${response.status} wrote to DynamoDB`).toBe(0);
+    }
+  },
+  10 * 60_000,
+);

@@ -1,18 +1,17 @@
 // Every bad input answered as SPEC §6 says, over real HTTP, and nothing
 // written by a rejected request.
-import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signLocalToken } from '../../dev/local-token.ts';
 import { type ApiClient, product, type Stack, startStack, TEST_JWT_SECRET } from '../support/local-stack.ts';
 
 let stack: Stack;
 let api: ApiClient;
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({ corsOrigin: 'https://app.example.com' });
   api = await stack.as(stack.newAccount());
 });
-after(async () => {
+afterAll(async () => {
   await stack?.stop();
 });
 
@@ -20,13 +19,13 @@ type ErrorBody = { error: { code: string; message: string; issues?: { path: stri
 
 async function expectError(response: Promise<{ status: number; body: unknown }>, status: number, code: string) {
   const { status: actual, body } = await response;
-  assert.equal(actual, status, JSON.stringify(body));
+  expect(actual, JSON.stringify(body)).toBe(status);
   const error = (body as ErrorBody).error;
-  assert.equal(error.code, code);
-  assert.equal(typeof error.message, 'string');
-  assert.deepEqual(Object.keys(body as object), ['error']);
-  assert.ok(Object.keys(error).every((k) => ['code', 'message', 'issues'].includes(k)));
-  assert.doesNotMatch(JSON.stringify(body), /\bat .+\.(ts|js):\d+|Exception|node_modules/);
+  expect(error.code).toBe(code);
+  expect(typeof error.message).toBe('string');
+  expect(Object.keys(body as object)).toStrictEqual(['error']);
+  expect(['code', 'message', 'issues']).toEqual(expect.arrayContaining(Object.keys(error)));
+  expect(JSON.stringify(body)).not.toMatch(/\bat .+\.(ts|js):\d+|Exception|node_modules/);
   return error;
 }
 
@@ -45,15 +44,15 @@ describe('routes and tokens', () => {
       method: 'OPTIONS',
       headers: { origin: 'https://app.example.com', 'access-control-request-method': 'PUT' },
     });
-    assert.equal(preflight.status, 204);
-    assert.equal(preflight.headers.get('access-control-allow-origin'), 'https://app.example.com');
-    assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /authorization/);
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    expect(preflight.headers.get('access-control-allow-headers') ?? '').toMatch(/authorization/);
     const health = await fetch(`${stack.api.url}/v1/health`);
-    assert.equal(health.headers.get('access-control-allow-origin'), 'https://app.example.com');
+    expect(health.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
   });
 
   it('health needs no token', async () => {
-    assert.deepEqual(await raw('/v1/health', {}), { status: 200, body: { ok: true } });
+    expect(await raw('/v1/health', {})).toStrictEqual({ status: 200, body: { ok: true } });
   });
 
   it('401 for a missing, malformed, forged, expired or account-less token', async () => {
@@ -119,7 +118,7 @@ describe('bodies', () => {
       },
     };
     await expectError(api.request('POST', '/v1/sync/push', many), 413, 'PAYLOAD_TOO_LARGE');
-    assert.equal((await api.get('products', 'a0')).status, 404, 'nothing written');
+    expect((await api.get('products', 'a0')).status, 'nothing written').toBe(404);
   });
 
   it('400 for a body that is not JSON, or no body at all', async () => {
@@ -147,13 +146,12 @@ describe('bodies', () => {
     ['a JSON array', () => [envelope()]],
     ['JSON null', () => null],
   ];
-  for (const [name, body] of envelopeErrors) {
-    it(`400 BAD_REQUEST and nothing written for ${name}`, async () => {
-      const error = await expectError(api.request('POST', '/v1/sync/push', JSON.stringify(body())), 400, 'BAD_REQUEST');
-      assert.ok(Array.isArray(error.issues) && error.issues.length > 0);
-      assert.equal((await api.get('products', 'written?')).status, 404);
-    });
-  }
+  it.each(envelopeErrors)('400 BAD_REQUEST and nothing written for %s', async (_name, body) => {
+    const error = await expectError(api.request('POST', '/v1/sync/push', JSON.stringify(body())), 400, 'BAD_REQUEST');
+    expect(Array.isArray(error.issues)).toBe(true);
+    expect(error.issues?.length).toBeGreaterThan(0);
+    expect((await api.get('products', 'written?')).status).toBe(404);
+  });
 
   it('per-record problems come back as invalid with issues, the rest proceeds', async () => {
     const push = await api.push('ipad-7', {
@@ -166,20 +164,17 @@ describe('bodies', () => {
         { ...product('x', Date.now()), id: 'bad id with spaces' },
       ],
     });
-    assert.equal(push.status, 200);
+    expect(push.status).toBe(200);
     const results = push.body.results.products ?? [];
-    assert.deepEqual(
-      results.map((r) => [r.id, r.status]),
-      [
-        ['fine', 'created'],
-        ['unknown-field', 'invalid'],
-        ['no-fields', 'invalid'],
-        [null, 'invalid'],
-        [null, 'invalid'],
-        ['bad id with spaces', 'invalid'],
-      ],
-    );
-    assert.ok(results.slice(1).every((r) => (r.issues?.length ?? 0) > 0));
+    expect(results.map((r) => [r.id, r.status])).toStrictEqual([
+      ['fine', 'created'],
+      ['unknown-field', 'invalid'],
+      ['no-fields', 'invalid'],
+      [null, 'invalid'],
+      [null, 'invalid'],
+      ['bad id with spaces', 'invalid'],
+    ]);
+    expect(results.slice(1).every((r) => (r.issues?.length ?? 0) > 0)).toBe(true);
   });
 });
 
@@ -218,10 +213,7 @@ describe('Sync Now and web API specifics', () => {
       400,
       'VALIDATION_FAILED',
     );
-    assert.deepEqual(
-      error.issues?.map((i) => i.path),
-      ['priceCents'],
-    );
+    expect(error.issues?.map((i) => i.path)).toStrictEqual(['priceCents']);
     await expectError(
       api.put('products', 'p1', { name: 'x', sku: 'x', priceCents: 1, currency: 'EUR', id: 'p2' }),
       400,

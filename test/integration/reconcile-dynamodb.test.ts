@@ -2,9 +2,8 @@
 // is put as is, the incoming one goes through the store's conditional write.
 // Whether DynamoDB wrote must match decidePush, and the old item it hands
 // back on failure must let decidePush name the same status.
-import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_TABLES } from '../../dev/dynamodb-local.ts';
 import { decidePush, writes } from '../../functions/core/reconcile.ts';
 import { partitionKey } from '../../functions/store/records-store.ts';
@@ -12,10 +11,10 @@ import { type Stack, startStack } from '../support/local-stack.ts';
 import { reconcileCases } from '../support/reconcile-cases.ts';
 
 let stack: Stack;
-before(async () => {
+beforeAll(async () => {
   stack = await startStack();
 });
-after(async () => {
+afterAll(async () => {
   await stack?.stop();
 });
 
@@ -39,11 +38,11 @@ describe('the device-push condition decides like decidePush', () => {
         { ...c.incoming, fields: {} },
         'device-push',
       );
-      assert.equal(outcome.written, writes(c.expected), 'DynamoDB wrote iff the rules say so');
+      expect(outcome.written, 'DynamoDB wrote iff the rules say so').toBe(writes(c.expected));
       if (!outcome.written) {
-        assert.equal(decidePush(outcome.current, c.incoming), c.expected);
+        expect(decidePush(outcome.current, c.incoming)).toBe(c.expected);
       } else {
-        assert.equal(outcome.previous === undefined ? 'created' : 'updated', c.expected);
+        expect(outcome.previous === undefined ? 'created' : 'updated').toBe(c.expected);
       }
     });
   });
@@ -66,8 +65,8 @@ describe('20+ concurrent writers on one record', () => {
       ),
     );
     const stored = await stack.deps.records.get(account, 'products', 'hot');
-    assert.equal(stored?.updatedAt, Math.max(...versions));
-    assert.deepEqual(stored?.data, { v: Math.max(...versions) });
-    assert.ok(outcomes.some((o) => o.written));
+    expect(stored?.updatedAt).toBe(Math.max(...versions));
+    expect(stored?.data).toStrictEqual({ v: Math.max(...versions) });
+    expect(outcomes.some((o) => o.written)).toBe(true);
   });
 });

@@ -1,14 +1,13 @@
 // Every seed scenario and SPEC §2 rule, over real HTTP through the local
 // server, against a real DynamoDB Local.
-import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ids, product, type Stack, startStack, webProduct } from '../support/local-stack.ts';
 
 let stack: Stack;
-before(async () => {
+beforeAll(async () => {
   stack = await startStack();
 });
-after(async () => {
+afterAll(async () => {
   await stack?.stop();
 });
 
@@ -17,19 +16,19 @@ const HOUR = 3_600_000;
 describe('seed rule 1: record not on the device', () => {
   it('is stored on the device at Sync Now (first sync is a snapshot of live records)', async () => {
     const api = await stack.as(stack.newAccount());
-    assert.equal((await api.put('products', 'p1', webProduct('Widget'))).status, 201);
-    assert.equal((await api.put('customers', 'c1', { name: 'Ada' })).status, 201);
+    expect((await api.put('products', 'p1', webProduct('Widget'))).status).toBe(201);
+    expect((await api.put('customers', 'c1', { name: 'Ada' })).status).toBe(201);
     await api.put('products', 'gone', webProduct('Old'));
     await api.delete('products', 'gone');
 
     const sync = await api.syncNow('ipad-1', null);
-    assert.equal(sync.status, 200);
-    assert.deepEqual(ids(sync.body.changes.products), ['p1']); // no tombstones in a snapshot
-    assert.deepEqual(ids(sync.body.changes.customers), ['c1']);
-    assert.deepEqual(sync.body.changes.orders, []);
-    assert.equal(sync.body.hasMore, false);
-    assert.equal(sync.body.reset, false);
-    assert.equal(sync.body.changes.products?.[0]?.name, 'Widget');
+    expect(sync.status).toBe(200);
+    expect(ids(sync.body.changes.products)).toStrictEqual(['p1']); // no tombstones in a snapshot
+    expect(ids(sync.body.changes.customers)).toStrictEqual(['c1']);
+    expect(sync.body.changes.orders).toStrictEqual([]);
+    expect(sync.body.hasMore).toBe(false);
+    expect(sync.body.reset).toBe(false);
+    expect(sync.body.changes.products?.[0]?.name).toBe('Widget');
   });
 });
 
@@ -38,9 +37,9 @@ describe('seed rule 2a: backend older than the device', () => {
     const api = await stack.as(stack.newAccount());
     await api.put('products', 'p1', webProduct('Web name'));
     const push = await api.push('ipad-1', { products: [product('p1', Date.now() + 5, { name: 'Mobile name' })] });
-    assert.equal(push.status, 200);
-    assert.equal(push.body.results.products?.[0]?.status, 'updated');
-    assert.equal((await api.get('products', 'p1')).body.record.name, 'Mobile name');
+    expect(push.status).toBe(200);
+    expect(push.body.results.products?.[0]?.status).toBe('updated');
+    expect((await api.get('products', 'p1')).body.record.name).toBe('Mobile name');
   });
 });
 
@@ -52,15 +51,15 @@ describe('seed rule 2b: backend newer than the device', () => {
     await api.put('products', 'p1', webProduct('Web is newer'));
 
     const push = await api.push('ipad-1', { products: [product('p1', offlineEdit, { name: 'Mobile is older' })] });
-    assert.equal(push.body.results.products?.[0]?.status, 'stale');
-    assert.equal((await api.get('products', 'p1')).body.record.name, 'Web is newer');
+    expect(push.body.results.products?.[0]?.status).toBe('stale');
+    expect((await api.get('products', 'p1')).body.record.name).toBe('Web is newer');
 
     const sync = await api.syncNow('ipad-1', cursor, {
       changes: { products: [product('p1', offlineEdit, { name: 'Mobile is older' })] },
     });
-    assert.equal(sync.body.results.products?.[0]?.status, 'stale');
+    expect(sync.body.results.products?.[0]?.status).toBe('stale');
     const p1 = sync.body.changes.products?.find((r) => r.id === 'p1');
-    assert.equal(p1?.name, 'Web is newer');
+    expect(p1?.name).toBe('Web is newer');
   });
   // Ties are pinned exactly in test/integration/reconcile-dynamodb.test.ts,
   // where the effective updatedAt is not blurred by request latency.
@@ -71,15 +70,15 @@ describe('seed rule 2c: deleted on the backend', () => {
     const api = await stack.as(stack.newAccount());
     await api.put('products', 'p1', webProduct('Doomed'));
     const { cursor } = await api.syncAll('ipad-1', null);
-    assert.equal((await api.delete('products', 'p1')).status, 204);
+    expect((await api.delete('products', 'p1')).status).toBe(204);
 
     const edit = product('p1', Date.now() + 10, { name: 'Edited on the iPad after the delete' });
     const push = await api.push('ipad-1', { products: [edit] });
-    assert.equal(push.body.results.products?.[0]?.status, 'deleted');
-    assert.equal((await api.get('products', 'p1')).status, 410);
+    expect(push.body.results.products?.[0]?.status).toBe('deleted');
+    expect((await api.get('products', 'p1')).status).toBe(410);
 
     const sync = await api.syncNow('ipad-1', cursor);
-    assert.deepEqual(sync.body.changes.products, [
+    expect(sync.body.changes.products).toStrictEqual([
       { id: 'p1', updatedAt: sync.body.changes.products?.[0]?.updatedAt, deleted: true },
     ]);
   });
@@ -90,8 +89,8 @@ describe('seed rule 2c: deleted on the backend', () => {
     await api.delete('products', 'p1');
     const { cursor } = await api.syncAll('ipad-1', null);
     const sync = await api.syncNow('ipad-1', cursor, { changes: { products: [product('p1', Date.now())] } });
-    assert.equal(sync.body.results.products?.[0]?.status, 'deleted');
-    assert.equal(sync.body.changes.products?.find((r) => r.id === 'p1')?.deleted, true);
+    expect(sync.body.results.products?.[0]?.status).toBe('deleted');
+    expect(sync.body.changes.products?.find((r) => r.id === 'p1')?.deleted).toBe(true);
   });
 });
 
@@ -111,11 +110,11 @@ describe('seed rule 3: created on the device', () => {
         },
       ],
     });
-    assert.equal(push.body.results.customers?.[0]?.status, 'created');
-    assert.equal(push.body.results.orders?.[0]?.status, 'created');
-    assert.equal((await api.get('customers', 'c-new')).body.record.email, 'lead@example.com');
+    expect(push.body.results.customers?.[0]?.status).toBe('created');
+    expect(push.body.results.orders?.[0]?.status).toBe('created');
+    expect((await api.get('customers', 'c-new')).body.record.email).toBe('lead@example.com');
     const other = await api.syncNow('android-2', null);
-    assert.deepEqual(ids(other.body.changes.orders), ['o-new']);
+    expect(ids(other.body.changes.orders)).toStrictEqual(['o-new']);
   });
 });
 
@@ -124,7 +123,7 @@ describe('login push', () => {
     const api = await stack.as(stack.newAccount());
     await api.put('products', 'web-only', webProduct('Made on the web'));
     const push = await api.push('ipad-1', { products: [product('p-mobile', Date.now())] });
-    assert.deepEqual(Object.keys(push.body).sort(), ['results', 'serverTime']);
+    expect(Object.keys(push.body).sort()).toStrictEqual(['results', 'serverTime']);
   });
 
   it('is idempotent: a retry reports unchanged and writes nothing', async () => {
@@ -133,18 +132,18 @@ describe('login push', () => {
     const first = await api.push('ipad-1', { products: [edit] }, Date.now());
     await new Promise((r) => setTimeout(r, 20));
     const retry = await api.push('ipad-1', { products: [edit] }, Date.now() + 7); // new clientTime
-    assert.equal(first.body.results.products?.[0]?.status, 'created');
-    assert.equal(retry.body.results.products?.[0]?.status, 'unchanged');
-    assert.equal(retry.body.results.products?.[0]?.updatedAt, first.body.results.products?.[0]?.updatedAt);
+    expect(first.body.results.products?.[0]?.status).toBe('created');
+    expect(retry.body.results.products?.[0]?.status).toBe('unchanged');
+    expect(retry.body.results.products?.[0]?.updatedAt).toBe(first.body.results.products?.[0]?.updatedAt);
   });
 
   it('stores a device delete of an unknown id, so a late create cannot resurrect it', async () => {
     const api = await stack.as(stack.newAccount());
     const del = await api.push('ipad-1', { products: [{ id: 'p1', updatedAt: Date.now(), deleted: true }] });
-    assert.equal(del.body.results.products?.[0]?.status, 'created');
+    expect(del.body.results.products?.[0]?.status).toBe('created');
     const lateCreate = await api.push('ipad-2', { products: [product('p1', Date.now() + 100)] });
-    assert.equal(lateCreate.body.results.products?.[0]?.status, 'deleted');
-    assert.equal((await api.put('products', 'p1', webProduct('again'))).status, 410);
+    expect(lateCreate.body.results.products?.[0]?.status).toBe('deleted');
+    expect((await api.put('products', 'p1', webProduct('again'))).status).toBe(410);
   });
 
   it('lets a newer web edit beat an older device delete', async () => {
@@ -152,8 +151,8 @@ describe('login push', () => {
     const deletedOnDevice = Date.now() - 30_000;
     await api.put('products', 'p1', webProduct('Edited on the web just now'));
     const push = await api.push('ipad-1', { products: [{ id: 'p1', updatedAt: deletedOnDevice, deleted: true }] });
-    assert.equal(push.body.results.products?.[0]?.status, 'stale');
-    assert.equal((await api.get('products', 'p1')).status, 200);
+    expect(push.body.results.products?.[0]?.status).toBe('stale');
+    expect((await api.get('products', 'p1')).status).toBe(200);
   });
 
   it('processes the valid records of a batch when one is invalid', async () => {
@@ -166,9 +165,9 @@ describe('login push', () => {
       ],
     });
     const statuses = push.body.results.products?.map((r) => r.status);
-    assert.deepEqual(statuses, ['created', 'invalid', 'created']);
-    assert.deepEqual(push.body.results.products?.[1]?.issues?.[0]?.path, 'priceCents');
-    assert.equal((await api.get('products', 'bad')).status, 404);
+    expect(statuses).toStrictEqual(['created', 'invalid', 'created']);
+    expect(push.body.results.products?.[1]?.issues?.[0]?.path).toStrictEqual('priceCents');
+    expect((await api.get('products', 'bad')).status).toBe(404);
   });
 });
 
@@ -183,10 +182,10 @@ describe('clock skew', () => {
       { products: [product('p1', deviceNow, { name: 'Later mobile edit' })] },
       deviceNow,
     );
-    assert.equal(push.body.results.products?.[0]?.status, 'updated');
+    expect(push.body.results.products?.[0]?.status).toBe('updated');
     const stored = (await api.get('products', 'p1')).body.record;
-    assert.equal(stored.name, 'Later mobile edit');
-    assert.ok(Math.abs(stored.updatedAt - Date.now()) < 5_000, 'stored on the server clock');
+    expect(stored.name).toBe('Later mobile edit');
+    expect(Math.abs(stored.updatedAt - Date.now()), 'stored on the server clock').toBeLessThan(5_000);
   });
 
   it('corrects a device clock three hours ahead, so its older edit loses', async () => {
@@ -195,40 +194,42 @@ describe('clock skew', () => {
     const editedOnDevice = deviceNow - 60_000; // a minute ago by the device clock
     await api.put('products', 'p1', webProduct('Web edit after the device edit'));
     const push = await api.push('ipad-1', { products: [product('p1', editedOnDevice, { name: 'Older' })] }, deviceNow);
-    assert.equal(push.body.results.products?.[0]?.status, 'stale');
+    expect(push.body.results.products?.[0]?.status).toBe('stale');
   });
 
   it('clamps a version from the future to the server clock', async () => {
     const api = await stack.as(stack.newAccount());
     const push = await api.push('ipad-1', { products: [product('p1', Date.now() + 24 * HOUR)] });
     const result = push.body.results.products?.[0];
-    assert.equal(result?.status, 'created');
-    assert.ok(result?.updatedAt !== undefined && result.updatedAt <= push.body.serverTime);
+    expect(result?.status).toBe('created');
+    // NaN if absent, which fails both comparisons below.
+    const stamped = result?.updatedAt ?? Number.NaN;
+    expect(stamped).toBeLessThanOrEqual(push.body.serverTime);
     // The web can still edit it afterwards: the future stamp did not lock it.
     const web = await api.put('products', 'p1', webProduct('Web'));
-    assert.equal(web.status, 200);
-    assert.ok(web.body.record.updatedAt > result.updatedAt);
+    expect(web.status).toBe(200);
+    expect(web.body.record.updatedAt).toBeGreaterThan(stamped);
   });
 });
 
 describe('web records API', () => {
   it('creates (201), replaces (200), reads, lists, deletes (204, repeat 204) and answers 404/410', async () => {
     const api = await stack.as(stack.newAccount());
-    assert.equal((await api.put('products', 'p1', webProduct('A'))).status, 201);
+    expect((await api.put('products', 'p1', webProduct('A'))).status).toBe(201);
     const replaced = await api.put('products', 'p1', { ...webProduct('B'), id: 'p1', updatedAt: 1, deleted: true });
-    assert.equal(replaced.status, 200);
-    assert.equal(replaced.body.record.name, 'B');
-    assert.equal(replaced.body.record.deleted, undefined);
-    assert.equal((await api.get('products', 'p1')).body.record.name, 'B');
-    assert.equal((await api.get('products', 'nope')).status, 404);
-    assert.equal((await api.delete('products', 'nope')).status, 404);
-    assert.equal((await api.delete('products', 'p1')).status, 204);
-    assert.equal((await api.delete('products', 'p1')).status, 204);
+    expect(replaced.status).toBe(200);
+    expect(replaced.body.record.name).toBe('B');
+    expect(replaced.body.record.deleted).toBeUndefined();
+    expect((await api.get('products', 'p1')).body.record.name).toBe('B');
+    expect((await api.get('products', 'nope')).status).toBe(404);
+    expect((await api.delete('products', 'nope')).status).toBe(404);
+    expect((await api.delete('products', 'p1')).status).toBe(204);
+    expect((await api.delete('products', 'p1')).status).toBe(204);
     const gone = await api.get('products', 'p1');
-    assert.equal(gone.status, 410);
-    assert.equal((gone.body as unknown as { error: { code: string } }).error.code, 'GONE');
-    assert.equal(gone.body.record.deleted, true);
-    assert.equal((await api.put('products', 'p1', webProduct('C'))).status, 410);
+    expect(gone.status).toBe(410);
+    expect((gone.body as unknown as { error: { code: string } }).error.code).toBe('GONE');
+    expect(gone.body.record.deleted).toBe(true);
+    expect((await api.put('products', 'p1', webProduct('C'))).status).toBe(410);
   });
 
   it('lists live records page by page', async () => {
@@ -242,12 +243,12 @@ describe('web records API', () => {
         'GET',
         `/v1/records/products?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
       );
-      assert.equal(page.status, 200);
-      assert.ok(page.body.records.length <= 2);
+      expect(page.status).toBe(200);
+      expect(page.body.records.length).toBeLessThanOrEqual(2);
       seen.push(...page.body.records.map((r) => r.id));
       cursor = page.body.cursor;
     } while (cursor);
-    assert.deepEqual(seen, ['a', 'b', 'd', 'e']);
+    expect(seen).toStrictEqual(['a', 'b', 'd', 'e']);
   });
 
   it('stamps a web write past a device version that is ahead of the server clock', async () => {
@@ -255,7 +256,7 @@ describe('web records API', () => {
     const push = await api.push('ipad-1', { products: [product('p1', Date.now())] });
     const deviceVersion = push.body.results.products?.[0]?.updatedAt ?? 0;
     const web = await api.put('products', 'p1', webProduct('web'));
-    assert.ok(web.body.record.updatedAt > deviceVersion);
+    expect(web.body.record.updatedAt).toBeGreaterThan(deviceVersion);
   });
 });
 
@@ -263,22 +264,22 @@ describe('Account sync status', () => {
   it('shows last sync, pending changes per collection and upToDate', async () => {
     const api = await stack.as(stack.newAccount(), 'bob');
     const never = await api.status('ipad-1');
-    assert.equal(never.status, 200);
-    assert.deepEqual(never.body.account, { lastSyncAt: null, lastSyncBy: null });
-    assert.deepEqual(never.body.device, { deviceId: 'ipad-1', lastSyncAt: null, lastPushAt: null });
-    assert.equal(never.body.collections.products?.pendingChanges, null);
-    assert.equal(never.body.upToDate, false);
+    expect(never.status).toBe(200);
+    expect(never.body.account).toStrictEqual({ lastSyncAt: null, lastSyncBy: null });
+    expect(never.body.device).toStrictEqual({ deviceId: 'ipad-1', lastSyncAt: null, lastPushAt: null });
+    expect(never.body.collections.products?.pendingChanges).toBeNull();
+    expect(never.body.upToDate).toBe(false);
 
     await api.put('products', 'p1', webProduct('A'));
     await api.push('ipad-1', { customers: [{ id: 'c1', updatedAt: Date.now(), name: 'Mine' }] });
     const first = await api.syncAll('ipad-1', null);
     const synced = await api.status('ipad-1');
-    assert.equal(synced.body.account.lastSyncBy?.deviceId, 'ipad-1');
-    assert.equal(synced.body.account.lastSyncBy?.userId, 'bob');
-    assert.equal(synced.body.device?.lastSyncAt, first.pages.at(-1)?.serverTime);
-    assert.notEqual(synced.body.device?.lastPushAt, null);
-    assert.equal(synced.body.upToDate, true);
-    assert.notEqual(synced.body.collections.products?.lastChangedAt, null);
+    expect(synced.body.account.lastSyncBy?.deviceId).toBe('ipad-1');
+    expect(synced.body.account.lastSyncBy?.userId).toBe('bob');
+    expect(synced.body.device?.lastSyncAt).toBe(first.pages.at(-1)?.serverTime);
+    expect(synced.body.device?.lastPushAt).not.toBeNull();
+    expect(synced.body.upToDate).toBe(true);
+    expect(synced.body.collections.products?.lastChangedAt).not.toBeNull();
 
     // Another writer changes two products and deletes one; this device's own push does not count.
     await api.put('products', 'p2', webProduct('B'));
@@ -287,16 +288,16 @@ describe('Account sync status', () => {
     await api.delete('products', 'p1');
     await api.push('ipad-1', { customers: [{ id: 'c2', updatedAt: Date.now(), name: 'Also mine' }] });
     const behind = await api.status('ipad-1');
-    assert.equal(behind.body.collections.products?.pendingChanges, 3);
-    assert.equal(behind.body.collections.customers?.pendingChanges, 0);
-    assert.equal(behind.body.upToDate, false);
+    expect(behind.body.collections.products?.pendingChanges).toBe(3);
+    expect(behind.body.collections.customers?.pendingChanges).toBe(0);
+    expect(behind.body.upToDate).toBe(false);
 
     await api.syncAll('ipad-1', first.cursor);
-    assert.equal((await api.status('ipad-1')).body.upToDate, true);
+    expect((await api.status('ipad-1')).body.upToDate).toBe(true);
 
     const anonymous = await api.status();
-    assert.equal(anonymous.body.device, null);
-    assert.equal(anonymous.body.upToDate, null);
-    assert.equal(anonymous.body.collections.products?.pendingChanges, null);
+    expect(anonymous.body.device).toBeNull();
+    expect(anonymous.body.upToDate).toBeNull();
+    expect(anonymous.body.collections.products?.pendingChanges).toBeNull();
   });
 });

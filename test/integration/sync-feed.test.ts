@@ -1,9 +1,8 @@
 // The Sync Now change feed against a real DynamoDB Local: no change missed
 // (out-of-order commits, offline edits), pagination, resets, tenant
 // isolation, concurrency, and what each sync costs in DynamoDB requests.
-import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ids, product, type Stack, startStack, webProduct } from '../support/local-stack.ts';
 
 const DAY = 86_400_000;
@@ -24,7 +23,13 @@ function holdWritesOf(id: string) {
   const reached = new Promise<void>((r) => (gate.reached = r));
   gate.id = id;
   gate.release = new Promise<void>((r) => (open = r));
-  return { reached, open: () => ((gate.id = ''), open()) };
+  return {
+    reached,
+    open: () => {
+      gate.id = '';
+      open();
+    },
+  };
 }
 function installGate(client: DynamoDBDocumentClient) {
   client.middlewareStack.add(
@@ -40,10 +45,10 @@ function installGate(client: DynamoDBDocumentClient) {
 }
 
 let stack: Stack;
-before(async () => {
+beforeAll(async () => {
   stack = await startStack({ now, instrument: installGate, config: { lookbackMs: LOOKBACK } });
 });
-after(async () => {
+afterAll(async () => {
   await stack?.stop();
 });
 
@@ -81,7 +86,7 @@ async function slowWriterScenario(id: string, lookbackMs: number) {
 
 describe('no change is ever missed', () => {
   it('delivers a write that committed after a cursor was handed out, although stamped before it', async () => {
-    assert.deepEqual(await slowWriterScenario('slow-1', LOOKBACK), {
+    expect(await slowWriterScenario('slow-1', LOOKBACK)).toStrictEqual({
       status: 'created',
       seenDuring: [],
       deliveredAfter: ['slow-1'],
@@ -89,7 +94,11 @@ describe('no change is ever missed', () => {
   });
 
   it('would miss it with no lookback window (the control: this test can fail)', async () => {
-    assert.deepEqual(await slowWriterScenario('slow-2', 1), { status: 'created', seenDuring: [], deliveredAfter: [] });
+    expect(await slowWriterScenario('slow-2', 1)).toStrictEqual({
+      status: 'created',
+      seenDuring: [],
+      deliveredAfter: [],
+    });
   });
 
   it('delivers an edit made offline a week ago and pushed today to another device', async () => {
@@ -113,14 +122,11 @@ describe('no change is ever missed', () => {
       },
       now(),
     );
-    assert.deepEqual(
-      push.body.results.customers?.map((r) => r.status),
-      ['updated', 'created'],
-    );
+    expect(push.body.results.customers?.map((r) => r.status)).toStrictEqual(['updated', 'created']);
 
     const sync = await android.syncAll('android-2', cursor);
     const delivered = sync.pages.flatMap((p) => p.changes.customers ?? []);
-    assert.deepEqual(delivered.map((r) => [r.id, r.name]).sort(), [
+    expect(delivered.map((r) => [r.id, r.name]).sort()).toStrictEqual([
       ['c-lead', 'Lead met at the roadshow'],
       ['c1', 'Edited at the roadshow'],
     ]);
@@ -138,23 +144,20 @@ describe('pagination', () => {
       updatedAt: now() - 1000,
       name: `Customer ${i}`,
     }));
-    assert.equal((await api.push('ipad-1', { products })).status, 200);
-    assert.equal((await api.push('ipad-1', { products: more, customers })).status, 200);
+    expect((await api.push('ipad-1', { products })).status).toBe(200);
+    expect((await api.push('ipad-1', { products: more, customers })).status).toBe(200);
 
     const snapshot = await api.syncAll('android-2', null, { limit: 500 });
-    assert.deepEqual(
-      snapshot.pages.map((p) => p.hasMore),
-      [true, true, true, false],
-    );
+    expect(snapshot.pages.map((p) => p.hasMore)).toStrictEqual([true, true, true, false]);
     for (const page of snapshot.pages) {
       const size = Object.values(page.changes).reduce((n, list) => n + list.length, 0);
-      assert.ok(size <= 500, `page of ${size}`);
+      expect(size, `page of ${size}`).toBeLessThanOrEqual(500);
     }
     const snapshotIds = snapshot.pages.flatMap((p) =>
       [...(p.changes.products ?? []), ...(p.changes.customers ?? [])].map((r) => r.id),
     );
-    assert.equal(snapshotIds.length, 1500);
-    assert.equal(new Set(snapshotIds).size, 1500);
+    expect(snapshotIds.length).toBe(1500);
+    expect(new Set(snapshotIds).size).toBe(1500);
 
     clockOffset += 10 * 60_000;
     const edits = Array.from({ length: 1000 }, (_, i) =>
@@ -165,9 +168,9 @@ describe('pagination', () => {
     await api.push('ipad-1', { products: moreEdits });
     const feed = await api.syncAll('android-2', snapshot.cursor, { limit: 450 });
     const fed = feed.pages.flatMap((p) => p.changes.products ?? []);
-    assert.equal(new Set(fed.map((r) => r.id)).size, 1200);
-    assert.ok(fed.every((r) => r.priceCents === 2000));
-    assert.ok(feed.pages.length >= 3);
+    expect(new Set(fed.map((r) => r.id)).size).toBe(1200);
+    expect(fed.filter((r) => r.priceCents !== 2000)).toStrictEqual([]);
+    expect(feed.pages.length).toBeGreaterThanOrEqual(3);
   });
 });
 
@@ -181,10 +184,10 @@ describe('tombstone retention', () => {
     await api.delete('products', 'drop');
     clockOffset += 91 * DAY;
     const sync = await api.syncAll('ipad-1', cursor);
-    assert.ok(sync.pages.every((p) => p.reset));
-    assert.deepEqual(ids(sync.pages.flatMap((p) => p.changes.products ?? [])), ['keep']);
+    expect(sync.pages.every((p) => p.reset)).toBe(true);
+    expect(ids(sync.pages.flatMap((p) => p.changes.products ?? []))).toStrictEqual(['keep']);
     const after = await api.syncNow('ipad-1', sync.cursor);
-    assert.equal(after.body.reset, false);
+    expect(after.body.reset).toBe(false);
   });
 });
 
@@ -196,18 +199,15 @@ describe('tenant isolation', () => {
     const acmeSync = await acme.syncAll('ipad-1', null);
 
     const globexSync = await globex.syncAll('ipad-9', null);
-    assert.deepEqual(
-      globexSync.pages.flatMap((p) => p.changes.products ?? []),
-      [],
-    );
-    assert.equal((await globex.get('products', 'shared-id')).status, 404);
+    expect(globexSync.pages.flatMap((p) => p.changes.products ?? [])).toStrictEqual([]);
+    expect((await globex.get('products', 'shared-id')).status).toBe(404);
     const stolen = await globex.syncNow('ipad-9', acmeSync.cursor);
-    assert.equal(stolen.status, 400);
-    assert.equal((stolen.body as unknown as { error: { code: string } }).error.code, 'BAD_CURSOR');
+    expect(stolen.status).toBe(400);
+    expect((stolen.body as unknown as { error: { code: string } }).error.code).toBe('BAD_CURSOR');
 
     const push = await globex.push('ipad-9', { products: [product('shared-id', now())] });
-    assert.equal(push.body.results.products?.[0]?.status, 'created');
-    assert.equal((await acme.get('products', 'shared-id')).body.record.name, 'Acme widget');
+    expect(push.body.results.products?.[0]?.status).toBe('created');
+    expect((await acme.get('products', 'shared-id')).body.record.name).toBe('Acme widget');
   });
 });
 
@@ -222,11 +222,14 @@ describe('concurrency', () => {
         api.push(`device-${i}`, { products: [product('hot', base + i * 10_000, { name: `v${i}` })] }, now()),
       ),
     );
-    assert.ok(responses.every((r) => r.status === 200));
-    assert.equal((await api.get('products', 'hot')).body.record.name, 'v23');
+    expect(responses.map((r) => r.status)).toStrictEqual(writers.map(() => 200));
+    expect((await api.get('products', 'hot')).body.record.name).toBe('v23');
     const statuses = responses.map((r) => r.body.results.products?.[0]?.status);
-    assert.equal(statuses.filter((s) => s === 'created').length, 1);
-    assert.ok(statuses.every((s) => s === 'created' || s === 'updated' || s === 'stale'));
+    expect(statuses.filter((s) => s === 'created').length).toBe(1);
+    expect(
+      statuses.every((s) => s === 'created' || s === 'updated' || s === 'stale'),
+      statuses.join(),
+    ).toBe(true);
   });
 
   it('lets web writes racing device writes win, each stamped past the last', async () => {
@@ -239,11 +242,11 @@ describe('concurrency', () => {
     );
     const webResults = await Promise.all(webs);
     await Promise.all(devices);
-    assert.ok(webResults.every((r) => r.status === 200));
+    expect(webResults.map((r) => r.status)).toStrictEqual(webResults.map(() => 200));
     const final = (await api.get('products', 'hot')).body.record;
     const newestWeb = webResults.reduce((a, b) => (a.body.record.updatedAt > b.body.record.updatedAt ? a : b));
-    assert.equal(final.name, newestWeb.body.record.name);
-    assert.equal(new Set(webResults.map((r) => r.body.record.updatedAt)).size, 10, 'every web write got its own stamp');
+    expect(final.name).toBe(newestWeb.body.record.name);
+    expect(new Set(webResults.map((r) => r.body.record.updatedAt)).size, 'every web write got its own stamp').toBe(10);
   });
 });
 
@@ -253,14 +256,14 @@ describe('cost in DynamoDB requests', () => {
     const records = Array.from({ length: 1000 }, (_, i) => product(`p${i}`, now()));
     stack.requests.reset();
     const push = await api.push('ipad-1', { products: records });
-    assert.equal(push.status, 200);
-    assert.deepEqual(stack.requests.snapshot(), { PutItem: 1000, UpdateItem: 1 });
+    expect(push.status).toBe(200);
+    expect(stack.requests.snapshot()).toStrictEqual({ PutItem: 1000, UpdateItem: 1 });
 
     // The same push again: every record loses its condition, still no read.
     stack.requests.reset();
     const retry = await api.push('ipad-1', { products: records });
-    assert.ok(retry.body.results.products?.every((r) => r.status === 'unchanged'));
-    assert.deepEqual(stack.requests.snapshot(), { PutItem: 1000, UpdateItem: 1 });
+    expect(retry.body.results.products?.every((r) => r.status === 'unchanged')).toBe(true);
+    expect(stack.requests.snapshot()).toStrictEqual({ PutItem: 1000, UpdateItem: 1 });
   });
 
   it('a Sync Now with nothing to pull costs one query per collection plus the lastSync writes', async () => {
@@ -270,9 +273,9 @@ describe('cost in DynamoDB requests', () => {
     const { cursor } = await api.syncAll('ipad-1', null);
     stack.requests.reset();
     const sync = await api.syncNow('ipad-1', cursor);
-    assert.equal(sync.body.hasMore, false);
-    assert.deepEqual(Object.values(sync.body.changes).flat(), []);
-    assert.deepEqual(stack.requests.snapshot(), { Query: 3, UpdateItem: 2 });
+    expect(sync.body.hasMore).toBe(false);
+    expect(Object.values(sync.body.changes).flat()).toStrictEqual([]);
+    expect(stack.requests.snapshot()).toStrictEqual({ Query: 3, UpdateItem: 2 });
   });
 
   it('the status page costs no more than the changes it counts, and never scans', async () => {
@@ -282,9 +285,9 @@ describe('cost in DynamoDB requests', () => {
     await api.put('products', 'p1', webProduct('changed'));
     stack.requests.reset();
     const status = await api.status('ipad-1');
-    assert.equal(status.body.collections.products?.pendingChanges, 1);
+    expect(status.body.collections.products?.pendingChanges).toBe(1);
     const counts = stack.requests.snapshot();
-    assert.equal(counts.Scan, undefined);
-    assert.deepEqual(counts, { GetItem: 2, Query: 6 });
+    expect(counts.Scan).toBeUndefined();
+    expect(counts).toStrictEqual({ GetItem: 2, Query: 6 });
   });
 });

@@ -1,18 +1,19 @@
 // What the deployment must guarantee, pinned on the synthesized template:
 // routes and their authorizer, function settings, exact IAM, table shape,
 // alarms; and cdk-nag (AWS Solutions) with nothing unacknowledged.
-import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { afterAll, describe, expect, it } from 'vitest';
 import { routes } from '../../functions/routes.ts';
 import { buildApp } from '../../lib/app.ts';
 
 const outdirs: string[] = [];
-after(() => outdirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+afterAll(() => {
+  for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
+});
 
 /** The real app, minus bundling (the bundles have their own test). */
 function synth(context: Record<string, string> = {}) {
@@ -28,7 +29,7 @@ const { template } = dev;
 
 const logicalIdOf = (type: string, props: Record<string, unknown>) => {
   const found = Object.keys(template.findResources(type, { Properties: Match.objectLike(props) }));
-  assert.equal(found.length, 1, `${type} ${JSON.stringify(props)}`);
+  expect(found, `${type} ${JSON.stringify(props)}`).toHaveLength(1);
   return found[0]!;
 };
 
@@ -84,18 +85,18 @@ describe('API routes', () => {
 
 describe('functions', () => {
   const functions = template.findResources('AWS::Lambda::Function');
-  it('one per route plus the 404 function', () => assert.equal(Object.keys(functions).length, routes.length + 1));
+  it('one per route plus the 404 function', () => expect(Object.keys(functions)).toHaveLength(routes.length + 1));
 
   for (const [id, fn] of Object.entries(functions)) {
     it(`${id}: nodejs22.x on arm64, 10 s timeout, traced, ESM handler`, () => {
       const p = fn.Properties;
-      assert.equal(p.Runtime, 'nodejs22.x');
-      assert.deepEqual(p.Architectures, ['arm64']);
-      assert.equal(p.Timeout, 10);
-      assert.equal(p.MemorySize, 512);
-      assert.deepEqual(p.TracingConfig, { Mode: 'Active' });
-      assert.equal(p.Handler, 'index.handler');
-      assert.ok(p.LoggingConfig?.LogGroup, 'an explicit log group');
+      expect(p.Runtime).toBe('nodejs22.x');
+      expect(p.Architectures).toStrictEqual(['arm64']);
+      expect(p.Timeout).toBe(10);
+      expect(p.MemorySize).toBe(512);
+      expect(p.TracingConfig).toStrictEqual({ Mode: 'Active' });
+      expect(p.Handler).toBe('index.handler');
+      expect(p.LoggingConfig?.LogGroup, 'an explicit log group').toBeTruthy();
     });
   }
 
@@ -137,15 +138,16 @@ describe('functions', () => {
           ? [{ actions: route.access.syncState.actions, resources: [table('SyncState')] }]
           : []),
       ];
-      assert.deepEqual(
-        dynamo.map((s) => ({ actions: [s.Action].flat(), resources: [s.Resource].flat() })),
+      expect(dynamo.map((s) => ({ actions: [s.Action].flat(), resources: [s.Resource].flat() }))).toStrictEqual(
         expected.map((e) => ({ actions: e.actions, resources: e.resources })),
       );
       const secretAccess = statements.some((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'));
-      assert.equal(secretAccess, route.access.cursors === true, 'only cursor routes read the cursor key');
-      assert.ok(
-        statements.every((s) => ![s.Action].flat().some((a) => /^dynamodb:(Scan|DeleteTable|DeleteItem|\*)$/.test(a))),
-      );
+      expect(secretAccess, 'only cursor routes read the cursor key').toBe(route.access.cursors === true);
+      // Listed rather than a bare every(): a failure names the offending action.
+      const forbidden = statements
+        .flatMap((s) => [s.Action].flat())
+        .filter((a) => /^dynamodb:(Scan|DeleteTable|DeleteItem|\*)$/.test(a));
+      expect(forbidden).toStrictEqual([]);
     });
   }
 });
@@ -185,12 +187,12 @@ describe('tables', () => {
 
   it('prod retains and protects the tables; dev can be torn down', () => {
     for (const table of Object.values(prod.template.findResources('AWS::DynamoDB::Table'))) {
-      assert.equal(table.DeletionPolicy, 'Retain');
-      assert.equal(table.Properties.DeletionProtectionEnabled, true);
+      expect(table.DeletionPolicy).toBe('Retain');
+      expect(table.Properties.DeletionProtectionEnabled).toBe(true);
     }
     for (const table of Object.values(template.findResources('AWS::DynamoDB::Table'))) {
-      assert.equal(table.DeletionPolicy, 'Delete');
-      assert.equal(table.Properties.DeletionProtectionEnabled, false);
+      expect(table.DeletionPolicy).toBe('Delete');
+      expect(table.Properties.DeletionProtectionEnabled).toBe(false);
     }
   });
 });
@@ -199,20 +201,21 @@ describe('operations', () => {
   it('alarms on every function error, the 5xx rate, p99 latency and throttles on both tables, to an encrypted topic', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
     const errors = alarms.filter((a) => a.MetricName === 'Errors' && a.Namespace === 'AWS/Lambda');
-    assert.equal(errors.length, routes.length + 1);
-    assert.ok(errors.every((a) => a.Threshold === 1 && a.Period === 300));
+    expect(errors).toHaveLength(routes.length + 1);
+    for (const a of errors) expect(a).toMatchObject({ Threshold: 1, Period: 300 });
     const rate = alarms.find((a) =>
       a.Metrics?.some((m: { Expression?: string }) => m.Expression?.includes('100 * errors')),
     );
-    assert.equal(rate?.Threshold, 1);
-    assert.equal(rate?.EvaluationPeriods, 2);
+    expect(rate?.Threshold).toBe(1);
+    expect(rate?.EvaluationPeriods).toBe(2);
     const latency = alarms.find((a) => a.ExtendedStatistic === 'p99');
-    assert.equal(latency?.Threshold, 3000);
+    expect(latency?.Threshold).toBe(3000);
     const throttles = alarms.filter((a) =>
       a.Metrics?.some((m: { Expression?: string }) => m.Expression === 'reads + writes'),
     );
-    assert.equal(throttles.length, 2);
-    assert.ok(alarms.every((a) => Array.isArray(a.AlarmActions) && a.AlarmActions.length === 1));
+    expect(throttles).toHaveLength(2);
+    for (const a of alarms)
+      expect(a.AlarmActions, JSON.stringify(a.Dimensions ?? a.Metrics)).toEqual([expect.anything()]);
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     prod.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
   });
@@ -221,22 +224,21 @@ describe('operations', () => {
     const dashboard = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0];
     const body = JSON.stringify(dashboard?.Properties.DashboardBody);
     for (const metric of ['PushCreated', 'PushStale', 'PushInvalid', 'RecordsPulled', 'CursorResets'])
-      assert.match(body, new RegExp(metric));
+      expect(body).toMatch(new RegExp(metric));
   });
 });
 
 describe('cdk-nag (AWS Solutions)', () => {
   it('finds nothing unacknowledged in dev or prod', () => {
-    assert.doesNotThrow(() => dev.app.synth());
-    assert.doesNotThrow(() => prod.app.synth());
+    expect(() => dev.app.synth()).not.toThrow();
+    expect(() => prod.app.synth()).not.toThrow();
   });
 
   it('does fail the synth on a finding (the control)', () => {
-    const { app, stack } = buildApp({
-      outdir: mkdtempSync(join(tmpdir(), 'cdk-nag-')),
-      context: { 'aws:cdk:bundling-stacks': [] },
-    });
+    const outdir = mkdtempSync(join(tmpdir(), 'cdk-nag-'));
+    outdirs.push(outdir);
+    const { app, stack } = buildApp({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
     new Table(stack, 'Unprotected', { partitionKey: { name: 'k', type: AttributeType.STRING } }); // no PITR
-    assert.throws(() => app.synth(), /AwsSolutions-DDB3|point-in-time|Validation failed/i);
+    expect(() => app.synth()).toThrow(/AwsSolutions-DDB3|point-in-time|Validation failed/i);
   });
 });

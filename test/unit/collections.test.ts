@@ -1,5 +1,4 @@
-import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, expect, it } from 'vitest';
 import { parseDeviceChange, parseWebBody } from '../../functions/core/collections.ts';
 import { checkEnvelope, pushRequest, syncNowRequest } from '../../functions/core/requests.ts';
 
@@ -19,21 +18,21 @@ const issuePaths = (result: ReturnType<typeof parseDeviceChange>) =>
 
 describe('parseDeviceChange', () => {
   it('accepts a valid record of each collection', () => {
-    assert.ok(parseDeviceChange('products', { ...product, tags: ['new'], stockOnHand: -2 }).ok);
-    assert.ok(
+    expect(parseDeviceChange('products', { ...product, tags: ['new'], stockOnHand: -2 }).ok).toBe(true);
+    expect(
       parseDeviceChange('customers', {
         id: 'c1',
         updatedAt: T,
         name: 'Ada',
         address: { line1: '1 Main St', city: 'Berlin', country: 'DE' },
       }).ok,
-    );
-    assert.ok(parseDeviceChange('orders', order).ok);
+    ).toBe(true);
+    expect(parseDeviceChange('orders', order).ok).toBe(true);
   });
 
   it('separates fields from sync metadata', () => {
     const parsed = parseDeviceChange('products', { ...product, deleted: false });
-    assert.deepEqual(parsed, {
+    expect(parsed).toStrictEqual({
       ok: true,
       change: {
         id: 'p1',
@@ -76,8 +75,8 @@ describe('parseDeviceChange', () => {
   for (const [name, collection, raw, path] of invalid) {
     it(`rejects: ${name}`, () => {
       const result = parseDeviceChange(collection as 'products', raw);
-      assert.equal(result.ok, false);
-      if (path) assert.ok(issuePaths(result).includes(path), `issues at ${issuePaths(result).join(', ')}`);
+      expect(result.ok).toBe(false);
+      if (path) expect(issuePaths(result)).toContain(path);
     });
   }
 
@@ -91,65 +90,64 @@ describe('parseDeviceChange', () => {
       })),
     };
     const result = parseDeviceChange('orders', huge);
-    assert.equal(result.ok, false);
-    assert.match(result.ok ? '' : result.issues[0]!.message, /larger than 65536 bytes/);
+    expect(result.ok).toBe(false);
+    expect(result.ok ? '' : result.issues[0]!.message).toMatch(/larger than 65536 bytes/);
   });
 
   it('accepts a tombstone with only id, updatedAt and deleted', () => {
-    assert.deepEqual(parseDeviceChange('orders', { id: 'o9', updatedAt: T, deleted: true }), {
+    expect(parseDeviceChange('orders', { id: 'o9', updatedAt: T, deleted: true })).toStrictEqual({
       ok: true,
       change: { id: 'o9', updatedAt: T, deleted: true },
     });
   });
 
   it('accepts known fields on a tombstone without storing or checking them', () => {
-    assert.deepEqual(parseDeviceChange('products', { ...product, priceCents: -5, deleted: true }), {
+    expect(parseDeviceChange('products', { ...product, priceCents: -5, deleted: true })).toStrictEqual({
       ok: true,
       change: { id: 'p1', updatedAt: T, deleted: true },
     });
   });
 
   it('rejects unknown fields on a tombstone', () => {
-    assert.deepEqual(
+    expect(
       issuePaths(parseDeviceChange('products', { id: 'p1', updatedAt: T, deleted: true, colour: 'red' })),
-      [''],
-    );
+    ).toStrictEqual(['']);
   });
 });
 
 describe('parseWebBody', () => {
   const body = { name: 'Widget', sku: 'W-1', priceCents: 1299, currency: 'EUR' };
   it('ignores updatedAt and deleted and accepts a matching id', () => {
-    assert.deepEqual(parseWebBody('products', 'p1', { ...body, id: 'p1', updatedAt: 5, deleted: true }), {
+    expect(parseWebBody('products', 'p1', { ...body, id: 'p1', updatedAt: 5, deleted: true })).toStrictEqual({
       ok: true,
       fields: body,
     });
   });
   it('rejects an id that differs from the path', () => {
-    assert.deepEqual(parseWebBody('products', 'p1', { ...body, id: 'p2' }), {
+    expect(parseWebBody('products', 'p1', { ...body, id: 'p2' })).toStrictEqual({
       ok: false,
       issues: [{ path: 'id', message: 'must match the id in the path' }],
     });
   });
   it('rejects unknown fields and non-objects', () => {
-    assert.equal(parseWebBody('products', 'p1', { ...body, extra: 1 }).ok, false);
-    assert.equal(parseWebBody('products', 'p1', [body]).ok, false);
-    assert.equal(parseWebBody('products', 'p1', null).ok, false);
+    expect(parseWebBody('products', 'p1', { ...body, extra: 1 }).ok).toBe(false);
+    expect(parseWebBody('products', 'p1', [body]).ok).toBe(false);
+    expect(parseWebBody('products', 'p1', null).ok).toBe(false);
   });
 });
 
 describe('sync envelopes', () => {
   const push = { deviceId: 'ipad-7', clientTime: T, changes: { products: [product] } };
   it('accepts a push and defaults changes', () => {
-    assert.ok(checkEnvelope(pushRequest, push).ok);
-    assert.deepEqual(checkEnvelope(pushRequest, { deviceId: 'ipad-7', clientTime: T }), {
+    expect(checkEnvelope(pushRequest, push).ok).toBe(true);
+    expect(checkEnvelope(pushRequest, { deviceId: 'ipad-7', clientTime: T })).toStrictEqual({
       ok: true,
       value: { deviceId: 'ipad-7', clientTime: T, changes: {} },
     });
   });
   it('defaults Sync Now cursor and limit', () => {
     const checked = checkEnvelope(syncNowRequest, { deviceId: 'ipad-7', clientTime: T });
-    assert.ok(checked.ok && checked.value.cursor === null && checked.value.limit === 500);
+    expect(checked).toMatchObject({ ok: true, value: { cursor: null, limit: 500 } });
   });
   const bad: [string, unknown][] = [
     ['missing deviceId', { clientTime: T }],
@@ -164,19 +162,21 @@ describe('sync envelopes', () => {
   for (const [name, body] of bad) {
     it(`rejects the whole request: ${name}`, () => {
       const checked = checkEnvelope(pushRequest, body);
-      assert.equal(checked.ok, false);
-      assert.equal(!checked.ok && checked.tooLarge, false);
+      // Bad shape, not too large: a 400 with issues rather than a 413.
+      expect(checked).toMatchObject({ ok: false, tooLarge: false });
     });
   }
   it('allows the same id in two collections', () => {
-    assert.ok(checkEnvelope(pushRequest, { ...push, changes: { products: [product], customers: [{ id: 'p1' }] } }).ok);
+    expect(
+      checkEnvelope(pushRequest, { ...push, changes: { products: [product], customers: [{ id: 'p1' }] } }).ok,
+    ).toBe(true);
   });
   it('says too large past 1,000 records, before checking shape', () => {
     const many = Array.from({ length: 1001 }, (_, i) => ({ id: `p${i}` }));
-    assert.deepEqual(checkEnvelope(pushRequest, { changes: { products: many } }), { ok: false, tooLarge: true });
-    assert.equal(checkEnvelope(pushRequest, { ...push, changes: { products: many.slice(0, 1000) } }).ok, true);
+    expect(checkEnvelope(pushRequest, { changes: { products: many } })).toStrictEqual({ ok: false, tooLarge: true });
+    expect(checkEnvelope(pushRequest, { ...push, changes: { products: many.slice(0, 1000) } }).ok).toBe(true);
   });
   it('rejects a Sync Now limit over 1,000', () => {
-    assert.equal(checkEnvelope(syncNowRequest, { deviceId: 'ipad-7', clientTime: T, limit: 1001 }).ok, false);
+    expect(checkEnvelope(syncNowRequest, { deviceId: 'ipad-7', clientTime: T, limit: 1001 }).ok).toBe(false);
   });
 });

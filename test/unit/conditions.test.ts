@@ -1,6 +1,5 @@
 // The condition expressions are the rules in DynamoDB's words; pin them.
-import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, expect, it } from 'vitest';
 import { conditionFor } from '../../functions/store/records-store.ts';
 
 const version = { updatedAt: 1_764_000_000_500, deleted: false, writer: 'ipad-7', clientUpdatedAt: 1_764_000_000_000 };
@@ -8,17 +7,16 @@ const version = { updatedAt: 1_764_000_000_500, deleted: false, writer: 'ipad-7'
 describe('conditionFor', () => {
   it('device-push: absent, or live and older and not this very version', () => {
     const c = conditionFor('device-push', version);
-    assert.equal(
-      c.ConditionExpression,
+    expect(c.ConditionExpression).toBe(
       'attribute_not_exists(#pk) OR (#deleted = :false AND #updatedAt < :updatedAt AND NOT (#writer = :writer AND #clientUpdatedAt = :clientUpdatedAt))',
     );
-    assert.deepEqual(c.ExpressionAttributeValues, {
+    expect(c.ExpressionAttributeValues).toStrictEqual({
       ':false': false,
       ':updatedAt': 1_764_000_000_500,
       ':writer': 'ipad-7',
       ':clientUpdatedAt': 1_764_000_000_000,
     });
-    assert.deepEqual(c.ExpressionAttributeNames, {
+    expect(c.ExpressionAttributeNames).toStrictEqual({
       '#pk': 'pk',
       '#deleted': 'deleted',
       '#updatedAt': 'updatedAt',
@@ -29,21 +27,20 @@ describe('conditionFor', () => {
 
   it('web-put: absent, or live and older than the stamp (a tombstone is never replaced)', () => {
     const c = conditionFor('web-put', version);
-    assert.equal(c.ConditionExpression, 'attribute_not_exists(#pk) OR (#deleted = :false AND #updatedAt < :updatedAt)');
-    assert.deepEqual(c.ExpressionAttributeValues, { ':false': false, ':updatedAt': 1_764_000_000_500 });
+    expect(c.ConditionExpression).toBe('attribute_not_exists(#pk) OR (#deleted = :false AND #updatedAt < :updatedAt)');
+    expect(c.ExpressionAttributeValues).toStrictEqual({ ':false': false, ':updatedAt': 1_764_000_000_500 });
   });
 
   it('web-delete: present, live and older than the stamp', () => {
     const c = conditionFor('web-delete', version);
-    assert.equal(c.ConditionExpression, 'attribute_exists(#pk) AND #deleted = :false AND #updatedAt < :updatedAt');
+    expect(c.ConditionExpression).toBe('attribute_exists(#pk) AND #deleted = :false AND #updatedAt < :updatedAt');
   });
 
   it('every placeholder used is defined and every definition used', () => {
     for (const rule of ['device-push', 'web-put', 'web-delete'] as const) {
       const c = conditionFor(rule, version);
       const used = new Set(c.ConditionExpression.match(/[#:]\w+/g));
-      assert.deepEqual(
-        [...used].sort(),
+      expect([...used].sort(), rule).toStrictEqual(
         [...Object.keys(c.ExpressionAttributeNames), ...Object.keys(c.ExpressionAttributeValues)].sort(),
       );
     }

@@ -1,12 +1,11 @@
 // Handlers with a mocked DynamoDB: the paths a real database will not easily
 // produce on demand (a lost condition with the winner attached, throttling
 // past retries, an unexpected failure), and the order of the HTTP checks.
-import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
 import { ConditionalCheckFailedException, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
 import { buildDeps } from '../../functions/deps.ts';
 import { recordsGet } from '../../functions/records-get.ts';
 import { recordsPut } from '../../functions/records-put.ts';
@@ -99,15 +98,16 @@ describe('login push with DynamoDB mocked', () => {
       ]),
       lambdaContext,
     );
-    assert.equal(result.statusCode, 200);
-    assert.deepEqual(parse(result).results.products, [
+    expect(result.statusCode).toBe(200);
+    expect(parse(result).results.products).toStrictEqual([
       { id: 'stale-one', status: 'stale', updatedAt: NOW - 5 },
       { id: 'gone-one', status: 'deleted', updatedAt: NOW - 9 },
       { id: 'retry-one', status: 'unchanged', updatedAt: NOW - 20 },
       { id: 'new-one', status: 'created', updatedAt: NOW - 1 },
     ]);
-    assert.equal(ddb.commandCalls(PutCommand).length, 4);
-    assert.equal(ddb.commandCalls(GetCommand).length + ddb.commandCalls(QueryCommand).length, 0);
+    expect(ddb).toHaveReceivedCommandTimes(PutCommand, 4);
+    expect(ddb).not.toHaveReceivedCommand(GetCommand);
+    expect(ddb).not.toHaveReceivedCommand(QueryCommand);
   });
 
   it('stamps changedAt and skew-corrects updatedAt in the item it writes', async () => {
@@ -115,8 +115,9 @@ describe('login push with DynamoDB mocked', () => {
     ddb.on(UpdateCommand).resolves({});
     const deviceClock = NOW - 3_600_000; // an hour behind
     await push(pushEvent([product('p1', deviceClock - 1000)], deviceClock), lambdaContext);
-    const input = ddb.commandCalls(PutCommand)[0]!.args[0].input;
-    assert.deepEqual(input.Item, {
+    expect(ddb).toHaveReceivedCommandExactlyOnceWith(PutCommand, { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' });
+    // toStrictEqual rather than the matcher's containment: no stray attribute, not even an undefined one.
+    expect(ddb.commandCalls(PutCommand)[0]!.args[0].input.Item).toStrictEqual({
       pk: 'acme#products',
       id: 'p1',
       updatedAt: NOW - 1000,
@@ -126,23 +127,24 @@ describe('login push with DynamoDB mocked', () => {
       clientUpdatedAt: deviceClock - 1000,
       data: { name: 'W', sku: 'W', priceCents: 1, currency: 'EUR' },
     });
-    assert.equal(input.ReturnValuesOnConditionCheckFailure, 'ALL_OLD');
   });
 
   it('answers 503 with Retry-After when DynamoDB throttles past retries', async () => {
     ddb.on(PutCommand).rejects(new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} }));
     const result = await push(pushEvent([product('p1', NOW)]), lambdaContext);
-    assert.equal(result.statusCode, 503);
-    assert.equal(result.headers?.['Retry-After'], '1');
-    assert.equal(parse(result).error.code, 'SERVICE_UNAVAILABLE');
+    expect(result.statusCode).toBe(503);
+    expect(result.headers?.['Retry-After']).toBe('1');
+    expect(parse(result).error.code).toBe('SERVICE_UNAVAILABLE');
   });
 
   it('answers a generic 500 for anything unexpected, with the request id and nothing internal', async () => {
     ddb.on(PutCommand).rejects(new Error('socket hang up at ip-10-0-0-7 in RecordsStore.write'));
     const result = await push(pushEvent([product('p1', NOW)]), lambdaContext);
-    assert.equal(result.statusCode, 500);
-    assert.deepEqual(parse(result), { error: { code: 'INTERNAL', message: 'internal error (request id aws-req-42)' } });
-    assert.doesNotMatch(result.body ?? '', /socket|RecordsStore|ip-10|stack/);
+    expect(result.statusCode).toBe(500);
+    expect(parse(result)).toStrictEqual({
+      error: { code: 'INTERNAL', message: 'internal error (request id aws-req-42)' },
+    });
+    expect(result.body ?? '').not.toMatch(/socket|RecordsStore|ip-10|stack/);
   });
 });
 
@@ -152,8 +154,8 @@ describe('HTTP checks, in SPEC §6 order', () => {
       { ...pushEvent([]), ...apiEvent({ method: 'POST', path: '/v1/sync/push', body: '{', claims: null }) },
       lambdaContext,
     );
-    assert.equal(result.statusCode, 401);
-    assert.equal(parse(result).error.code, 'UNAUTHORIZED');
+    expect(result.statusCode).toBe(401);
+    expect(parse(result).error.code).toBe('UNAUTHORIZED');
   });
 
   it('401 for an account id that could reach another partition', async () => {
@@ -163,7 +165,7 @@ describe('HTTP checks, in SPEC §6 order', () => {
       body: {},
       claims: { sub: 'a', 'custom:accountId': 'acme#products' },
     });
-    assert.equal((await push(event, lambdaContext)).statusCode, 401);
+    expect((await push(event, lambdaContext)).statusCode).toBe(401);
   });
 
   it('415 for a body that is not application/json, before size and JSON', async () => {
@@ -173,17 +175,17 @@ describe('HTTP checks, in SPEC §6 order', () => {
       body: 'x'.repeat(6 * 1024 * 1024),
       headers: { 'content-type': 'text/plain' },
     });
-    assert.equal((await push(event, lambdaContext)).statusCode, 415);
+    expect((await push(event, lambdaContext)).statusCode).toBe(415);
   });
 
   it('413 for a body over 5 MiB, before JSON', async () => {
     const event = apiEvent({ method: 'POST', path: '/v1/sync/push', body: '{'.repeat(5 * 1024 * 1024 + 1) });
-    assert.equal((await push(event, lambdaContext)).statusCode, 413);
+    expect((await push(event, lambdaContext)).statusCode).toBe(413);
   });
 
   it('400 BAD_REQUEST for a body that is not JSON', async () => {
     const result = await push(apiEvent({ method: 'POST', path: '/v1/sync/push', body: '{"deviceId":' }), lambdaContext);
-    assert.deepEqual(parse(result), { error: { code: 'BAD_REQUEST', message: 'the body is not valid JSON' } });
+    expect(parse(result)).toStrictEqual({ error: { code: 'BAD_REQUEST', message: 'the body is not valid JSON' } });
   });
 
   it('accepts application/json with a charset', async () => {
@@ -194,7 +196,7 @@ describe('HTTP checks, in SPEC §6 order', () => {
       body: { deviceId: 'ipad-7', clientTime: NOW },
       headers: { 'content-type': 'application/json; charset=utf-8' },
     });
-    assert.equal((await push(event, lambdaContext)).statusCode, 200);
+    expect((await push(event, lambdaContext)).statusCode).toBe(200);
   });
 
   it('decodes a base64 body as API Gateway sends binary', async () => {
@@ -204,7 +206,7 @@ describe('HTTP checks, in SPEC §6 order', () => {
       path: '/v1/sync/push',
       body: Buffer.from(JSON.stringify({ deviceId: 'ipad-7', clientTime: NOW })).toString('base64'),
     });
-    assert.equal((await push({ ...event, isBase64Encoded: true }, lambdaContext)).statusCode, 200);
+    expect((await push({ ...event, isBase64Encoded: true }, lambdaContext)).statusCode).toBe(200);
   });
 
   it('400 BAD_CURSOR before any write when a Sync Now carries changes and a forged cursor', async () => {
@@ -219,9 +221,9 @@ describe('HTTP checks, in SPEC §6 order', () => {
       },
     });
     const result = await syncNow(() => deps)(event, lambdaContext);
-    assert.equal(result.statusCode, 400);
-    assert.equal(parse(result).error.code, 'BAD_CURSOR');
-    assert.equal(ddb.commandCalls(PutCommand).length, 0);
+    expect(result.statusCode).toBe(400);
+    expect(parse(result).error.code).toBe('BAD_CURSOR');
+    expect(ddb).not.toHaveReceivedCommand(PutCommand);
   });
 
   it('400 VALIDATION_FAILED with issues for a bad web body, writing nothing', async () => {
@@ -232,11 +234,11 @@ describe('HTTP checks, in SPEC §6 order', () => {
       body: { name: '', sku: 'x', priceCents: 1, currency: 'EUR', colour: 'red' },
     });
     const result = await recordsPut(() => deps)(event, lambdaContext);
-    assert.equal(result.statusCode, 400);
+    expect(result.statusCode).toBe(400);
     const body = parse(result);
-    assert.equal(body.error.code, 'VALIDATION_FAILED');
-    assert.deepEqual(body.error.issues.map((i: { path: string }) => i.path).sort(), ['', 'name']);
-    assert.equal(ddb.commandCalls(PutCommand).length, 0);
+    expect(body.error.code).toBe('VALIDATION_FAILED');
+    expect(body.error.issues.map((i: { path: string }) => i.path).sort()).toStrictEqual(['', 'name']);
+    expect(ddb).not.toHaveReceivedCommand(PutCommand);
   });
 
   it('400 BAD_REQUEST for an unknown collection in a records path', async () => {
@@ -246,12 +248,12 @@ describe('HTTP checks, in SPEC §6 order', () => {
       pathParameters: { collection: 'widgets', id: 'w1' },
     });
     const result = await recordsGet(() => deps)(event, lambdaContext);
-    assert.equal(result.statusCode, 400);
-    assert.equal(parse(result).error.code, 'BAD_REQUEST');
+    expect(result.statusCode).toBe(400);
+    expect(parse(result).error.code).toBe('BAD_REQUEST');
   });
 
   it('400 for a malformed deviceId on the status page', async () => {
     const event = apiEvent({ method: 'GET', path: '/v1/sync/status', query: { deviceId: 'bad device' } });
-    assert.equal((await syncStatus(() => deps)(event, lambdaContext)).statusCode, 400);
+    expect((await syncStatus(() => deps)(event, lambdaContext)).statusCode).toBe(400);
   });
 });

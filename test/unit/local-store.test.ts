@@ -1,6 +1,6 @@
 // The LocalStore contract, run against both implementations.
-import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+
+import { describe, expect, it } from 'vitest';
 import { type LocalRow, type LocalStore, MemoryStore } from '../../client/local-store.ts';
 import { SqliteStore } from '../../client/sqlite-store.ts';
 
@@ -25,24 +25,18 @@ for (const [name, make] of [
     it('stores, lists and reads back rows and meta', async () => {
       const s = store();
       await s.apply({ put: [row('a'), row('b', { pending: true, editSeq: 2 })], meta: { cursor: 'c1' } });
-      assert.deepEqual(
-        (await s.list('products')).map((r) => r.id),
-        ['a', 'b'],
-      );
-      assert.deepEqual(
-        (await s.pending()).map((r) => r.id),
-        ['b'],
-      );
-      assert.equal(await s.meta('cursor'), 'c1');
-      assert.deepEqual(await s.get({ collection: 'products', id: 'a' }), row('a'));
+      expect((await s.list('products')).map((r) => r.id)).toStrictEqual(['a', 'b']);
+      expect((await s.pending()).map((r) => r.id)).toStrictEqual(['b']);
+      expect(await s.meta('cursor')).toBe('c1');
+      expect(await s.get({ collection: 'products', id: 'a' })).toStrictEqual(row('a'));
       await s.apply({ meta: { cursor: null } });
-      assert.equal(await s.meta('cursor'), null);
+      expect(await s.meta('cursor')).toBeNull();
     });
 
     it('leaves quarantined rows out of pending', async () => {
       const s = store();
       await s.apply({ put: [row('a', { pending: true, editSeq: 1, issues: [{ path: 'name', message: 'bad' }] })] });
-      assert.deepEqual(await s.pending(), []);
+      expect(await s.pending()).toStrictEqual([]);
     });
 
     it('never overwrites or removes a row edited after the version a batch was based on', async () => {
@@ -51,11 +45,11 @@ for (const [name, make] of [
         put: [row('a', { pending: true, editSeq: 5, record: { id: 'a', updatedAt: 9, name: 'local edit' } })],
       });
       await s.apply({ put: [row('a', { editSeq: 4, record: { id: 'a', updatedAt: 2, name: 'server' } })] });
-      assert.equal((await s.get({ collection: 'products', id: 'a' }))?.record.name, 'local edit');
+      expect((await s.get({ collection: 'products', id: 'a' }))?.record.name).toBe('local edit');
       await s.apply({ remove: [{ collection: 'products', id: 'a', ifEditSeqAtMost: 4 }] });
-      assert.ok(await s.get({ collection: 'products', id: 'a' }));
+      expect((await s.get({ collection: 'products', id: 'a' }))?.record.name).toBe('local edit');
       await s.apply({ remove: [{ collection: 'products', id: 'a' }] }); // a pulled tombstone removes whatever is there
-      assert.equal(await s.get({ collection: 'products', id: 'a' }), undefined);
+      expect(await s.get({ collection: 'products', id: 'a' })).toBeUndefined();
     });
 
     it('sweeps clean rows a snapshot did not mark, keeping pending and quarantined ones', async () => {
@@ -70,7 +64,7 @@ for (const [name, make] of [
         ],
       });
       await s.apply({ sweepUnmarked: 'm1' });
-      assert.deepEqual((await s.list()).map((r) => r.id).sort(), ['kept', 'pending', 'quarantined']);
+      expect((await s.list()).map((r) => r.id).sort()).toStrictEqual(['kept', 'pending', 'quarantined']);
     });
   });
 }

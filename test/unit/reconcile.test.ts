@@ -1,17 +1,16 @@
-import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, expect, it } from 'vitest';
 import { decidePush, effectiveUpdatedAt, webStamp, writes } from '../../functions/core/reconcile.ts';
 import { reconcileCases } from '../support/reconcile-cases.ts';
 
 describe('decidePush: every row of SPEC §2', () => {
   for (const c of reconcileCases) {
-    it(c.name, () => assert.equal(decidePush(c.current, c.incoming), c.expected));
+    it(c.name, () => expect(decidePush(c.current, c.incoming)).toBe(c.expected));
   }
 });
 
 describe('writes', () => {
   it('writes only created and updated', () => {
-    assert.deepEqual((['created', 'updated', 'unchanged', 'stale', 'deleted'] as const).filter(writes), [
+    expect((['created', 'updated', 'unchanged', 'stale', 'deleted'] as const).filter(writes)).toStrictEqual([
       'created',
       'updated',
     ]);
@@ -31,17 +30,17 @@ describe('effectiveUpdatedAt: clock-skew correction', () => {
     ['edit made a week ago offline: keeps its age', server - 7 * 24 * HOUR, server, server - 7 * 24 * HOUR],
   ];
   for (const [name, updatedAt, clientTime, expected] of rows) {
-    it(name, () => assert.equal(effectiveUpdatedAt(updatedAt, clientTime, server), expected));
+    it(name, () => expect(effectiveUpdatedAt(updatedAt, clientTime, server)).toBe(expected));
   }
 });
 
 describe('webStamp: web writes always win', () => {
   const now = 1_764_000_000_000;
-  it('uses the server clock for a new record', () => assert.equal(webStamp(now, undefined), now));
+  it('uses the server clock for a new record', () => expect(webStamp(now, undefined)).toBe(now));
   it('uses the server clock over an older version', () =>
-    assert.equal(webStamp(now, { updatedAt: now - 10, deleted: false, writer: 'ipad-7' }), now));
+    expect(webStamp(now, { updatedAt: now - 10, deleted: false, writer: 'ipad-7' })).toBe(now));
   it('stamps one ms past a version at or ahead of the server clock', () => {
-    assert.equal(webStamp(now, { updatedAt: now, deleted: false, writer: 'web:bob' }), now + 1);
-    assert.equal(webStamp(now, { updatedAt: now + 50, deleted: false, writer: 'web:bob' }), now + 51);
+    expect(webStamp(now, { updatedAt: now, deleted: false, writer: 'web:bob' })).toBe(now + 1);
+    expect(webStamp(now, { updatedAt: now + 50, deleted: false, writer: 'web:bob' })).toBe(now + 51);
   });
 });
