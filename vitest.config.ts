@@ -15,6 +15,9 @@ export default defineConfig({
     // The machine this runs on in CI has 2 cores.
     maxWorkers: 2,
     setupFiles: ['test/support/setup.ts'],
+    // CI also writes a JSON summary, which .ci/run turns into one closing line.
+    reporters: process.env.CI ? ['default', 'json'] : ['default'],
+    outputFile: { json: '.vitest/results.json' },
     projects: [
       {
         extends: true,

@@ -1,7 +1,7 @@
 // The reference mobile sync client: local edits stay pending until the
 // backend accepts them; loginPush() sends them and changes nothing else;
 // syncNow() pushes them and pulls every change since the last sync, page by
-// page, applying SPEC §5.2's client rules. No Node-only APIs: fetch, an
+// page, applying the protocol's client apply rules (docs/protocol.md). No Node-only APIs: fetch, an
 // injectable clock, id generator and store.
 import * as z from 'zod';
 import { DEFAULT_PAGE_LIMIT, MAX_RECORDS_PER_REQUEST } from '../protocol/limits.ts';
@@ -229,7 +229,7 @@ export class SyncClient {
     }
   }
 
-  /** SPEC §5.2 client rules for one page of pulled changes, added to `batch`. */
+  /** The protocol's apply rules for one page of pulled changes, added to `batch`. */
   private async receive(
     changes: Record<string, WireRecord[]>,
     startSeq: number,

@@ -12,7 +12,7 @@ import { type Route, routes } from '../functions/routes.ts';
 import { apiGatewayEvent, lambdaContext } from './lambda-event.ts';
 
 export const DEFAULT_JWT_SECRET = 'local-dev-secret';
-/** API Gateway HTTP APIs accept up to 10 MB; the handlers enforce SPEC's 5 MiB. */
+/** API Gateway HTTP APIs accept up to 10 MB; the handlers enforce the protocol's 5 MiB. */
 const MAX_GATEWAY_BODY_BYTES = 10 * 1024 * 1024;
 
 export type LocalApi = { url: string; port: number; server: Server; close: () => Promise<void> };

@@ -1,4 +1,4 @@
-// Any route SPEC §5 does not define: the SPEC's 404 envelope, no auth (the
+// Any route the API does not define: the 404 envelope, no auth (the
 // route check comes before the token check). API Gateway's $default route.
 import { errorBody } from './http/errors.ts';
 import { plainHandler } from './http/http-handler.ts';

@@ -1,4 +1,4 @@
-// Every route of SPEC §5, in one table: the local server routes from it and
+// Every route of the API, in one table: the local server routes from it and
 // the CDK stack deploys one function per entry from it, with exactly the
 // DynamoDB actions listed here (least privilege).
 import { health } from './health.ts';
@@ -123,5 +123,5 @@ export const routes: Route[] = [
   },
 ];
 
-/** API Gateway's catch-all route, answering the SPEC's 404 envelope. */
+/** API Gateway's catch-all route, answering the API's 404 envelope. */
 export const notFoundEntry = 'not-found.ts';

@@ -147,7 +147,7 @@ export class SyncStack extends Stack {
         ...(route.authenticated ? { authorizer } : {}),
       });
     }
-    // Unknown routes answer the SPEC's 404 envelope instead of API Gateway's own.
+    // Unknown routes answer the API's 404 envelope instead of API Gateway's own.
     const notFound = new SyncFunction(this, 'NotFound', { entry: notFoundEntry, ...functionDefaults });
     this.functions.NotFound = notFound;
     this.api.addRoutes({
@@ -405,14 +405,14 @@ export class SyncStack extends Stack {
       );
     }
     for (const [routeId, reason] of [
-      ['GET--v1--health', 'The health check is public by contract (SPEC §5.5): uptime probes have no token.'],
+      ['GET--v1--health', 'The health check is public by contract (GET /v1/health): uptime probes have no token.'],
       [
         'GET--v1--openapi.json',
-        'The API description is public by contract (SPEC §4): client generators fetch it without a token.',
+        'The API description is public by contract (GET /v1/openapi.json): client generators fetch it without a token.',
       ],
       [
         'ANY--{proxy+}',
-        'The catch-all route only answers 404 (SPEC §6 checks the route before the token) and touches no data.',
+        'The catch-all route only answers 404 (the protocol checks the route before the token) and touches no data.',
       ],
     ] as const) {
       const route = this.api.node.findChild(routeId);

@@ -1,4 +1,4 @@
-// The synced collections: one zod schema of fields each (SPEC §3). Adding a
+// The synced collections: one zod schema of fields each (docs/protocol.md, "Records"). Adding a
 // collection is one schema here and one entry in `collections`; every handler,
 // the store and the cursor pick it up from this registry.
 import * as z from 'zod';

@@ -1,4 +1,4 @@
-// The reconcile rules, read top to bottom next to SPEC §2 and the seed.
+// The reconcile rules, read top to bottom next to docs/protocol.md ("How the server decides") and the product's rules.
 // Pure: no AWS, no I/O. The store turns `decidePush` into one DynamoDB
 // condition (store/records-store.ts) and uses `decidePush` again to read the
 // losing version that DynamoDB hands back, so the rules live in one place.
@@ -26,7 +26,7 @@ export type PushStatus = 'created' | 'updated' | 'unchanged' | 'stale' | 'delete
 
 /**
  * Decides one pushed version against what the backend holds (`undefined`
- * when it holds nothing). Every branch is a row of SPEC §2.
+ * when it holds nothing). Every branch is a row of the rules table (docs/protocol.md).
  */
 export function decidePush(current: StoredVersion | undefined, incoming: IncomingVersion): PushStatus {
   // 3: created on the device, absent on the backend → written to the backend.
@@ -36,7 +36,7 @@ export function decidePush(current: StoredVersion | undefined, incoming: Incomin
 
   // Retries are idempotent: the backend already holds exactly this device's
   // version (same writer, same raw updatedAt). Checked before the tombstone
-  // rule so a retried device delete reads `unchanged`, which SPEC §5.1 allows.
+  // rule so a retried device delete reads `unchanged`, which the protocol allows.
   if (current.writer === incoming.writer && current.clientUpdatedAt === incoming.clientUpdatedAt) {
     return 'unchanged';
   }
@@ -58,7 +58,7 @@ export function writes(status: PushStatus): boolean {
 }
 
 /**
- * Clock-skew correction (SPEC §2). The device stamped `updatedAt` with its own
+ * Clock-skew correction (docs/protocol.md, "How the server decides"). The device stamped `updatedAt` with its own
  * clock and sent `clientTime` from the same clock; the gap between the server's
  * receive time and `clientTime` is that clock's offset (plus the network
  * latency, which only ever makes a device version look slightly newer). The
@@ -69,7 +69,7 @@ export function effectiveUpdatedAt(deviceUpdatedAt: number, clientTime: number, 
 }
 
 /**
- * Web writes always win (SPEC §2): stamped with the server clock, or one
+ * Web writes always win (docs/protocol.md, "How the server decides"): stamped with the server clock, or one
  * millisecond past the version they replace when that one is ahead of it.
  */
 export function webStamp(serverNow: number, current: StoredVersion | undefined): number {

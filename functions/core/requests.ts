@@ -1,4 +1,4 @@
-// Request envelopes of the sync routes (SPEC §5.1, §5.2). The envelope is
+// Request envelopes of the sync routes (docs/protocol.md: login push, Sync Now). The envelope is
 // all-or-nothing: anything wrong here rejects the whole request before a
 // single write. Records inside `changes` are validated one by one later
 // (collections.ts), so one bad record cannot block the others.
@@ -84,7 +84,7 @@ export type EnvelopeCheck<T> =
   | { ok: false; tooLarge: false; issues: Issue[] };
 
 /**
- * Checks a sync envelope: the record count first (a size limit, SPEC §6 puts
+ * Checks a sync envelope: the record count first (a size limit, the protocol puts
  * size before shape), then the shape. Nothing is written unless this passes.
  */
 export function checkEnvelope<T>(schema: z.ZodType<T>, body: unknown): EnvelopeCheck<T> {

@@ -41,7 +41,7 @@ export class HttpError extends Error {
   }
 }
 
-/** The SPEC §6 error body. `body` adds top-level fields (410 carries the tombstone). */
+/** The error body (docs/protocol.md, "Errors and limits"). `body` adds top-level fields (410 carries the tombstone). */
 export function errorBody(code: ErrorCode, message: string, issues?: Issue[], body?: Record<string, unknown>) {
   return { error: { code, message, ...(issues ? { issues } : {}) }, ...body };
 }

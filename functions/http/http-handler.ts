@@ -1,4 +1,4 @@
-// The middy stack every route shares, in SPEC §6's order of checks:
+// The middy stack every route shares, in the protocol's order of checks (docs/protocol.md, "Errors and limits"):
 // route (API Gateway / the local router) → token → content type → size →
 // JSON. The error envelope is registered before everything but the metrics
 // flush, so its onError sees every failure and its count is flushed too.
@@ -95,7 +95,7 @@ export function json(statusCode: number, body?: unknown, headers: Record<string,
 }
 
 /**
- * The account comes only from the token (SPEC §4). API Gateway's JWT
+ * The account comes only from the token (GET /v1/openapi.json). API Gateway's JWT
  * authorizer (or the local server) has verified the signature; we check the
  * claims are there and usable as keys.
  */
@@ -144,7 +144,7 @@ function isJsonMediaType(contentType: string | undefined): boolean {
   return contentType?.split(';')[0]?.trim().toLowerCase() === 'application/json';
 }
 
-/** Typed errors become the SPEC §6 envelope; on sync routes each one is also counted. */
+/** Typed errors become the error envelope; on sync routes each one is also counted. */
 function errorEnvelope(countsMetrics = false): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> {
   return {
     onError: (request) => {
@@ -157,7 +157,7 @@ function errorEnvelope(countsMetrics = false): MiddlewareObj<ApiEvent, ApiResult
   };
 }
 
-/** The SPEC §6 response for an error: typed 4xx as they are, throttling as 503, anything else a logged, generic 500. */
+/** The response for an error: typed 4xx as they are, throttling as 503, anything else a logged, generic 500. */
 function respondToError(request: Request<ApiEvent, ApiResult, Error, ApiContext>): void {
   const error = request.error;
   if (error instanceof HttpError) {

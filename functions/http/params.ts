@@ -1,4 +1,4 @@
-// Turning the parts of a request into checked values, or the SPEC's 4xx.
+// Turning the parts of a request into checked values, or the API's 4xx.
 import type { z } from 'zod';
 import { MAX_RECORDS_PER_REQUEST } from '../../protocol/limits.ts';
 import { type CollectionName, collectionNames, ID_PATTERN, isCollectionName, toIssues } from '../core/collections.ts';
@@ -16,7 +16,7 @@ export function syncEnvelope<T>(schema: z.ZodType<T>, body: unknown): T {
   throw new HttpError('BAD_REQUEST', 'the request envelope is not valid', { issues: checked.issues });
 }
 
-/** `{collection}` and `{id}` of a records route. An unknown collection is 400 (SPEC §6). */
+/** `{collection}` and `{id}` of a records route. An unknown collection is 400 (docs/protocol.md, "Errors and limits"). */
 export function recordPath(event: ApiEvent): { collection: CollectionName; id: string } {
   const { collection, id } = event.pathParameters ?? {};
   return { collection: collectionParam(collection), id: recordIdParam(id) };

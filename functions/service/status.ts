@@ -1,4 +1,4 @@
-// The Account sync page (SPEC §5.3). Cost: two GetItems, one one-item query
+// The Account sync page (docs/protocol.md, "The Account sync page"). Cost: two GetItems, one one-item query
 // per collection, and, for a device that has synced, one COUNT query per
 // collection over the changes since its last sync. Nothing grows with the
 // size of the account; no Scan.

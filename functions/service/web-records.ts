@@ -1,4 +1,4 @@
-// The Main App (web) records API (SPEC §5.4). Web writes always win: each is
+// The Main App (web) records API (docs/protocol.md, "The Main App records API"). Web writes always win: each is
 // stamped max(serverNow, current + 1) and written conditionally; if another
 // writer got in between, DynamoDB hands back its version and we stamp past it.
 import type { CollectionName, RecordFields, SyncedRecord } from '../core/collections.ts';

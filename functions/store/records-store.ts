@@ -33,7 +33,7 @@ export type NewVersion = {
 
 /**
  * Which rule guards the write (see `conditionFor`):
- * - `device-push`: SPEC §2's device rules (decidePush in core/reconcile.ts);
+ * - `device-push`: the device rules (decidePush in core/reconcile.ts);
  * - `web-put`: a web write lands unless the record is a tombstone or someone
  *   wrote a version at or past the stamp since we chose it;
  * - `web-delete`: as web-put, and the record must exist.

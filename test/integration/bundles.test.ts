@@ -125,7 +125,7 @@ describe('the deployed bundles', () => {
     expect(gone.status).toBe(410);
   });
 
-  it('answer a bad request with the SPEC envelope, not a crash', async () => {
+  it('answer a bad request with the error envelope, not a crash', async () => {
     const bad = await invoke('SyncPush', { method: 'POST', path: '/v1/sync/push', body: '{not json' });
     expect(bad).toStrictEqual({
       status: 400,

@@ -1,6 +1,6 @@
 // Hostile input, fuzzed (fast-check, seeded and replayable): malformed,
 // oversized and mistyped bodies, headers and query strings at every
-// endpoint. Never a 5xx; every error is the SPEC envelope; a rejected
+// endpoint. Never a 5xx; every error is the error envelope; a rejected
 // request writes nothing.
 // A failure prints fast-check's seed and path: FC_SEED=<seed> FC_PATH=<path>
 // replays it; FC_RUNS sets how many requests (npm run test:soak).

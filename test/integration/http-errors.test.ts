@@ -1,4 +1,4 @@
-// Every bad input answered as SPEC §6 says, over real HTTP, and nothing
+// Every bad input answered as docs/protocol.md says, over real HTTP, and nothing
 // written by a rejected request.
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

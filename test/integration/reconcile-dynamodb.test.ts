@@ -1,4 +1,4 @@
-// The SPEC §2 table again, this time decided by DynamoDB: the stored version
+// The rules table again, this time decided by DynamoDB: the stored version
 // is put as is, the incoming one goes through the store's conditional write.
 // Whether DynamoDB wrote must match decidePush, and the old item it hands
 // back on failure must let decidePush name the same status.

@@ -1,4 +1,4 @@
-// Every seed scenario and SPEC §2 rule, over real HTTP through the local
+// Every seed scenario and rule, over real HTTP through the local
 // server, against a real DynamoDB Local.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ids, product, type Stack, startStack, webProduct } from '../support/local-stack.ts';

@@ -26,7 +26,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
 export type Response<T = Record<string, unknown>> = { status: number; body: T; headers: Headers };
 
-/** A tiny HTTP client for one caller, speaking the SPEC's JSON. */
+/** A tiny HTTP client for one caller, speaking the API's JSON. */
 export class ApiClient {
   constructor(
     readonly url: string,

@@ -1,4 +1,4 @@
-// SPEC §2 as a table. The unit test runs it against decidePush; the
+// The sync rules (docs/protocol.md, "How the server decides") as a table. The unit test runs it against decidePush; the
 // integration test runs it against DynamoDB's conditional write, so the
 // condition expression and the pure rules cannot disagree.
 import type { IncomingVersion, PushStatus, StoredVersion } from '../../functions/core/reconcile.ts';

@@ -148,7 +148,7 @@ describe('login push with DynamoDB mocked', () => {
   });
 });
 
-describe('HTTP checks, in SPEC §6 order', () => {
+describe("HTTP checks, in the protocol's order", () => {
   it('401 before anything when the token carries no account', async () => {
     const result = await push(
       { ...pushEvent([]), ...apiEvent({ method: 'POST', path: '/v1/sync/push', body: '{', claims: null }) },

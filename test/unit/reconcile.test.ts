@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decidePush, effectiveUpdatedAt, webStamp, writes } from '../../functions/core/reconcile.ts';
 import { reconcileCases } from '../support/reconcile-cases.ts';
 
-describe('decidePush: every row of SPEC §2', () => {
+describe('decidePush: every row of the rules table', () => {
   for (const c of reconcileCases) {
     it(c.name, () => expect(decidePush(c.current, c.incoming)).toBe(c.expected));
   }
