@@ -4,49 +4,48 @@
 // both read the old item before either writes. Ours is one conditional write.)
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { parseDeviceChange } from '../functions/core/collections.ts';
-import { decidePush, effectiveUpdatedAt, writes } from '../functions/core/reconcile.ts';
-import { HttpError } from '../functions/http/errors.ts';
-import { type DepsSource, httpHandler } from '../functions/http/http-handler.ts';
-import type { Route } from '../functions/routes.ts';
+import type { ExtraRoute } from '../dev/local-api.ts';
+import { DomainError } from '../functions/core/errors.ts';
+import { deviceWriter, writerKey } from '../functions/core/identity.ts';
+import { contentHash, decidePush, effectiveUpdatedAt, writes } from '../functions/core/reconcile.ts';
+import type { DepsSource } from '../functions/deps.ts';
+import { httpHandler } from '../functions/http/http-handler.ts';
 import { partitionKey } from '../functions/store/records-store.ts';
+import { parseDeviceChange } from '../protocol/collections.ts';
 
 const body = z.object({ deviceId: z.string(), clientTime: z.number(), record: z.unknown() });
 
-export function naivePushRoute(client: DynamoDBDocumentClient, tableName: string): Route {
-  const build = (deps: DepsSource) =>
-    httpHandler(deps, { jsonBody: true }, async ({ body: raw, identity, receivedAt }) => {
-      const request = body.parse(raw);
-      const parsed = parseDeviceChange('products', request.record);
-      if (!parsed.ok) throw new HttpError('VALIDATION_FAILED', 'invalid', { issues: parsed.issues });
-      const { change } = parsed;
-      const key = { pk: partitionKey(identity.accountId, 'products'), id: change.id };
-      const current = (await client.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true })))
-        .Item;
-      const incoming = {
-        updatedAt: effectiveUpdatedAt(change.updatedAt, request.clientTime, receivedAt),
-        deleted: change.deleted,
-        writer: request.deviceId,
-        clientUpdatedAt: change.updatedAt,
-      };
-      const status = decidePush(current as never, incoming);
-      if (writes(status)) {
-        await client.send(
-          new PutCommand({
-            TableName: tableName,
-            Item: { ...key, ...incoming, changedAt: Date.now(), ...(change.deleted ? {} : { data: change.fields }) },
-          }),
-        );
-      }
-      return { statusCode: 200, body: { id: change.id, status } };
-    });
+export function naivePushRoute(client: DynamoDBDocumentClient, tableName: string, deps: DepsSource): ExtraRoute {
+  const handler = httpHandler(deps, { jsonBody: true }, async ({ body: raw, identity, receivedAt }) => {
+    const request = body.parse(raw);
+    const parsed = parseDeviceChange('products', request.record);
+    if (!parsed.ok) throw new DomainError('VALIDATION_FAILED', 'invalid', { issues: parsed.issues });
+    const { change } = parsed;
+    const key = { pk: partitionKey(identity.accountId, 'products'), id: change.id };
+    const current = (await client.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }))).Item;
+    const incoming = {
+      updatedAt: effectiveUpdatedAt(change.updatedAt, request.clientTime, receivedAt),
+      deleted: change.deleted,
+      writer: writerKey(deviceWriter(identity.userId, request.deviceId)),
+      clientUpdatedAt: change.updatedAt,
+      contentHash: contentHash(change.deleted, change.deleted ? undefined : change.fields),
+    };
+    const status = decidePush(current as never, incoming);
+    if (writes(status)) {
+      await client.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: { ...key, ...incoming, changedAt: Date.now(), ...(change.deleted ? {} : { data: change.fields }) },
+        }),
+      );
+    }
+    return { statusCode: 200, body: { id: change.id, status } };
+  });
   return {
     name: 'NaivePush',
     method: 'POST',
     path: '/bench/naive-push',
-    entry: '',
     authenticated: true,
-    access: {},
-    build,
+    handler,
   };
 }

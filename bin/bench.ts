@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { BatchWriteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { startLatencyProxy } from '../bench/latency-proxy.ts';
 import { naivePushRoute } from '../bench/naive-push.ts';
-import { synthBundles } from '../dev/bundles.ts';
+import { bundlesOf, synthesize } from '../dev/deployment.ts';
 import { LOCAL_TABLES } from '../dev/dynamodb-local.ts';
 import { type LocalStack, startLocalStack } from '../dev/local-stack.ts';
 import { signLocalToken } from '../dev/local-token.ts';
@@ -163,7 +163,7 @@ const stack = await startLocalStack({
       },
       { step: 'initialize', name: 'consumedCapacity' },
     ),
-  extraRoutes: (client) => [naivePushRoute(client, LOCAL_TABLES.records)],
+  extraRoutes: (client, deps) => [naivePushRoute(client, LOCAL_TABLES.records, () => deps)],
 });
 const api = stack.api.url;
 let accounts = 0;
@@ -285,7 +285,7 @@ try {
     stack.client,
     Array.from({ length: 10_000 }, (_, i) => storedItem(pullAccount, product(`p${i}`, pullNow), pullNow - 1000)),
   );
-  const pullCursor = encodeCursor(stack.deps.config.cursorSecret, pullAccount, 'sync', { since: pullNow - 5 * 60_000 });
+  const pullCursor = encodeCursor(stack.deps.cursorSecret, pullAccount, 'sync', { since: pullNow - 5 * 60_000 });
   const pullCall = await caller(api, pullAccount);
   let pages = 0;
   await measure(
@@ -329,7 +329,7 @@ try {
     }
     noop[size] = acct;
     const call = await caller(api, acct);
-    const cursor = encodeCursor(stack.deps.config.cursorSecret, acct, 'sync', { since: Date.now() - 10 * 60_000 });
+    const cursor = encodeCursor(stack.deps.cursorSecret, acct, 'sync', { since: Date.now() - 10 * 60_000 });
     await measure(
       stack,
       `noop-${size}`,
@@ -345,7 +345,13 @@ try {
     );
   }
   const bigCall = await caller(api, noop[100_000]!);
-  await stack.deps.syncState.recordSync(noop[100_000]!, 'ipad-1', 'bench', Date.now(), Date.now() - 1000, false);
+  await stack.deps.syncState.recordSync(
+    noop[100_000]!,
+    { userId: 'bench', deviceId: 'ipad-1' },
+    Date.now(),
+    Date.now() - 1000,
+    false,
+  );
   for (let i = 0; i < 20; i++)
     await bigCall('PUT', `/v1/records/products/p${i * 997}`, {
       name: `web edit ${i}`,
@@ -417,7 +423,7 @@ try {
   const outdir = join(ROOT, 'cdk.out', `bench-${process.pid}`);
   const bundles: { name: string; kb: number; importMs: number }[] = [];
   try {
-    for (const { name, file, bytes } of synthBundles(outdir)) {
+    for (const { name, file, bytes } of bundlesOf(synthesize(outdir))) {
       const times: number[] = [];
       for (let i = 0; i < 7; i++) {
         const out = spawnSync(

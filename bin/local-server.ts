@@ -3,7 +3,9 @@
 import { parseArgs } from 'node:util';
 import { createTables, LOCAL_TABLES, startDynamoDbLocal } from '../dev/dynamodb-local.ts';
 import { DEFAULT_JWT_SECRET, startLocalApi } from '../dev/local-api.ts';
-import { depsFromEnv } from '../functions/deps.ts';
+import { createLocalDocumentClient } from '../dev/local-client.ts';
+import { syncConfigFromEnv } from '../functions/config.ts';
+import { buildDeps } from '../functions/deps.ts';
 
 const { values: args } = parseArgs({ options: { 'in-memory': { type: 'boolean', default: false } } });
 const port = Number(process.env.PORT ?? 3000);
@@ -12,12 +14,12 @@ const dataDir = args['in-memory'] ? undefined : '.data/dynamodb';
 
 const dynamo = await startDynamoDbLocal({ port: dynamoPort, ...(dataDir ? { dataDir } : {}) });
 await createTables(dynamo.endpoint);
-const deps = depsFromEnv({
-  CURSOR_SECRET: 'local-cursor-secret',
-  ...process.env,
-  RECORDS_TABLE: LOCAL_TABLES.records,
-  SYNC_STATE_TABLE: LOCAL_TABLES.syncState,
-  DYNAMODB_ENDPOINT: dynamo.endpoint,
+const deps = buildDeps({
+  client: createLocalDocumentClient(dynamo.endpoint),
+  recordsTable: LOCAL_TABLES.records,
+  syncStateTable: LOCAL_TABLES.syncState,
+  cursorSecret: process.env.CURSOR_SECRET ?? 'local-cursor-secret',
+  config: syncConfigFromEnv(process.env),
 });
 const api = await startLocalApi({
   deps: () => deps,

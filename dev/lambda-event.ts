@@ -22,10 +22,12 @@ export type EventParts = {
   sourceIp?: string;
   requestId?: string;
   domainName?: string;
+  /** When the request reached the gateway (default: now). */
+  timeEpoch?: number;
 };
 
 export function apiGatewayEvent(parts: EventParts): ApiEvent {
-  const now = new Date();
+  const now = new Date(parts.timeEpoch ?? Date.now());
   return {
     version: '2.0',
     routeKey: parts.routeKey,
@@ -60,9 +62,9 @@ export function apiGatewayEvent(parts: EventParts): ApiEvent {
 
 export function lambdaContext(
   name: string,
-  options: { awsRequestId?: string; remainingMs?: () => number } = {},
+  options: { awsRequestId?: string; remainingMs?: () => number; timeoutMs?: number } = {},
 ): Context {
-  const deadline = Date.now() + 29_000;
+  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName: name,

@@ -1,19 +1,35 @@
-// The local stand-in for API Gateway: routes a request to the same handler
-// code that runs in Lambda, after doing what API Gateway's JWT authorizer
-// does (here: HS256 tokens signed with LOCAL_JWT_SECRET), and hands the
-// handler the same HTTP API payload v2 event. Handlers have one code path.
+// The local stand-in for API Gateway and Lambda: routes a request to the same
+// handler code that runs in Lambda, after doing what API Gateway's JWT
+// authorizer does (here: HS256 tokens signed with LOCAL_JWT_SECRET, with an
+// expiry), and hands the handler the same HTTP API payload v2 event. It
+// enforces what AWS enforces, so any test over HTTP catches a breach:
+//   - a body over API Gateway's 10 MB, or an event over Lambda's 6 MB (the
+//     body escaped inside it), is 413 before the handler runs;
+//   - a result over Lambda's 6 MB is a 502, with a loud log line;
+//   - a handler past the function's timeout is stopped (its DynamoDB calls
+//     fail from then on) and answered as API Gateway answers a failed
+//     invocation, 500 {"message":"Internal Server Error"}.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { errors as joseErrors, jwtVerify } from 'jose';
+import { LAMBDA_PAYLOAD_BYTES } from '../functions/core/page-budget.ts';
 import type { Deps } from '../functions/deps.ts';
 import { errorBody } from '../functions/http/errors.ts';
 import { type ApiEvent, type ApiResult, json } from '../functions/http/http-handler.ts';
 import { notFound } from '../functions/not-found.ts';
-import { type Route, routes } from '../functions/routes.ts';
+import { FUNCTION_TIMEOUT_SECONDS, type Route, routes } from '../functions/routes.ts';
+import { type Handler, handlerFactories } from './handlers.ts';
 import { apiGatewayEvent, lambdaContext } from './lambda-event.ts';
 
 export const DEFAULT_JWT_SECRET = 'local-dev-secret';
-/** API Gateway HTTP APIs accept up to 10 MB; the handlers enforce the protocol's 5 MiB. */
-const MAX_GATEWAY_BODY_BYTES = 10 * 1024 * 1024;
+/** API Gateway HTTP APIs accept bodies up to 10 MB. */
+export const MAX_GATEWAY_BODY_BYTES = 10 * 1024 * 1024;
+
+/** The request a handler is serving, so its DynamoDB client can stop once the invocation timed out. */
+export const invocationScope = new AsyncLocalStorage<{ signal: AbortSignal }>();
+
+/** A route served next to the API's own (the benchmark's baseline). */
+export type ExtraRoute = Pick<Route, 'method' | 'path' | 'authenticated'> & { name: string; handler: Handler };
 
 export type LocalApi = { url: string; port: number; server: Server; close: () => Promise<void> };
 
@@ -23,47 +39,53 @@ export type LocalApiOptions = {
   port?: number;
   host?: string;
   jwtSecret?: string;
-  /** More routes to serve next to the API's own (the benchmark's baseline). */
-  extraRoutes?: Route[];
+  extraRoutes?: ExtraRoute[];
   /** The Main App's origin, for CORS (as API Gateway's CORS settings do in AWS); unset: no CORS headers. */
   corsOrigin?: string;
+  /** The function timeout (default: the deployed one). */
+  timeoutMs?: number;
+  /** Where loud lines go (a test can capture them). */
+  log?: (line: string) => void;
 };
 
-type CompiledRoute = Route & { pattern: RegExp; params: string[]; handler: ReturnType<Route['build']> };
+type CompiledRoute = ExtraRoute & { pattern: RegExp; params: string[] };
+
+const fail = (): ApiResult => ({ statusCode: 500, body: JSON.stringify({ message: 'Internal Server Error' }) });
 
 export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi> {
   const secret = new TextEncoder().encode(options.jwtSecret ?? DEFAULT_JWT_SECRET);
-  const compiled: CompiledRoute[] = [...routes, ...(options.extraRoutes ?? [])].map((route) => {
+  const timeoutMs = options.timeoutMs ?? FUNCTION_TIMEOUT_SECONDS * 1000;
+  const log = options.log ?? ((line: string) => console.error(line));
+  const ours: ExtraRoute[] = routes.map((route) => ({ ...route, handler: handlerFactories[route.name](options.deps) }));
+  const compiled: CompiledRoute[] = [...ours, ...(options.extraRoutes ?? [])].map((route) => {
     const params: string[] = [];
     const source = route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
       params.push(name);
       return '([^/]+)';
     });
-    return { ...route, pattern: new RegExp(`^${source}$`), params, handler: route.build(options.deps) };
+    return { ...route, pattern: new RegExp(`^${source.replaceAll('.', '\\.')}$`), params };
   });
 
   // Unmatched requests go where API Gateway's $default route sends them.
-  const notFoundHandler = notFound();
-  const fallback = {
-    ...routes[0]!,
+  const fallback: CompiledRoute = {
     name: 'NotFound',
-    method: 'GET' as const,
+    method: 'GET',
     path: '$default',
-    entry: 'not-found.ts',
     authenticated: false,
+    handler: notFound(),
     pattern: /$^/,
     params: [],
-    handler: notFoundHandler,
   };
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      console.error('local-api: request failed', error);
+      log(`local-api: request failed: ${String(error)}`);
       if (!res.headersSent) send(res, json(500, errorBody('INTERNAL', 'internal error')));
     });
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const arrivedAt = options.deps().now();
     if (options.corsOrigin) {
       res.setHeader('access-control-allow-origin', options.corsOrigin);
       if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
@@ -76,16 +98,11 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
       }
     }
     // Prefix, don't resolve: a path such as '//' would otherwise be read as a host.
-    const url = URL.canParse(`http://localhost${req.url ?? '/'}`)
-      ? new URL(`http://localhost${req.url ?? '/'}`)
-      : new URL('http://localhost/');
+    const target = `http://localhost${req.url ?? '/'}`;
+    const url = URL.canParse(target) ? new URL(target) : new URL('http://localhost/');
     const method = req.method ?? 'GET';
     const match = matchRoute(compiled, method, url.pathname);
-    if (match === null) {
-      const event = toEvent(req, url, fallback, {}, undefined, '');
-      return send(res, await notFoundHandler(event, functionContext(fallback)));
-    }
-    const { route, pathParameters } = match;
+    const route = match?.route ?? fallback;
 
     let claims: Record<string, string> | undefined;
     if (route.authenticated) {
@@ -98,8 +115,41 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
     const body = await readBody(req);
     if (body === null) return send(res, json(413, errorBody('PAYLOAD_TOO_LARGE', 'the body is too large')));
 
-    const event = toEvent(req, url, route, pathParameters, claims, body);
-    send(res, await route.handler(event, functionContext(route)));
+    const event = toEvent(req, url, route, match?.pathParameters ?? {}, claims, body, arrivedAt);
+    const eventBytes = Buffer.byteLength(JSON.stringify(event));
+    if (eventBytes > LAMBDA_PAYLOAD_BYTES) {
+      return send(
+        res,
+        json(413, errorBody('PAYLOAD_TOO_LARGE', 'the request is more than the platform can hand to the function')),
+      );
+    }
+    send(res, await invoke(route, event));
+  }
+
+  /** One invocation, as Lambda runs it: stopped at the timeout, its result held to the payload limit. */
+  async function invoke(route: CompiledRoute, event: ApiEvent): Promise<ApiResult> {
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    });
+    const context = lambdaContext(`local-${route.name}`, { timeoutMs });
+    const run = invocationScope.run({ signal: controller.signal }, () => route.handler(event, context));
+    const outcome = await Promise.race([run, timedOut]).finally(() => clearTimeout(timer));
+    if (outcome === 'timeout') {
+      controller.abort();
+      run.catch(() => undefined);
+      log(`local-api: ${route.name} timed out after ${timeoutMs} ms; stopped it (AWS would answer 500)`);
+      return fail();
+    }
+    const size = Buffer.byteLength(JSON.stringify(outcome));
+    if (size > LAMBDA_PAYLOAD_BYTES) {
+      log(
+        `local-api: ${route.name} returned a ${size}-byte result, over Lambda's ${LAMBDA_PAYLOAD_BYTES}: AWS answers 502`,
+      );
+      return { statusCode: 502, body: JSON.stringify({ message: 'Internal Server Error' }) };
+    }
+    return outcome;
   }
 
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
@@ -133,7 +183,10 @@ function matchRoute(compiled: CompiledRoute[], method: string, path: string) {
   return null;
 }
 
-/** What API Gateway's JWT authorizer checks: signature, algorithm, expiry. */
+/**
+ * What API Gateway's JWT authorizer checks: signature, algorithm, an expiry
+ * in the future. The account claim must be a string (a number is not coerced).
+ */
 async function verifyBearer(
   header: string | undefined,
   secret: Uint8Array,
@@ -141,7 +194,8 @@ async function verifyBearer(
   const token = /^Bearer (\S+)$/i.exec(header ?? '')?.[1];
   if (token === undefined) return undefined;
   try {
-    const { payload } = await jwtVerify(token, secret, { algorithms: ['HS256'] });
+    const { payload } = await jwtVerify(token, secret, { algorithms: ['HS256'], requiredClaims: ['exp', 'sub'] });
+    if (typeof payload['custom:accountId'] !== 'string') return undefined;
     // API Gateway hands claims to the function as strings.
     return Object.fromEntries(
       Object.entries(payload).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
@@ -170,6 +224,7 @@ function toEvent(
   pathParameters: Record<string, string>,
   claims: Record<string, string> | undefined,
   body: string,
+  arrivedAt: number,
 ): ApiEvent {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
@@ -190,10 +245,9 @@ function toEvent(
     protocol: `HTTP/${req.httpVersion}`,
     sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
     domainName: headers.host ?? 'localhost',
+    timeEpoch: arrivedAt,
   });
 }
-
-const functionContext = (route: Route) => lambdaContext(`local-${route.entry.replace(/\.ts$/, '')}`);
 
 function send(res: ServerResponse, result: ApiResult): void {
   res.statusCode = result.statusCode ?? 200;

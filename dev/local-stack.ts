@@ -3,11 +3,11 @@
 // The DynamoDB client counts the requests it sends and the capacity they
 // consumed, so a test or the benchmark can say what a sync cost.
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { buildDeps, configFromEnv, type Deps, type SyncConfig } from '../functions/deps.ts';
-import type { Route } from '../functions/routes.ts';
-import { createDocumentClient } from '../functions/store/client.ts';
+import { type SyncConfig, syncConfigFromEnv } from '../functions/config.ts';
+import { buildDeps, type Deps } from '../functions/deps.ts';
 import { createTables, type DynamoDbLocal, LOCAL_TABLES, startDynamoDbLocal } from './dynamodb-local.ts';
-import { type LocalApi, startLocalApi } from './local-api.ts';
+import { type ExtraRoute, type LocalApi, type LocalApiOptions, startLocalApi } from './local-api.ts';
+import { createLocalDocumentClient } from './local-client.ts';
 
 export type LocalStack = {
   dynamo: DynamoDbLocal;
@@ -22,17 +22,17 @@ export type LocalStack = {
 export type LocalStackOptions = {
   jwtSecret: string;
   now?: () => number;
-  config?: Partial<SyncConfig>;
+  config?: Partial<SyncConfig> & { cursorSecret?: string };
   /** Lets the caller wrap the client (fault injection, slow writers, capacity reporting). */
   instrument?: (client: DynamoDBDocumentClient) => void;
-  extraRoutes?: (client: DynamoDBDocumentClient) => Route[];
+  extraRoutes?: (client: DynamoDBDocumentClient, deps: Deps) => ExtraRoute[];
   corsOrigin?: string;
-};
+} & Pick<LocalApiOptions, 'timeoutMs' | 'log'>;
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const dynamo = await startDynamoDbLocal();
   await createTables(dynamo.endpoint);
-  const client = createDocumentClient({ endpoint: dynamo.endpoint });
+  const client = createLocalDocumentClient(dynamo.endpoint);
   const requests = new RequestCounter();
   client.middlewareStack.add(
     (next, context) => async (args) => {
@@ -52,14 +52,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     client,
     recordsTable: LOCAL_TABLES.records,
     syncStateTable: LOCAL_TABLES.syncState,
-    config: { ...configFromEnv({ CURSOR_SECRET: 'local-stack-cursor-secret' }), ...options.config },
+    cursorSecret: options.config?.cursorSecret ?? 'local-stack-cursor-secret',
+    config: { ...syncConfigFromEnv({}), ...options.config },
     ...(options.now ? { now: options.now } : {}),
   });
   const api = await startLocalApi({
     deps: () => deps,
     jwtSecret: options.jwtSecret,
-    extraRoutes: options.extraRoutes?.(client) ?? [],
+    extraRoutes: options.extraRoutes?.(client, deps) ?? [],
     ...(options.corsOrigin ? { corsOrigin: options.corsOrigin } : {}),
+    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.log ? { log: options.log } : {}),
   });
   return {
     dynamo,

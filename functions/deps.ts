@@ -1,109 +1,101 @@
-// What a handler needs, built once per Lambda container from the environment
-// (fail fast: a missing variable throws on the first request with a clear
-// message), or handed in by the local server and the tests.
+// What a handler needs, built from its configuration: in Lambda once per
+// container from the environment its route calls for (config.ts) — checked
+// at import, so a function missing a table or the cursor key fails its cold
+// start before it can write anything — or handed in by the local server and
+// the tests.
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { configFor, type FunctionConfig, type SyncConfig } from './config.ts';
 import { tracer } from './http/observability.ts';
+import { type RouteName, routeNamed } from './routes.ts';
 import { createDocumentClient } from './store/client.ts';
 import { createRecordsStore, type RecordsStore } from './store/records-store.ts';
 import { createSyncStateStore, type SyncStateStore } from './store/sync-state-store.ts';
 
-export type SyncConfig = {
-  /** HMAC key for cursors; empty in functions that never see one. */
-  cursorSecret: string;
-  /** How far behind the present a Sync Now cursor trails (service/pull.ts). */
-  lookbackMs: number;
-  tombstoneRetentionMs: number;
-};
-
 export type Deps = {
   records: RecordsStore;
   syncState: SyncStateStore;
+  /** HMAC key for cursors. */
+  readonly cursorSecret: string;
   /** The server clock. */
   now: () => number;
   config: SyncConfig;
 };
 
-export const DEFAULT_LOOKBACK_MS = 120_000;
-export const DEFAULT_TOMBSTONE_RETENTION_DAYS = 90;
-const DAY_MS = 86_400_000;
-
-type Env = Record<string, string | undefined>;
-
-function required(env: Env, name: string): string {
-  const value = env[name];
-  if (value === undefined || value === '') throw new Error(`environment variable ${name} is not set`);
-  return value;
-}
-
-function positiveNumber(env: Env, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`environment variable ${name} must be a positive number`);
-  return value;
-}
-
-export function configFromEnv(env: Env): SyncConfig {
-  return {
-    // Only the routes that issue or read cursors get the key (least privilege).
-    cursorSecret: env.CURSOR_SECRET ?? '',
-    lookbackMs: positiveNumber(env, 'CURSOR_LOOKBACK_MS', DEFAULT_LOOKBACK_MS),
-    tombstoneRetentionMs: positiveNumber(env, 'TOMBSTONE_RETENTION_DAYS', DEFAULT_TOMBSTONE_RETENTION_DAYS) * DAY_MS,
-  };
-}
+/** A route's dependencies: built synchronously (tests, local) or once per container (Lambda). */
+export type DepsSource = () => Deps | Promise<Deps>;
 
 export type DepsOptions = {
   client: DynamoDBDocumentClient;
-  recordsTable: string;
-  syncStateTable: string;
+  recordsTable?: string | undefined;
+  syncStateTable?: string | undefined;
+  cursorSecret?: string | undefined;
   config: SyncConfig;
   now?: () => number;
 };
 
-export function buildDeps({ client, recordsTable, syncStateTable, config, now = Date.now }: DepsOptions): Deps {
+/** Dependencies over the given tables; a part that was not configured throws if the code ever reaches for it. */
+export function buildDeps({
+  client,
+  recordsTable,
+  syncStateTable,
+  cursorSecret,
+  config,
+  now = Date.now,
+}: DepsOptions): Deps {
   return {
-    records: createRecordsStore({
-      client,
-      tableName: recordsTable,
-      now,
-      tombstoneRetentionMs: config.tombstoneRetentionMs,
-    }),
-    syncState: createSyncStateStore({ client, tableName: syncStateTable }),
+    records:
+      recordsTable === undefined
+        ? unconfigured('the records table')
+        : createRecordsStore({
+            client,
+            tableName: recordsTable,
+            now,
+            tombstoneRetentionMs: config.tombstoneRetentionMs,
+          }),
+    syncState:
+      syncStateTable === undefined
+        ? unconfigured('the sync-state table')
+        : createSyncStateStore({ client, tableName: syncStateTable }),
+    get cursorSecret() {
+      if (cursorSecret === undefined) throw new Error('the cursor key is not configured for this function');
+      return cursorSecret;
+    },
     now,
     config,
   };
 }
 
-export function depsFromEnv(
-  env: Env = process.env,
-  client = createDocumentClient({ endpoint: env.DYNAMODB_ENDPOINT || undefined }),
-): Deps {
-  return buildDeps({
-    client,
-    recordsTable: required(env, 'RECORDS_TABLE'),
-    syncStateTable: required(env, 'SYNC_STATE_TABLE'),
-    config: configFromEnv(env),
-  });
+/**
+ * The Lambda entry's dependencies for `route`. Inside Lambda (the runtime
+ * sets AWS_LAMBDA_FUNCTION_NAME) the configuration is read and checked now,
+ * at import, and the cursor key is fetched from Secrets Manager on the first
+ * request, before the handler runs; elsewhere (a test importing a handler
+ * module) nothing happens until the first call.
+ */
+export function lambdaDeps(route: RouteName, env: Record<string, string | undefined> = process.env): DepsSource {
+  const read = () => configFor(routeNamed(route).needs, env);
+  const config = env.AWS_LAMBDA_FUNCTION_NAME ? read() : undefined;
+  let deps: Promise<Deps> | undefined;
+  return () => {
+    deps ??= depsFromConfig(config ?? read());
+    deps.catch(() => {
+      deps = undefined; // a failed set-up is retried on the next request
+    });
+    return deps;
+  };
 }
 
-let lambda: Promise<Deps> | undefined;
-/**
- * The Lambda's dependencies: created on the first request, then reused by the
- * container. In AWS the cursor key lives in Secrets Manager
- * (CURSOR_SECRET_ARN) and is read once per container; a plain CURSOR_SECRET
- * wins when set.
- */
-export function lambdaDeps(): Promise<Deps> {
-  lambda ??= (async () => {
-    const env = { ...process.env };
-    if (!env.CURSOR_SECRET && env.CURSOR_SECRET_ARN) env.CURSOR_SECRET = await readSecret(env.CURSOR_SECRET_ARN);
-    return depsFromEnv(
-      env,
-      tracer.captureAWSv3Client(createDocumentClient({ endpoint: env.DYNAMODB_ENDPOINT || undefined })),
-    );
-  })();
-  lambda.catch(() => (lambda = undefined)); // a failed cold start is retried on the next request
-  return lambda;
+async function depsFromConfig(config: FunctionConfig): Promise<Deps> {
+  const key = config.cursorKey;
+  const cursorSecret = key === undefined ? undefined : 'secret' in key ? key.secret : await readSecret(key.secretArn);
+  return buildDeps({
+    // The SDK finds its endpoint the standard way (AWS_ENDPOINT_URL_DYNAMODB when set, else AWS's).
+    client: tracer.captureAWSv3Client(createDocumentClient()),
+    recordsTable: config.recordsTable,
+    syncStateTable: config.syncStateTable,
+    cursorSecret,
+    config: config.sync,
+  });
 }
 
 async function readSecret(secretId: string): Promise<string> {
@@ -112,9 +104,17 @@ async function readSecret(secretId: string): Promise<string> {
   const client = new SecretsManagerClient({});
   try {
     const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
-    if (!SecretString) throw new Error(`secret ${secretId} has no string value`);
+    if (!SecretString) throw new Error('the cursor key secret has no string value');
     return SecretString;
   } finally {
     client.destroy();
   }
+}
+
+function unconfigured<T extends object>(what: string): T {
+  return new Proxy({} as T, {
+    get() {
+      throw new Error(`${what} is not configured for this function`);
+    },
+  });
 }

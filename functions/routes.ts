@@ -1,55 +1,56 @@
-// Every route of the API, in one table: the local server routes from it and
-// the CDK stack deploys one function per entry from it, with exactly the
-// DynamoDB actions listed here (least privilege).
-import { health } from './health.ts';
-import type { ApiEvent, ApiResult, DepsSource } from './http/http-handler.ts';
-import { openApi } from './openapi.ts';
-import { recordsDelete } from './records-delete.ts';
-import { recordsGet } from './records-get.ts';
-import { recordsList } from './records-list.ts';
-import { recordsPut } from './records-put.ts';
-import { syncNow } from './sync-now.ts';
-import { syncPush } from './sync-push.ts';
-import { syncStatus } from './sync-status.ts';
+// Every route of the API, in one table: the CDK stack deploys one function
+// per entry from it, giving each exactly the tables, actions and key listed
+// here and nothing else; each function reads exactly that configuration at
+// cold start (config.ts); the local server routes from it. Pure data: `cdk
+// synth` imports it without loading any handler code.
 
-export type DynamoAction = 'dynamodb:GetItem' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:Query';
+export type DynamoAction =
+  | 'dynamodb:GetItem'
+  | 'dynamodb:BatchGetItem'
+  | 'dynamodb:PutItem'
+  | 'dynamodb:UpdateItem'
+  | 'dynamodb:Query';
 
 /** What a route does to one table: the actions, on the table itself and/or its feed index. */
 export type TableAccess = { actions: DynamoAction[]; on: ('table' | 'feed')[] };
 
+/** What a function needs: tables (with their access) and the cursor key. */
+export type Needs = { records?: TableAccess; syncState?: TableAccess; cursorKey?: boolean };
+
+export type RouteName =
+  | 'Health'
+  | 'OpenApi'
+  | 'SyncPush'
+  | 'SyncNow'
+  | 'SyncStatus'
+  | 'RecordsList'
+  | 'RecordsPut'
+  | 'RecordsGet'
+  | 'RecordsDelete';
+
 export type Route = {
   /** Names the function in AWS. */
-  name: string;
+  name: RouteName;
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** API Gateway route path, with {param} segments. */
   path: string;
   /** Handler file under functions/, for bundling. */
   entry: string;
   authenticated: boolean;
-  access: { records?: TableAccess; syncState?: TableAccess; cursors?: boolean };
-  build: (deps: DepsSource) => (event: ApiEvent, context: import('aws-lambda').Context) => Promise<ApiResult>;
+  needs: Needs;
 };
 
 const put: TableAccess = { actions: ['dynamodb:PutItem'], on: ['table'] };
 
 export const routes: Route[] = [
-  {
-    name: 'Health',
-    method: 'GET',
-    path: '/v1/health',
-    entry: 'health.ts',
-    authenticated: false,
-    access: {},
-    build: health,
-  },
+  { name: 'Health', method: 'GET', path: '/v1/health', entry: 'health.ts', authenticated: false, needs: {} },
   {
     name: 'OpenApi',
     method: 'GET',
     path: '/v1/openapi.json',
     entry: 'openapi.ts',
     authenticated: false,
-    access: {},
-    build: openApi,
+    needs: {},
   },
   {
     name: 'SyncPush',
@@ -57,8 +58,7 @@ export const routes: Route[] = [
     path: '/v1/sync/push',
     entry: 'sync-push.ts',
     authenticated: true,
-    access: { records: put, syncState: { actions: ['dynamodb:UpdateItem'], on: ['table'] } },
-    build: syncPush,
+    needs: { records: put, syncState: { actions: ['dynamodb:UpdateItem'], on: ['table'] } },
   },
   {
     name: 'SyncNow',
@@ -66,12 +66,12 @@ export const routes: Route[] = [
     path: '/v1/sync/now',
     entry: 'sync-now.ts',
     authenticated: true,
-    access: {
-      records: { actions: ['dynamodb:PutItem', 'dynamodb:Query'], on: ['table', 'feed'] },
+    needs: {
+      // BatchGetItem: the winners a pass still owes, fetched on its later pages.
+      records: { actions: ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'], on: ['table', 'feed'] },
       syncState: { actions: ['dynamodb:UpdateItem'], on: ['table'] },
-      cursors: true,
+      cursorKey: true,
     },
-    build: syncNow,
   },
   {
     name: 'SyncStatus',
@@ -79,11 +79,10 @@ export const routes: Route[] = [
     path: '/v1/sync/status',
     entry: 'sync-status.ts',
     authenticated: true,
-    access: {
+    needs: {
       records: { actions: ['dynamodb:Query'], on: ['feed'] },
       syncState: { actions: ['dynamodb:GetItem'], on: ['table'] },
     },
-    build: syncStatus,
   },
   {
     name: 'RecordsList',
@@ -91,8 +90,7 @@ export const routes: Route[] = [
     path: '/v1/records/{collection}',
     entry: 'records-list.ts',
     authenticated: true,
-    access: { records: { actions: ['dynamodb:Query'], on: ['table'] }, cursors: true },
-    build: recordsList,
+    needs: { records: { actions: ['dynamodb:Query'], on: ['table'] }, cursorKey: true },
   },
   {
     name: 'RecordsPut',
@@ -100,8 +98,7 @@ export const routes: Route[] = [
     path: '/v1/records/{collection}/{id}',
     entry: 'records-put.ts',
     authenticated: true,
-    access: { records: put },
-    build: recordsPut,
+    needs: { records: put },
   },
   {
     name: 'RecordsGet',
@@ -109,8 +106,7 @@ export const routes: Route[] = [
     path: '/v1/records/{collection}/{id}',
     entry: 'records-get.ts',
     authenticated: true,
-    access: { records: { actions: ['dynamodb:GetItem'], on: ['table'] } },
-    build: recordsGet,
+    needs: { records: { actions: ['dynamodb:GetItem'], on: ['table'] } },
   },
   {
     name: 'RecordsDelete',
@@ -118,10 +114,18 @@ export const routes: Route[] = [
     path: '/v1/records/{collection}/{id}',
     entry: 'records-delete.ts',
     authenticated: true,
-    access: { records: put },
-    build: recordsDelete,
+    needs: { records: put },
   },
 ];
 
+export function routeNamed(name: RouteName): Route {
+  const route = routes.find((r) => r.name === name);
+  if (route === undefined) throw new Error(`no route ${name}`);
+  return route;
+}
+
 /** API Gateway's catch-all route, answering the API's 404 envelope. */
 export const notFoundEntry = 'not-found.ts';
+
+/** Every function's timeout: well under API Gateway's 29 s, far under the cursor's lookback window. */
+export const FUNCTION_TIMEOUT_SECONDS = 10;

@@ -1,30 +1,16 @@
-// POST /v1/sync/push — login push: the device's changes go up, nothing comes
-// down (the rep's catalogue must not shift mid-demo).
-import type { PushResponse } from '../protocol/responses.ts';
-import { pushRequest } from './core/requests.ts';
-import { lambdaDeps } from './deps.ts';
-import { type DepsSource, httpHandler } from './http/http-handler.ts';
+// POST /v1/sync/push — login push: the device's changes go up, nothing comes down.
+import { pushRequest } from '../protocol/requests.ts';
+import { type DepsSource, lambdaDeps } from './deps.ts';
+import { httpHandler } from './http/http-handler.ts';
 import { countPushOutcomes } from './http/observability.ts';
 import { syncEnvelope } from './http/params.ts';
-import { reconcileChanges } from './service/push.ts';
+import { loginPush } from './service/login-push.ts';
 
 export const syncPush = (deps: DepsSource) =>
   httpHandler(deps, { jsonBody: true, metrics: true }, async ({ body, identity, receivedAt, deps }) => {
-    const request = syncEnvelope(pushRequest, body);
-    const { accountId, userId } = identity;
-    const outcome = await reconcileChanges(
-      deps,
-      accountId,
-      request.deviceId,
-      request.clientTime,
-      request.changes,
-      receivedAt,
-    );
-    countPushOutcomes(outcome.results);
-    const serverTime = deps.now();
-    await deps.syncState.recordPush(accountId, request.deviceId, userId, serverTime);
-    const response: PushResponse = { serverTime, results: outcome.results };
+    const { response } = await loginPush(deps, identity, syncEnvelope(pushRequest, body), receivedAt);
+    countPushOutcomes(response.results);
     return { statusCode: 200, body: response };
   });
 
-export const handler = syncPush(lambdaDeps);
+export const handler = syncPush(lambdaDeps('SyncPush'));

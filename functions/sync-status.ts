@@ -1,16 +1,14 @@
 // GET /v1/sync/status?deviceId= — the Account sync page.
-import type { StatusResponse } from '../protocol/responses.ts';
-import { statusQuery } from './core/requests.ts';
-import { lambdaDeps } from './deps.ts';
-import { type DepsSource, httpHandler } from './http/http-handler.ts';
+import { statusQuery } from '../protocol/requests.ts';
+import { type DepsSource, lambdaDeps } from './deps.ts';
+import { httpHandler } from './http/http-handler.ts';
 import { queryParams } from './http/params.ts';
 import { readSyncStatus } from './service/status.ts';
 
 export const syncStatus = (deps: DepsSource) =>
   httpHandler(deps, {}, async ({ event, identity, deps }) => {
     const query = queryParams(statusQuery, event);
-    const status = await readSyncStatus(deps, identity.accountId, query.deviceId ?? null);
-    const body: StatusResponse = { serverTime: deps.now(), ...status };
-    return { statusCode: 200, body };
+    return { statusCode: 200, body: await readSyncStatus(deps, identity, query.deviceId ?? null) };
   });
-export const handler = syncStatus(lambdaDeps);
+
+export const handler = syncStatus(lambdaDeps('SyncStatus'));

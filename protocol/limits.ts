@@ -13,5 +13,5 @@ export const DEFAULT_PAGE_LIMIT = 500;
 export const MAX_PAGE_LIMIT = 1000;
 /** Web list `limit` when the request does not say. */
 export const DEFAULT_LIST_LIMIT = 100;
-/** Longest cursor a request may carry. */
-export const MAX_CURSOR_CHARS = 4096;
+/** Longest cursor a request may carry (a Sync Now cursor carries the ids a pass still owes). */
+export const MAX_CURSOR_CHARS = 256 * 1024;

@@ -4,15 +4,9 @@
 // a test fails when the committed file differs from what this produces, and
 // `GET /v1/openapi.json` serves the committed file.
 import * as z from 'zod';
-import {
-  type CollectionName,
-  collectionNames,
-  ID_PATTERN,
-  recordSchemas,
-  tombstoneRecord,
-} from '../functions/core/collections.ts';
-import { listQuery, pushRequest, statusQuery, syncNowRequest } from '../functions/core/requests.ts';
+import { type CollectionName, collectionNames, ID_PATTERN, recordSchemas, tombstoneRecord } from './collections.ts';
 import { MAX_BODY_BYTES, MAX_RECORD_BYTES, MAX_RECORDS_PER_REQUEST } from './limits.ts';
+import { listQuery, pushRequest, statusQuery, syncNowRequest } from './requests.ts';
 import {
   errorResponse,
   healthResponse,
@@ -44,7 +38,7 @@ const requestSchemas = {
   PushRequest: pushRequest.extend({ changes: pushedChanges.optional() }),
   SyncNowRequest: syncNowRequest.extend({ changes: pushedChanges.optional() }),
   ...perCollectionSchemas((c) => ({
-    [pascal(c)]: recordSchemas[c].live,
+    [`Pushed${pascal(c)}`]: recordSchemas[c].pushable,
     [`Pushed${pascal(c)}Tombstone`]: recordSchemas[c].tombstone,
     [`${pascal(c)}Body`]: recordSchemas[c].webBody,
   })),
@@ -60,7 +54,7 @@ const responseSchemas = {
   PushResult: pushResult,
   Issue: issue,
   Tombstone: tombstoneRecord,
-  ...perCollectionSchemas((c) => ({ [pascal(c)]: recordSchemas[c].live })),
+  ...perCollectionSchemas((c) => ({ [pascal(c)]: recordSchemas[c].returned })),
 };
 
 type Operation = {

@@ -3,13 +3,7 @@
 // integration tests parse real responses with them, so the three cannot
 // drift. No Node APIs: a client can import this too.
 import * as z from 'zod';
-import {
-  type CollectionName,
-  collectionNames,
-  deviceId,
-  recordSchemas,
-  tombstoneRecord,
-} from '../functions/core/collections.ts';
+import { type CollectionName, collectionNames, deviceId, recordSchemas, tombstoneRecord } from './collections.ts';
 
 export const issue = z.strictObject({ path: z.string(), message: z.string() });
 
@@ -34,7 +28,7 @@ export const errorResponse = z.strictObject({
 });
 
 /** A record of one collection as the backend returns it: live, or a tombstone. */
-const returnedRecord = (collection: CollectionName) => z.union([recordSchemas[collection].live, tombstoneRecord]);
+const returnedRecord = (collection: CollectionName) => z.union([recordSchemas[collection].returned, tombstoneRecord]);
 
 /** A value per collection (every collection present). */
 const perCollection = <T extends z.ZodType>(of: (collection: CollectionName) => T) =>
@@ -85,7 +79,7 @@ export const statusResponse = z.strictObject({
 export type StatusResponse = z.infer<typeof statusResponse>;
 
 /** A live record of any collection (the web routes name the collection in the path). */
-const anyLiveRecord = z.union(collectionNames.map((c) => recordSchemas[c].live));
+const anyLiveRecord = z.union(collectionNames.map((c) => recordSchemas[c].returned));
 
 export const recordResponse = z.strictObject({ record: anyLiveRecord });
 export const listResponse = z.strictObject({ records: z.array(anyLiveRecord), cursor: z.string().nullable() });

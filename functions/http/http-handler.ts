@@ -1,19 +1,23 @@
-// The middy stack every route shares, in the protocol's order of checks (docs/protocol.md, "Errors and limits"):
-// route (API Gateway / the local router) → token → content type → size →
-// JSON. The error envelope is registered before everything but the metrics
-// flush, so its onError sees every failure and its count is flushed too.
+// The middy stack every route shares, in the protocol's order of checks
+// (docs/protocol.md, "Errors and limits"): route (API Gateway / the local
+// router) → token → content type → size → JSON. Dependencies are set up
+// before any of it, so a function that cannot start answers 500 before it
+// reads a byte of the request. The error envelope is registered before
+// everything but the metrics flush, so its onError sees every failure and
+// its count is flushed too.
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj, type Request } from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { ID_PATTERN } from '../../protocol/collections.ts';
 import { MAX_BODY_BYTES } from '../../protocol/limits.ts';
-import { ID_PATTERN } from '../core/collections.ts';
-import { BadCursorError } from '../core/cursor.ts';
-import type { Deps } from '../deps.ts';
+import { DomainError } from '../core/errors.ts';
+import { LAMBDA_PAYLOAD_BYTES } from '../core/page-budget.ts';
+import type { Deps, DepsSource } from '../deps.ts';
 import { isThrottle } from '../store/client.ts';
-import { errorBody, HttpError } from './errors.ts';
+import { errorBody, statusOf } from './errors.ts';
 import { logger, metrics, SYNC_METRICS, tracer } from './observability.ts';
 
 export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
@@ -26,7 +30,7 @@ export type ApiRequest = {
   identity: Identity;
   /** The parsed JSON body (undefined for routes without one). */
   body: unknown;
-  /** Server clock when the request arrived: the skew correction's reference. */
+  /** When the request reached the API (the gateway's clock): the skew correction's reference. */
   receivedAt: number;
   deps: Deps;
 };
@@ -36,10 +40,7 @@ export type ApiResponse = { statusCode: number; body?: unknown };
 /** `metrics`: the route emits business metrics (flushed after each request, with a cold-start metric). */
 export type RouteOptions = { authenticated?: boolean; jsonBody?: boolean; metrics?: boolean };
 
-type ApiContext = Context & { caller?: Identity; jsonBody?: unknown; receivedAt?: number; deps?: Deps };
-
-/** A route's dependencies: built synchronously (tests, local) or once per container (Lambda). */
-export type DepsSource = () => Deps | Promise<Deps>;
+type ApiContext = Context & { caller?: Identity; jsonBody?: unknown; deps?: Deps };
 
 export function httpHandler(
   getDeps: DepsSource,
@@ -56,28 +57,26 @@ export function httpHandler(
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use({
       before: async (request) => {
-        const deps = await getDeps();
-        request.context.deps = deps;
-        request.context.receivedAt = deps.now();
+        request.context.deps = await getDeps();
       },
     });
   if (authenticated) stack.use(authenticate());
   if (jsonBody) stack.use(parseJsonBody());
   return stack.handler(async (event, context) => {
-    const { deps, caller, receivedAt } = context;
-    if (deps === undefined || receivedAt === undefined) throw new Error('dependencies were not set up');
+    const { deps, caller } = context;
+    if (deps === undefined) throw new Error('dependencies were not set up');
     const response = await route({
       event,
       identity: caller ?? { accountId: '', userId: '' },
       body: context.jsonBody,
-      receivedAt,
+      receivedAt: receivedAt(event, deps),
       deps,
     });
     return json(response.statusCode, response.body);
   });
 }
 
-/** A route that needs no identity, body or database (health). */
+/** A route that needs no identity, body or database (health, the OpenAPI document). */
 export function plainHandler(response: () => ApiResponse) {
   return middy<ApiEvent, ApiResult, Error, ApiContext>()
     .use(errorEnvelope())
@@ -89,15 +88,32 @@ export function plainHandler(response: () => ApiResponse) {
 }
 
 export function json(statusCode: number, body?: unknown, headers: Record<string, string> = {}): ApiResult {
-  return body === undefined
-    ? { statusCode, headers }
-    : { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+  if (body === undefined) return { statusCode, headers };
+  const result = {
+    statusCode,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  };
+  // Pages are budgeted to fit (core/page-budget.ts); this is the last line of defence, never the plan.
+  const size = Buffer.byteLength(JSON.stringify(result));
+  if (size > LAMBDA_PAYLOAD_BYTES) throw new Error(`response of ${size} bytes would not fit a Lambda payload`);
+  return result;
 }
 
 /**
- * The account comes only from the token (GET /v1/openapi.json). API Gateway's JWT
- * authorizer (or the local server) has verified the signature; we check the
- * claims are there and usable as keys.
+ * The gateway's receive time (`requestContext.timeEpoch`), so the skew
+ * correction does not count a cold start as network delay; the server clock
+ * when the event does not carry it.
+ */
+function receivedAt(event: ApiEvent, deps: Deps): number {
+  const epoch = event.requestContext?.timeEpoch;
+  return typeof epoch === 'number' && Number.isFinite(epoch) ? Math.min(epoch, deps.now()) : deps.now();
+}
+
+/**
+ * The account comes only from the token. API Gateway's JWT authorizer (or
+ * the local server) has verified the signature; we check the claims are
+ * there and usable as keys.
  */
 function authenticate(): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> {
   return {
@@ -106,7 +122,7 @@ function authenticate(): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> {
       const accountId = claims['custom:accountId'];
       const userId = claims.sub;
       if (typeof accountId !== 'string' || !ID_PATTERN.test(accountId) || typeof userId !== 'string' || userId === '') {
-        throw new HttpError('UNAUTHORIZED', 'a valid bearer token with custom:accountId and sub is required');
+        throw new DomainError('UNAUTHORIZED', 'a valid bearer token with custom:accountId and sub is required');
       }
       request.context.caller = { accountId, userId };
     },
@@ -120,21 +136,21 @@ function parseJsonBody(): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> 
       const contentType = event.headers?.['content-type'];
       const hasBody = event.body !== undefined && event.body !== '';
       if (hasBody && !isJsonMediaType(contentType)) {
-        throw new HttpError('UNSUPPORTED_MEDIA_TYPE', 'the body must be application/json');
+        throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'the body must be application/json');
       }
       const raw =
         event.body === undefined
-          ? ''
+          ? Buffer.alloc(0)
           : event.isBase64Encoded
             ? Buffer.from(event.body, 'base64')
             : Buffer.from(event.body);
       if (raw.length > MAX_BODY_BYTES) {
-        throw new HttpError('PAYLOAD_TOO_LARGE', `the body is larger than ${MAX_BODY_BYTES} bytes`);
+        throw new DomainError('PAYLOAD_TOO_LARGE', `the body is larger than ${MAX_BODY_BYTES} bytes`);
       }
       try {
         request.context.jsonBody = JSON.parse(raw.toString('utf8'));
       } catch {
-        throw new HttpError('BAD_REQUEST', 'the body is not valid JSON');
+        throw new DomainError('BAD_REQUEST', 'the body is not valid JSON');
       }
     },
   };
@@ -157,19 +173,16 @@ function errorEnvelope(countsMetrics = false): MiddlewareObj<ApiEvent, ApiResult
   };
 }
 
-/** The response for an error: typed 4xx as they are, throttling as 503, anything else a logged, generic 500. */
+/** The response for an error: domain errors by the one table, throttling as 503, anything else a logged, generic 500. */
 function respondToError(request: Request<ApiEvent, ApiResult, Error, ApiContext>): void {
   const error = request.error;
-  if (error instanceof HttpError) {
+  if (error instanceof DomainError) {
+    const { issues, record, retryAfterSeconds } = error.details;
     request.response = json(
-      error.statusCode,
-      errorBody(error.code, error.message, error.extra.issues, error.extra.body),
-      error.extra.headers,
+      statusOf[error.code],
+      errorBody(error.code, error.message, issues, record ? { record } : undefined),
+      retryAfterSeconds === undefined ? {} : { 'Retry-After': String(retryAfterSeconds) },
     );
-    return;
-  }
-  if (error instanceof BadCursorError) {
-    request.response = json(400, errorBody('BAD_CURSOR', error.message));
     return;
   }
   const requestId = request.context.awsRequestId;

@@ -5,33 +5,20 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { PushResult } from '../../protocol/responses.ts';
+import { METRICS_NAMESPACE, SERVICE_NAME, STAGE_ENV, SYNC_METRICS } from './metric-names.ts';
 
-const serviceName = 'mobile-sales-sync';
-export const METRICS_NAMESPACE = 'MobileSalesSync';
+export { SYNC_METRICS };
 
-export const logger = new Logger({ serviceName });
+export const logger = new Logger({ serviceName: SERVICE_NAME });
 // Its own warnings go through the logger (and its level), not bare console output.
-export const metrics = new Metrics({ serviceName, namespace: METRICS_NAMESPACE, logger });
-export const tracer = new Tracer({ serviceName });
-
-/** Metric names, shared with the CDK dashboard and alarms. */
-export const SYNC_METRICS = {
-  pushed: {
-    created: 'PushCreated',
-    updated: 'PushUpdated',
-    unchanged: 'PushUnchanged',
-    stale: 'PushStale',
-    deleted: 'PushDeleted',
-    invalid: 'PushInvalid',
-  },
-  pushedTotal: 'RecordsPushed',
-  pulled: 'RecordsPulled',
-  resets: 'CursorResets',
-  syncsCompleted: 'SyncNowCompleted',
-  /** Sync requests answered 4xx (bad envelopes, cursors, tokens) and 5xx. */
-  rejected: 'SyncRequestsRejected',
-  failed: 'SyncRequestsFailed',
-} as const;
+export const metrics = new Metrics({
+  serviceName: SERVICE_NAME,
+  namespace: METRICS_NAMESPACE,
+  logger,
+  // One dashboard per stage: every business metric carries its stage.
+  defaultDimensions: { stage: process.env[STAGE_ENV] ?? 'local' },
+});
+export const tracer = new Tracer({ serviceName: SERVICE_NAME });
 
 /** Records pushed by outcome: created/updated/unchanged/stale/deleted/invalid. */
 export function countPushOutcomes(results: Partial<Record<string, PushResult[]>>): void {

@@ -1,9 +1,15 @@
 // Turning the parts of a request into checked values, or the API's 4xx.
 import type { z } from 'zod';
+import {
+  type CollectionName,
+  collectionNames,
+  ID_PATTERN,
+  isCollectionName,
+  toIssues,
+} from '../../protocol/collections.ts';
 import { MAX_RECORDS_PER_REQUEST } from '../../protocol/limits.ts';
-import { type CollectionName, collectionNames, ID_PATTERN, isCollectionName, toIssues } from '../core/collections.ts';
-import { checkEnvelope } from '../core/requests.ts';
-import { HttpError } from './errors.ts';
+import { checkEnvelope } from '../../protocol/requests.ts';
+import { DomainError } from '../core/errors.ts';
 import type { ApiEvent } from './http-handler.ts';
 
 /** A sync envelope, or 413 (too many records) / 400 (wrong shape). */
@@ -11,12 +17,12 @@ export function syncEnvelope<T>(schema: z.ZodType<T>, body: unknown): T {
   const checked = checkEnvelope(schema, body);
   if (checked.ok) return checked.value;
   if (checked.tooLarge) {
-    throw new HttpError('PAYLOAD_TOO_LARGE', `at most ${MAX_RECORDS_PER_REQUEST} records per request`);
+    throw new DomainError('PAYLOAD_TOO_LARGE', `at most ${MAX_RECORDS_PER_REQUEST} records per request`);
   }
-  throw new HttpError('BAD_REQUEST', 'the request envelope is not valid', { issues: checked.issues });
+  throw new DomainError('BAD_REQUEST', 'the request envelope is not valid', { issues: checked.issues });
 }
 
-/** `{collection}` and `{id}` of a records route. An unknown collection is 400 (docs/protocol.md, "Errors and limits"). */
+/** `{collection}` and `{id}` of a records route. An unknown collection is 400. */
 export function recordPath(event: ApiEvent): { collection: CollectionName; id: string } {
   const { collection, id } = event.pathParameters ?? {};
   return { collection: collectionParam(collection), id: recordIdParam(id) };
@@ -24,14 +30,14 @@ export function recordPath(event: ApiEvent): { collection: CollectionName; id: s
 
 export function collectionParam(collection: string | undefined): CollectionName {
   if (collection === undefined || !isCollectionName(collection)) {
-    throw new HttpError('BAD_REQUEST', `unknown collection; expected one of ${collectionNames.join(', ')}`);
+    throw new DomainError('BAD_REQUEST', `unknown collection; expected one of ${collectionNames.join(', ')}`);
   }
   return collection;
 }
 
 function recordIdParam(id: string | undefined): string {
   if (id === undefined || !ID_PATTERN.test(id)) {
-    throw new HttpError('BAD_REQUEST', `the record id must match ${ID_PATTERN.source}`);
+    throw new DomainError('BAD_REQUEST', `the record id must match ${ID_PATTERN.source}`);
   }
   return id;
 }
@@ -40,7 +46,7 @@ function recordIdParam(id: string | undefined): string {
 export function queryParams<T>(schema: z.ZodType<T>, event: ApiEvent): T {
   const parsed = schema.safeParse(event.queryStringParameters ?? {});
   if (!parsed.success) {
-    throw new HttpError('BAD_REQUEST', 'the query string is not valid', { issues: toIssues(parsed.error) });
+    throw new DomainError('BAD_REQUEST', 'the query string is not valid', { issues: toIssues(parsed.error) });
   }
   return parsed.data;
 }

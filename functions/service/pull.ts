@@ -30,117 +30,120 @@
 // A first sync (cursor null) and a reset read the base table instead of the
 // feed: a strongly consistent snapshot of live records, no tombstones. The
 // same argument holds with "visible" meaning "committed".
-import { type CollectionName, collectionNames, type SyncedRecord } from '../core/collections.ts';
-import { decodeCursor, encodeCursor, type SyncPosition, syncPosition } from '../core/cursor.ts';
+//
+// Within a pass, the page also delivers the backend versions that beat this
+// pass's pushes (`stale`/`deleted` winners): first the ones still owed from
+// earlier pages, then this request's, as far as the page's byte budget
+// allows; what does not fit is owed in the cursor and fetched on the next
+// page. A pass does not end while it owes anything.
+import { type CollectionName, collectionNames, type SyncedRecord } from '../../protocol/collections.ts';
+import { advance, isComplete, isEcho, type Owed, type SyncPosition } from '../core/feed.ts';
+import { type PageBudget, WorkBudget, wireCost } from '../core/page-budget.ts';
 import type { Deps } from '../deps.ts';
 import { type RecordItem, toSyncedRecord } from '../store/records-store.ts';
-
-/**
- * A page stops growing after this many bytes of records, whatever `limit`
- * says, so it fits a Lambda response (6 MB). One query reads at most 1 MB,
- * so a page ends below 4 MiB + 1 MB.
- */
-export const MAX_PAGE_BYTES = 4 * 1024 * 1024;
-
-export type PullPage = {
-  changes: Record<CollectionName, SyncedRecord[]>;
-  cursor: string;
-  hasMore: boolean;
-  reset: boolean;
-  /** This page ended a pass. */
-  complete: boolean;
-  /** When the pass that this page belongs to started: the device holds every change before it (less the lookback caveat). */
-  passStart: number;
-};
+import { emptyChanges, readCollection } from './paging.ts';
 
 /** Versions this request just wrote, by collection and id: not echoed back. */
 export type JustWritten = Partial<Record<CollectionName, Map<string, number>>>;
 
-/**
- * Reads the request's cursor and decides where this page starts. Called
- * before the push half of Sync Now, so a bad cursor rejects the request
- * before anything is written.
- */
-export function openCursor(deps: Deps, accountId: string, cursor: string | null): SyncPosition {
-  const previous =
-    cursor === null ? null : decodeCursor(deps.config.cursorSecret, accountId, 'sync', syncPosition, cursor);
-  return startPosition(previous, deps.now(), deps);
-}
+/** A backend version that beat one of this request's pushes. */
+export type Winner = { collection: CollectionName; item: RecordItem };
+
+export type PullPage = {
+  changes: Record<CollectionName, SyncedRecord[]>;
+  /** Where the pass stands after this page. */
+  position: SyncPosition;
+  /** This page ended the pass. */
+  complete: boolean;
+};
+
+/** Owed records fetched per request round trip (BatchGetItem's maximum). */
+const OWED_BATCH = 100;
 
 /**
- * One page of changes from `position`. `winners` (the backend versions that
- * beat this request's pushes) ride along whatever the cursor says.
+ * One page of changes from `position`: owed winners first, then the feed (or
+ * the snapshot), within `limit` records (winners not counted), `bytes` of
+ * response and the request's bounded work.
  */
 export async function pullPage(
   deps: Deps,
   accountId: string,
   position: SyncPosition,
   limit: number,
-  justWritten: JustWritten,
-  winners: Partial<Record<CollectionName, SyncedRecord[]>>,
+  bytes: PageBudget,
+  pushed: { justWritten: JustWritten; winners: Winner[] },
 ): Promise<PullPage> {
-  const { config } = deps;
-  const changes = Object.fromEntries(collectionNames.map((c) => [c, [] as SyncedRecord[]])) as PullPage['changes'];
-  let budget = limit;
-  let bytes = 0;
+  const changes = emptyChanges();
+  const delivered = collectionNames.map(() => new Set<string>());
+  /** Adds a record once per page; `paid`: its bytes are already taken from the budget. */
+  const deliver = (collection: CollectionName, record: SyncedRecord, paid = false): boolean => {
+    const seen = delivered[collectionNames.indexOf(collection)]!;
+    if (seen.has(record.id)) return true;
+    if (!paid && !bytes.take(wireCost(record))) return false;
+    seen.add(record.id);
+    changes[collection].push(record);
+    return true;
+  };
+
+  // 1. What this pass owes: earlier pages' leftovers (fetched), then this request's winners (in hand).
+  const owed: Owed[] = [];
+  let full = false;
+  const earlier = position.owed ?? [];
+  for (let i = 0; i < earlier.length; i += OWED_BATCH) {
+    const batch = earlier.slice(i, i + OWED_BATCH);
+    if (full) {
+      owed.push(...batch);
+      continue;
+    }
+    const refs = batch.map(([col, id]) => ({ collection: collectionNames[col]!, id }));
+    for (const [index, { ref, item }] of (await deps.records.getMany(accountId, refs)).entries()) {
+      // Gone altogether (a tombstone past retention): nothing left to deliver.
+      if (item === undefined) continue;
+      if (full || !deliver(ref.collection, toSyncedRecord(item))) {
+        full = true;
+        owed.push(batch[index]!);
+      }
+    }
+  }
+  for (const { collection, item } of pushed.winners) {
+    if (full || !deliver(collection, toSyncedRecord(item))) {
+      full = true;
+      owed.push([collectionNames.indexOf(collection), item.id]);
+    }
+  }
+
+  // 2. The feed (or the snapshot), collection by collection, from where the pass stands.
+  const work = new WorkBudget();
   let col = position.col ?? 0;
   let key = position.key;
-
-  while (col < collectionNames.length && budget > 0 && bytes < MAX_PAGE_BYTES) {
+  let taken = 0;
+  while (!full && col < collectionNames.length && taken < limit && !work.exhausted) {
     const collection = collectionNames[col]!;
-    const page =
+    const written = pushed.justWritten[collection];
+    const read =
       position.since === null
-        ? await deps.records.readLive(accountId, collection, key, budget)
-        : await deps.records.readFeed(accountId, collection, position.since, key, budget);
-    budget -= page.items.length;
-    for (const item of page.items) {
-      if (isEcho(item, justWritten[collection])) continue;
-      const record = toSyncedRecord(item);
-      changes[collection].push(record);
-      bytes += Buffer.byteLength(JSON.stringify(record));
+        ? (after: typeof key, n: number) => deps.records.readLive(accountId, collection, after, n)
+        : (after: typeof key, n: number) => deps.records.readFeed(accountId, collection, position.since!, after, n);
+    const page = await readCollection(
+      read,
+      key,
+      { limit: limit - taken, bytes, work },
+      {
+        inFeed: position.since !== null,
+        filtered: position.since === null,
+        skip: (item) => isEcho(item.updatedAt, written, item.id),
+      },
+    );
+    for (const record of page.records) deliver(collection, record, true);
+    taken += page.records.length;
+    if (!page.done) {
+      key = page.key;
+      break;
     }
-    if (page.next) {
-      key = page.next;
-    } else {
-      col += 1;
-      key = undefined;
-    }
+    col += 1;
+    key = undefined;
   }
 
-  for (const collection of collectionNames) {
-    const pulled = new Set(changes[collection].map((r) => r.id));
-    changes[collection].push(...(winners[collection] ?? []).filter((r) => !pulled.has(r.id)));
-  }
-
-  const complete = col >= collectionNames.length;
-  const passStart = position.start ?? deps.now();
-  const next: SyncPosition = complete
-    ? { since: Math.max(passStart - config.lookbackMs, position.since ?? 0) }
-    : { ...position, col, key };
-  return {
-    changes,
-    cursor: encodeCursor(config.cursorSecret, accountId, 'sync', next),
-    hasMore: !complete,
-    reset: position.reset === true,
-    complete,
-    passStart,
-  };
-}
-
-/**
- * Where this page starts: a new pass (from null or a finished cursor), a
- * reset (the cursor predates tombstone retention: tombstones it would need
- * may be gone), or the middle of a pass.
- */
-function startPosition(previous: SyncPosition | null, now: number, { config }: Deps): SyncPosition {
-  if (previous === null) return { since: null, start: now };
-  if (previous.since !== null && previous.since < now - config.tombstoneRetentionMs) {
-    return { since: null, start: now, reset: true };
-  }
-  if (previous.start === undefined) return { since: previous.since, start: now };
-  return previous;
-}
-
-function isEcho(item: RecordItem, written: Map<string, number> | undefined): boolean {
-  return written?.get(item.id) === item.updatedAt;
+  const next = advance(position, col, key, owed);
+  return { changes, position: next, complete: isComplete(next, collectionNames.length) };
 }

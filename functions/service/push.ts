@@ -1,46 +1,48 @@
 // Reconciles a device's pushed changes (login push, and the first half of
 // Sync Now): validate each record, correct its clock, write it with the
 // device rule, and report one status per record in request order.
-
-import type { PushResult } from '../../protocol/responses.ts';
-import { type CollectionName, collectionNames, parseDeviceChange, type SyncedRecord } from '../core/collections.ts';
-import { decidePush, effectiveUpdatedAt, writes } from '../core/reconcile.ts';
-import { type Changes, idOf } from '../core/requests.ts';
+import { type CollectionName, collectionNames, parseDeviceChange } from '../../protocol/collections.ts';
+import { type Changes, idOf } from '../../protocol/requests.ts';
+import type { PushResult, PushResults } from '../../protocol/responses.ts';
+import { type Writer, writerKey } from '../core/identity.ts';
+import { contentHash, decidePush, effectiveUpdatedAt, writes } from '../core/reconcile.ts';
 import type { Deps } from '../deps.ts';
-import { toSyncedRecord } from '../store/records-store.ts';
-import type { JustWritten } from './pull.ts';
+import type { JustWritten, Winner } from './pull.ts';
 
 export type PushOutcome = {
-  results: Partial<Record<CollectionName, PushResult[]>>;
-  /** The backend's version of every record that came back stale or deleted. */
-  winners: Partial<Record<CollectionName, SyncedRecord[]>>;
+  results: PushResults;
+  /** The backend's version of every record that came back stale or deleted, in request order. */
+  winners: Winner[];
   /** Versions the backend now holds from this request (created, updated, unchanged). */
   stored: JustWritten;
   /** Valid records this request pushed (invalid ones are not counted). */
   pushed: number;
 };
 
+export type PushContext = { accountId: string; writer: Writer; clientTime: number; receivedAt: number };
+
 /** Writes in flight at once: enough to hide DynamoDB's latency, few enough to stay polite. */
 const WRITE_CONCURRENCY = 32;
 
-export async function reconcileChanges(
-  deps: Deps,
-  accountId: string,
-  deviceId: string,
-  clientTime: number,
-  changes: Changes,
-  receivedAt: number,
-): Promise<PushOutcome> {
-  const results: PushOutcome['results'] = {};
-  const winners: PushOutcome['winners'] = {};
+export async function reconcileChanges(deps: Deps, context: PushContext, changes: Changes): Promise<PushOutcome> {
+  const { accountId, clientTime, receivedAt } = context;
+  const writer = writerKey(context.writer);
+  const results: PushResults = {};
+  const winnerSlots: (Winner | undefined)[][] = [];
   const stored: JustWritten = {};
+  const remember = (collection: CollectionName, id: string, updatedAt: number) => {
+    stored[collection] ??= new Map();
+    stored[collection].set(id, updatedAt);
+  };
   let pushed = 0;
 
   const tasks = collectionNames.flatMap((collection) => {
     const records = changes[collection];
     if (records === undefined) return [];
     const slots: PushResult[] = new Array(records.length);
+    const winners: (Winner | undefined)[] = new Array(records.length);
     results[collection] = slots;
+    winnerSlots.push(winners);
     return records.map((raw, index) => async () => {
       const parsed = parseDeviceChange(collection, raw);
       if (!parsed.ok) {
@@ -48,17 +50,19 @@ export async function reconcileChanges(
         return;
       }
       const { change } = parsed;
+      const fields = change.deleted ? undefined : change.fields;
       const incoming = {
         updatedAt: effectiveUpdatedAt(change.updatedAt, clientTime, receivedAt),
         deleted: change.deleted,
-        writer: deviceId,
+        writer,
         clientUpdatedAt: change.updatedAt,
+        contentHash: contentHash(change.deleted, fields),
       };
       const outcome = await deps.records.write(
         accountId,
         collection,
         change.id,
-        { ...incoming, fields: change.deleted ? undefined : change.fields },
+        { ...incoming, fields },
         'device-push',
       );
       pushed += 1;
@@ -68,30 +72,23 @@ export async function reconcileChanges(
           status: outcome.previous ? 'updated' : 'created',
           updatedAt: incoming.updatedAt,
         };
-        remember(stored, collection).set(change.id, incoming.updatedAt);
+        remember(collection, change.id, incoming.updatedAt);
         return;
       }
       // The condition failed: DynamoDB returned the version that beat ours.
       const status = decidePush(outcome.current, incoming);
       if (outcome.current === undefined || writes(status)) {
-        throw new Error(`write rejected although the rules accept it (${collection}/${change.id})`);
+        throw new Error(`write rejected although the rules accept it (${collection})`);
       }
       slots[index] = { id: change.id, status, updatedAt: outcome.current.updatedAt };
-      if (status === 'unchanged') remember(stored, collection).set(change.id, outcome.current.updatedAt);
-      else {
-        winners[collection] ??= [];
-        winners[collection].push(toSyncedRecord(outcome.current));
-      }
+      if (status === 'unchanged') remember(collection, change.id, outcome.current.updatedAt);
+      else winners[index] = { collection, item: outcome.current };
     });
   });
 
   await runWithConcurrency(tasks, WRITE_CONCURRENCY);
+  const winners = winnerSlots.flat().filter((w): w is Winner => w !== undefined);
   return { results, winners, stored, pushed };
-}
-
-function remember(stored: JustWritten, collection: CollectionName): Map<string, number> {
-  stored[collection] ??= new Map();
-  return stored[collection];
 }
 
 /** Runs tasks with a bounded number in flight; after a failure starts no new task, then rethrows it. */

@@ -1,33 +1,37 @@
-// The Account sync page (docs/protocol.md, "The Account sync page"). Cost: two GetItems, one one-item query
-// per collection, and, for a device that has synced, one COUNT query per
+// The Account sync page. Cost: two GetItems, one one-item query per
+// collection, and, for a device that has synced, one COUNT query per
 // collection over the changes since its last sync. Nothing grows with the
-// size of the account; no Scan.
-import { type CollectionName, collectionNames } from '../core/collections.ts';
+// size of the account; no Scan. The device is the caller's own (user,
+// deviceId): no user can read another's device state.
+import { type CollectionName, collectionNames } from '../../protocol/collections.ts';
+import type { StatusResponse } from '../../protocol/responses.ts';
+import { deviceWriter, writerKey } from '../core/identity.ts';
 import type { Deps } from '../deps.ts';
+import type { Caller } from './login-push.ts';
 
-export type CollectionStatus = { lastChangedAt: number | null; pendingChanges: number | null };
+type CollectionStatus = StatusResponse['collections'][CollectionName];
 
-export type SyncStatus = {
-  account: { lastSyncAt: number | null; lastSyncBy: { userId: string; deviceId: string } | null };
-  device: { deviceId: string; lastSyncAt: number | null; lastPushAt: number | null } | null;
-  collections: Record<CollectionName, CollectionStatus>;
-  upToDate: boolean | null;
-};
-
-export async function readSyncStatus(deps: Deps, accountId: string, deviceId: string | null): Promise<SyncStatus> {
-  const { account, device } = await deps.syncState.read(accountId, deviceId);
-  const deviceLastSync = device?.lastSyncAt ?? null;
+export async function readSyncStatus(deps: Deps, caller: Caller, deviceId: string | null): Promise<StatusResponse> {
+  const { accountId, userId } = caller;
+  const device = deviceId === null ? null : { userId, deviceId };
+  const { account, device: state } = await deps.syncState.read(accountId, device);
+  const deviceLastSync = state?.lastSyncAt ?? null;
   // Count from when the last sync's pass started, not when it ended: a change
   // made during a long (or resumed) pass may have been read before it happened.
-  const countFrom = device?.syncedThrough ?? deviceLastSync;
+  const countFrom = state?.syncedThrough ?? deviceLastSync;
   const collections = Object.fromEntries(
     await Promise.all(
       collectionNames.map(async (collection) => {
         const [lastChangedAt, pendingChanges] = await Promise.all([
           deps.records.latestChangeAt(accountId, collection),
-          deviceId === null || countFrom === null
+          device === null || countFrom === null
             ? null
-            : deps.records.countChangedSince(accountId, collection, countFrom, deviceId),
+            : deps.records.countChangedSince(
+                accountId,
+                collection,
+                countFrom,
+                writerKey(deviceWriter(userId, device.deviceId)),
+              ),
         ]);
         return [collection, { lastChangedAt, pendingChanges }] as const;
       }),
@@ -35,11 +39,15 @@ export async function readSyncStatus(deps: Deps, accountId: string, deviceId: st
   ) as Record<CollectionName, CollectionStatus>;
 
   return {
+    serverTime: deps.now(),
     account: { lastSyncAt: account?.lastSyncAt ?? null, lastSyncBy: account?.lastSyncBy ?? null },
-    device: deviceId === null ? null : { deviceId, lastSyncAt: deviceLastSync, lastPushAt: device?.lastPushAt ?? null },
+    device:
+      device === null
+        ? null
+        : { deviceId: device.deviceId, lastSyncAt: deviceLastSync, lastPushAt: state?.lastPushAt ?? null },
     collections,
     upToDate:
-      deviceId === null
+      device === null
         ? null
         : deviceLastSync !== null && Object.values(collections).every((c) => c.pendingChanges === 0),
   };

@@ -1,13 +1,18 @@
-// The Main App (web) records API (docs/protocol.md, "The Main App records API"). Web writes always win: each is
-// stamped max(serverNow, current + 1) and written conditionally; if another
-// writer got in between, DynamoDB hands back its version and we stamp past it.
-import type { CollectionName, RecordFields, SyncedRecord } from '../core/collections.ts';
-import { BadCursorError, decodeCursor, encodeCursor, type ListPosition, listPosition } from '../core/cursor.ts';
+// The Main App (web) records API. Web writes always win: each is stamped
+// max(serverNow, current + 1) and written conditionally; if another writer
+// got in between, DynamoDB hands back its version and we stamp past it.
+import type { CollectionName, RecordFields, SyncedRecord } from '../../protocol/collections.ts';
+import type { ListResponse } from '../../protocol/responses.ts';
+import { decodeCursor, encodeCursor } from '../core/cursor.ts';
+import { badCursor, DomainError } from '../core/errors.ts';
+import { type ListPosition, listPosition } from '../core/feed.ts';
+import { webWriter, writerKey } from '../core/identity.ts';
+import { PageBudget, WorkBudget } from '../core/page-budget.ts';
 import { webStamp } from '../core/reconcile.ts';
 import type { Deps } from '../deps.ts';
-import { HttpError } from '../http/errors.ts';
 import { type NewVersion, type RecordItem, toSyncedRecord, type WriteRule } from '../store/records-store.ts';
-import { MAX_PAGE_BYTES } from './pull.ts';
+import type { Caller } from './login-push.ts';
+import { readCollection } from './paging.ts';
 
 /** Conditional attempts before a hot record answers 503 (retry is safe). */
 const MAX_WEB_ATTEMPTS = 5;
@@ -33,28 +38,28 @@ async function writeAsWeb(
     if (outcome.current === undefined || outcome.current.deleted) return outcome;
     seen = outcome.current;
   }
-  throw new HttpError('SERVICE_UNAVAILABLE', 'the record is being written too often; retry shortly', {
-    headers: { 'Retry-After': '1' },
+  throw new DomainError('SERVICE_UNAVAILABLE', 'the record is being written too often; retry shortly', {
+    retryAfterSeconds: 1,
   });
 }
 
 const gone = (record: SyncedRecord | undefined) =>
-  new HttpError('GONE', 'the record was deleted', record ? { body: { record } } : {});
+  new DomainError('GONE', 'the record was deleted', record ? { record } : {});
 
 export async function putWebRecord(
   deps: Deps,
-  accountId: string,
-  userId: string,
+  caller: Caller,
   collection: CollectionName,
   id: string,
   fields: RecordFields,
-) {
+): Promise<{ created: boolean; record: SyncedRecord }> {
+  const writer = writerKey(webWriter(caller.userId));
   const outcome = await writeAsWeb(
     deps,
-    accountId,
+    caller.accountId,
     collection,
     id,
-    (updatedAt) => ({ updatedAt, deleted: false, writer: `web:${userId}`, fields }),
+    (updatedAt) => ({ updatedAt, deleted: false, writer, fields }),
     'web-put',
   );
   if (!outcome.written) throw gone(outcome.current && toSyncedRecord(outcome.current));
@@ -63,59 +68,56 @@ export async function putWebRecord(
 
 export async function deleteWebRecord(
   deps: Deps,
-  accountId: string,
-  userId: string,
+  caller: Caller,
   collection: CollectionName,
   id: string,
 ): Promise<void> {
+  const writer = writerKey(webWriter(caller.userId));
   const outcome = await writeAsWeb(
     deps,
-    accountId,
+    caller.accountId,
     collection,
     id,
-    (updatedAt) => ({ updatedAt, deleted: true, writer: `web:${userId}` }),
+    (updatedAt) => ({ updatedAt, deleted: true, writer }),
     'web-delete',
   );
-  if (!outcome.written && outcome.current === undefined) throw new HttpError('NOT_FOUND', 'no such record');
+  if (!outcome.written && outcome.current === undefined) throw new DomainError('NOT_FOUND', 'no such record');
   // Written, or already a tombstone: deleting twice is still deleted.
 }
 
 export async function getWebRecord(
   deps: Deps,
-  accountId: string,
+  caller: Caller,
   collection: CollectionName,
   id: string,
 ): Promise<SyncedRecord> {
-  const item = await deps.records.get(accountId, collection, id);
-  if (item === undefined) throw new HttpError('NOT_FOUND', 'no such record');
+  const item = await deps.records.get(caller.accountId, collection, id);
+  if (item === undefined) throw new DomainError('NOT_FOUND', 'no such record');
   if (item.deleted) throw gone(toSyncedRecord(item));
   return toSyncedRecord(item);
 }
 
+/** A page of live records in id order, within the response's budget and bounded work (a page may be short). */
 export async function listWebRecords(
   deps: Deps,
-  accountId: string,
+  caller: Caller,
   collection: CollectionName,
   limit: number,
   cursor: string | null,
-) {
-  const { cursorSecret } = deps.config;
-  const position = cursor === null ? undefined : decodeCursor(cursorSecret, accountId, 'list', listPosition, cursor);
-  if (position !== undefined && position.collection !== collection) throw new BadCursorError();
-  let key = position?.key;
-  const records: SyncedRecord[] = [];
-  let bytes = 0;
-  let more = true;
-  while (records.length < limit && bytes < MAX_PAGE_BYTES && more) {
-    const page = await deps.records.readLive(accountId, collection, key, limit - records.length);
-    for (const item of page.items) {
-      const record = toSyncedRecord(item);
-      records.push(record);
-      bytes += Buffer.byteLength(JSON.stringify(record));
-    }
-    key = page.next;
-    more = page.next !== undefined;
-  }
-  const next: ListPosition | null = more && key ? { collection, key } : null;
-  return { records, cursor: next ? encodeCursor(cursorSecret, accountId, 'list', next) : null };
+): Promise<ListResponse> {
+  const { accountId } = caller;
+  const position =
+    cursor === null ? undefined : decodeCursor(deps.cursorSecret, accountId, 'list', listPosition, cursor);
+  if (position !== undefined && position.collection !== collection) throw badCursor();
+  const page = await readCollection(
+    (after, n) => deps.records.readLive(accountId, collection, after, n),
+    position?.key,
+    { limit, bytes: new PageBudget(), work: new WorkBudget() },
+    { inFeed: false, filtered: true },
+  );
+  const next: ListPosition | null = page.done || page.key === undefined ? null : { collection, key: page.key };
+  return {
+    records: page.records as ListResponse['records'],
+    cursor: next ? encodeCursor(deps.cursorSecret, accountId, 'list', next) : null,
+  };
 }

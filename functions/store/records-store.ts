@@ -1,10 +1,19 @@
 // Records table access. Every write is one conditional PutItem; the store
 // never decides who wins, it only states the rule as a condition and hands
-// back what DynamoDB saw (the old item on success and on failure).
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+// back what DynamoDB saw (the old item on success and on failure). Reads
+// report how many items DynamoDB evaluated, so a caller can bound its work.
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
-import type { CollectionName, RecordFields, SyncedRecord } from '../core/collections.ts';
+import type { CollectionName, RecordFields, SyncedRecord } from '../../protocol/collections.ts';
+import type { KeyPosition } from '../core/feed.ts';
+import { writerFromKey } from '../core/identity.ts';
 import { isConditionalCheckFailed } from './client.ts';
 import { FEED_INDEX } from './tables.ts';
 
@@ -14,8 +23,10 @@ const recordItem = z.object({
   updatedAt: z.number(),
   deleted: z.boolean(),
   changedAt: z.number(),
+  /** core/identity.ts `writerKey`. */
   writer: z.string(),
   clientUpdatedAt: z.number().optional(),
+  contentHash: z.string().optional(),
   expiresAt: z.number().optional(),
   data: z.record(z.string(), z.unknown()).optional(),
 });
@@ -28,6 +39,7 @@ export type NewVersion = {
   deleted: boolean;
   writer: string;
   clientUpdatedAt?: number | undefined;
+  contentHash?: string | undefined;
   fields?: RecordFields | undefined;
 };
 
@@ -44,9 +56,10 @@ export type WriteOutcome =
   | { written: true; previous: RecordItem | undefined; item: RecordItem }
   | { written: false; current: RecordItem | undefined };
 
-/** A position inside one collection's pages: the last key returned. */
-export type KeyPosition = { id: string; changedAt?: number | undefined };
-export type Page = { items: RecordItem[]; next: KeyPosition | undefined };
+/** Items in key order, and how many DynamoDB evaluated to find them (filtered ones included). */
+export type Page = { items: RecordItem[]; evaluated: number; next: KeyPosition | undefined };
+
+export type RecordRef = { collection: CollectionName; id: string };
 
 export interface RecordsStore {
   write(
@@ -57,6 +70,8 @@ export interface RecordsStore {
     rule: WriteRule,
   ): Promise<WriteOutcome>;
   get(accountId: string, collection: CollectionName, id: string): Promise<RecordItem | undefined>;
+  /** The current versions of up to 100 records, strongly consistent (records a pass still owes). */
+  getMany(accountId: string, refs: RecordRef[]): Promise<{ ref: RecordRef; item: RecordItem | undefined }[]>;
   /** Live records in id order, strongly consistent (snapshots and the web list). */
   readLive(accountId: string, collection: CollectionName, after: KeyPosition | undefined, limit: number): Promise<Page>;
   /** Every version (live and tombstones) with changedAt ≥ since, in changedAt order. */
@@ -92,7 +107,7 @@ type Expression = {
  *   rule 3                  attribute_not_exists(pk)
  *   deletion is terminal    deleted = false
  *   2a, ties keep backend   updatedAt < :updatedAt
- *   retries are idempotent  NOT (writer = :writer AND clientUpdatedAt = :clientUpdatedAt)
+ *   retries are idempotent  NOT (writer = :writer AND clientUpdatedAt = :clientUpdatedAt AND contentHash = :contentHash)
  */
 export function conditionFor(rule: WriteRule, version: NewVersion): Expression {
   const names = { '#pk': 'pk', '#deleted': 'deleted', '#updatedAt': 'updatedAt' };
@@ -102,12 +117,18 @@ export function conditionFor(rule: WriteRule, version: NewVersion): Expression {
       return {
         ConditionExpression:
           'attribute_not_exists(#pk) OR (#deleted = :false AND #updatedAt < :updatedAt' +
-          ' AND NOT (#writer = :writer AND #clientUpdatedAt = :clientUpdatedAt))',
-        ExpressionAttributeNames: { ...names, '#writer': 'writer', '#clientUpdatedAt': 'clientUpdatedAt' },
+          ' AND NOT (#writer = :writer AND #clientUpdatedAt = :clientUpdatedAt AND #contentHash = :contentHash))',
+        ExpressionAttributeNames: {
+          ...names,
+          '#writer': 'writer',
+          '#clientUpdatedAt': 'clientUpdatedAt',
+          '#contentHash': 'contentHash',
+        },
         ExpressionAttributeValues: {
           ...values,
           ':writer': version.writer,
           ':clientUpdatedAt': version.clientUpdatedAt,
+          ':contentHash': version.contentHash,
         },
       };
     case 'web-put':
@@ -129,10 +150,17 @@ export function partitionKey(accountId: string, collection: CollectionName): str
   return `${accountId}#${collection}`;
 }
 
+/** A record as the API returns it: its fields, or a tombstone, and who wrote that version. */
 export function toSyncedRecord(item: RecordItem): SyncedRecord {
+  const updatedBy = writerFromKey(item.writer);
   return item.deleted
-    ? { id: item.id, updatedAt: item.updatedAt, deleted: true }
-    : { id: item.id, updatedAt: item.updatedAt, ...item.data };
+    ? { id: item.id, updatedAt: item.updatedAt, deleted: true, updatedBy }
+    : { id: item.id, updatedAt: item.updatedAt, ...item.data, updatedBy };
+}
+
+/** The position just after `item`, for continuing a read of the table (or, with changedAt, of the feed). */
+export function positionAfter(item: RecordItem, inFeed: boolean): KeyPosition {
+  return inFeed ? { id: item.id, changedAt: item.changedAt } : { id: item.id };
 }
 
 export function createRecordsStore({
@@ -156,6 +184,7 @@ export function createRecordsStore({
         changedAt,
         writer: version.writer,
         ...(version.clientUpdatedAt !== undefined ? { clientUpdatedAt: version.clientUpdatedAt } : {}),
+        ...(version.contentHash !== undefined ? { contentHash: version.contentHash } : {}),
         ...(version.deleted
           ? { expiresAt: Math.ceil((changedAt + tombstoneRetentionMs) / 1000) }
           : { data: version.fields ?? {} }),
@@ -189,6 +218,20 @@ export function createRecordsStore({
       return parseItem(result.Item);
     },
 
+    async getMany(accountId, refs) {
+      const found = new Map<string, RecordItem>();
+      let keys: Record<string, unknown>[] = refs.map((r) => ({ pk: partitionKey(accountId, r.collection), id: r.id }));
+      for (let attempt = 0; keys.length > 0; attempt++) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
+        const result = await client.send(
+          new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        for (const item of parseItems(result.Responses?.[tableName])) found.set(`${item.pk}\u0000${item.id}`, item);
+        keys = result.UnprocessedKeys?.[tableName]?.Keys ?? [];
+      }
+      return refs.map((ref) => ({ ref, item: found.get(`${partitionKey(accountId, ref.collection)}\u0000${ref.id}`) }));
+    },
+
     async readLive(accountId, collection, after, limit) {
       const pk = partitionKey(accountId, collection);
       const result = await client.send(
@@ -203,7 +246,11 @@ export function createRecordsStore({
           ...(after ? { ExclusiveStartKey: { pk, id: after.id } } : {}),
         }),
       );
-      return { items: parseItems(result.Items), next: keyPosition(result.LastEvaluatedKey) };
+      return {
+        items: parseItems(result.Items),
+        evaluated: result.ScannedCount ?? 0,
+        next: keyPosition(result.LastEvaluatedKey),
+      };
     },
 
     async readFeed(accountId, collection, since, after, limit) {
@@ -219,7 +266,11 @@ export function createRecordsStore({
           ...(after ? { ExclusiveStartKey: { pk, id: after.id, changedAt: after.changedAt } } : {}),
         }),
       );
-      return { items: parseItems(result.Items), next: keyPosition(result.LastEvaluatedKey) };
+      return {
+        items: parseItems(result.Items),
+        evaluated: result.ScannedCount ?? 0,
+        next: keyPosition(result.LastEvaluatedKey),
+      };
     },
 
     async latestChangeAt(accountId, collection) {

@@ -1,7 +1,10 @@
 // Sync-state table: the per-account lastSync record (sk = ACCOUNT) and one
-// record per device (sk = DEVICE#<deviceId>).
+// record per device (sk = DEVICE#<deviceId>#<userId>: a device is a user and
+// a deviceId). Every timestamp only ever moves forward: two Sync Nows of one
+// device finishing out of order leave the later one's times.
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+import type { Writer } from '../core/identity.ts';
 import { isConditionalCheckFailed } from './client.ts';
 
 const accountItem = z.object({
@@ -18,25 +21,25 @@ const deviceItem = z.object({
 });
 export type DeviceSyncState = z.infer<typeof deviceItem>;
 
+export type Device = { userId: string; deviceId: string };
+
 export interface SyncStateStore {
-  /** The account record and, unless deviceId is null, the device's. */
+  /** The account record and, unless device is null, the device's. */
   read(
     accountId: string,
-    deviceId: string | null,
+    device: Device | null,
   ): Promise<{ account: AccountSyncState | null; device: DeviceSyncState | null }>;
-  recordPush(accountId: string, deviceId: string, userId: string, at: number): Promise<void>;
-  recordSync(
-    accountId: string,
-    deviceId: string,
-    userId: string,
-    at: number,
-    passStart: number,
-    pushed: boolean,
-  ): Promise<void>;
+  recordPush(accountId: string, device: Device, at: number): Promise<void>;
+  recordSync(accountId: string, device: Device, at: number, passStart: number, pushed: boolean): Promise<void>;
 }
 
 const ACCOUNT = 'ACCOUNT';
-const deviceKey = (deviceId: string) => `DEVICE#${deviceId}`;
+const deviceKey = ({ userId, deviceId }: Device) => `DEVICE#${deviceId}#${userId}`;
+
+export function asDevice(writer: Writer): Device {
+  if (writer.deviceId === null) throw new Error('the Main App is not a device');
+  return { userId: writer.userId, deviceId: writer.deviceId };
+}
 
 export function createSyncStateStore({
   client,
@@ -45,57 +48,50 @@ export function createSyncStateStore({
   client: DynamoDBDocumentClient;
   tableName: string;
 }): SyncStateStore {
-  const updateDevice = (accountId: string, deviceId: string, userId: string, fields: Record<string, number>) =>
-    client.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: { accountId, sk: deviceKey(deviceId) },
-        UpdateExpression: `SET #userId = :userId, ${Object.keys(fields)
-          .map((f) => `#${f} = :${f}`)
-          .join(', ')}`,
-        ExpressionAttributeNames: {
-          '#userId': 'lastUserId',
-          ...Object.fromEntries(Object.keys(fields).map((f) => [`#${f}`, f])),
-        },
-        ExpressionAttributeValues: {
-          ':userId': userId,
-          ...Object.fromEntries(Object.entries(fields).map(([f, v]) => [`:${f}`, v])),
-        },
-      }),
-    );
+  /** Sets `fields` unless `guard` already holds a later (or equal) time: forward only. */
+  const moveForward = async (key: Record<string, string>, guard: string, fields: Record<string, unknown>) => {
+    const names = Object.keys(fields);
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: key,
+          UpdateExpression: `SET ${names.map((f) => `#${f} = :${f}`).join(', ')}`,
+          ConditionExpression: `attribute_not_exists(#${guard}) OR #${guard} < :${guard}`,
+          ExpressionAttributeNames: Object.fromEntries(names.map((f) => [`#${f}`, f])),
+          ExpressionAttributeValues: Object.fromEntries(names.map((f) => [`:${f}`, fields[f]])),
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+  };
+  const deviceRecord = (accountId: string, device: Device) => ({ accountId, sk: deviceKey(device) });
 
   return {
-    async read(accountId, deviceId) {
+    async read(accountId, device) {
       const get = (sk: string) => client.send(new GetCommand({ TableName: tableName, Key: { accountId, sk } }));
-      const [account, device] = await Promise.all([get(ACCOUNT), deviceId === null ? null : get(deviceKey(deviceId))]);
+      const [account, deviceState] = await Promise.all([get(ACCOUNT), device === null ? null : get(deviceKey(device))]);
       return {
         account: account?.Item ? accountItem.parse(account.Item) : null,
-        device: device?.Item ? deviceItem.parse(device.Item) : null,
+        device: deviceState?.Item ? deviceItem.parse(deviceState.Item) : null,
       };
     },
 
-    async recordPush(accountId, deviceId, userId, at) {
-      await updateDevice(accountId, deviceId, userId, { lastPushAt: at });
+    async recordPush(accountId, device, at) {
+      await moveForward(deviceRecord(accountId, device), 'lastPushAt', { lastPushAt: at, userId: device.userId });
     },
 
-    async recordSync(accountId, deviceId, userId, at, passStart, pushed) {
-      const fields = { lastSyncAt: at, syncedThrough: passStart, ...(pushed ? { lastPushAt: at } : {}) };
+    async recordSync(accountId, device, at, passStart, pushed) {
       await Promise.all([
-        updateDevice(accountId, deviceId, userId, fields),
+        moveForward(deviceRecord(accountId, device), 'lastSyncAt', {
+          lastSyncAt: at,
+          syncedThrough: passStart,
+          userId: device.userId,
+        }),
+        pushed ? this.recordPush(accountId, device, at) : undefined,
         // Two devices finishing at once: the later sync time wins, never the later request.
-        client
-          .send(
-            new UpdateCommand({
-              TableName: tableName,
-              Key: { accountId, sk: ACCOUNT },
-              UpdateExpression: 'SET lastSyncAt = :at, lastSyncBy = :by',
-              ConditionExpression: 'attribute_not_exists(lastSyncAt) OR lastSyncAt < :at',
-              ExpressionAttributeValues: { ':at': at, ':by': { userId, deviceId } },
-            }),
-          )
-          .catch((error: unknown) => {
-            if (!isConditionalCheckFailed(error)) throw error;
-          }),
+        moveForward({ accountId, sk: ACCOUNT }, 'lastSyncAt', { lastSyncAt: at, lastSyncBy: device }),
       ]);
     },
   };

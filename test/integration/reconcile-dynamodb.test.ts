@@ -5,7 +5,7 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_TABLES } from '../../dev/dynamodb-local.ts';
-import { decidePush, writes } from '../../functions/core/reconcile.ts';
+import { contentHash, decidePush, writes } from '../../functions/core/reconcile.ts';
 import { partitionKey } from '../../functions/store/records-store.ts';
 import { type Stack, startStack } from '../support/local-stack.ts';
 import { reconcileCases } from '../support/reconcile-cases.ts';
@@ -59,7 +59,14 @@ describe('20+ concurrent writers on one record', () => {
           account,
           'products',
           'hot',
-          { updatedAt: v, deleted: false, writer: `d${i}`, clientUpdatedAt: v, fields: { v } },
+          {
+            updatedAt: v,
+            deleted: false,
+            writer: `device#d${i}#alice`,
+            clientUpdatedAt: v,
+            contentHash: contentHash(false, { v }),
+            fields: { v },
+          },
           'device-push',
         ),
       ),

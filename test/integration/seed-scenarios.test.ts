@@ -79,7 +79,12 @@ describe('seed rule 2c: deleted on the backend', () => {
 
     const sync = await api.syncNow('ipad-1', cursor);
     expect(sync.body.changes.products).toStrictEqual([
-      { id: 'p1', updatedAt: sync.body.changes.products?.[0]?.updatedAt, deleted: true },
+      {
+        id: 'p1',
+        updatedAt: sync.body.changes.products?.[0]?.updatedAt,
+        deleted: true,
+        updatedBy: { userId: 'alice', deviceId: null },
+      },
     ]);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseDeviceChange, parseWebBody } from '../../functions/core/collections.ts';
-import { checkEnvelope, pushRequest, syncNowRequest } from '../../functions/core/requests.ts';
+import { parseDeviceChange, parseWebBody } from '../../protocol/collections.ts';
+import { checkEnvelope, pushRequest, syncNowRequest } from '../../protocol/requests.ts';
 
 const T = 1_764_000_000_000;
 const product = { id: 'p1', updatedAt: T, name: 'Widget', sku: 'W-1', priceCents: 1299, currency: 'EUR' };
@@ -44,12 +44,12 @@ describe('parseDeviceChange', () => {
   });
 
   const invalid: [string, string, unknown, string][] = [
-    ['unknown field is rejected, not dropped', 'products', { ...product, colour: 'red' }, ''],
+    ['unknown field is rejected, not dropped (named by its path)', 'products', { ...product, colour: 'red' }, 'colour'],
     [
       'unknown field in a nested object',
       'customers',
       { id: 'c1', updatedAt: T, name: 'A', address: { line1: 'x', city: 'y', country: 'DE', zip: 1 } },
-      'address',
+      'address.zip',
     ],
     ['bad id', 'products', { ...product, id: '-starts-with-dash' }, 'id'],
     ['id too long', 'products', { ...product, id: 'a'.repeat(129) }, 'id'],
@@ -71,6 +71,7 @@ describe('parseDeviceChange', () => {
     ],
     ['deleted: "yes"', 'products', { ...product, deleted: 'yes' }, 'deleted'],
     ['not an object', 'products', 'p1', ''],
+    ['updatedAt past the safe integers (2^53)', 'products', { ...product, updatedAt: 2 ** 53 }, 'updatedAt'],
   ];
   for (const [name, collection, raw, path] of invalid) {
     it(`rejects: ${name}`, () => {
@@ -94,6 +95,44 @@ describe('parseDeviceChange', () => {
     expect(result.ok ? '' : result.issues[0]!.message).toMatch(/larger than 65536 bytes/);
   });
 
+  it('accepts updatedAt up to 2^53 − 1, the largest safe integer', () => {
+    expect(parseDeviceChange('products', { ...product, updatedAt: Number.MAX_SAFE_INTEGER }).ok).toBe(true);
+  });
+
+  it('ignores an updatedBy sent back with a fetched record, live or tombstone', () => {
+    const updatedBy = { userId: 'bob', deviceId: null };
+    expect(parseDeviceChange('products', { ...product, updatedBy })).toStrictEqual(
+      parseDeviceChange('products', product),
+    );
+    expect(parseDeviceChange('products', { id: 'p1', updatedAt: T, deleted: true, updatedBy }).ok).toBe(true);
+  });
+
+  it('reports at most 20 issues, each path and message at most 200 characters, never quoting the input', () => {
+    const hostile = {
+      ...order,
+      lines: Array.from({ length: 500 }, () => ({})),
+      ['"'.repeat(100_000)]: 'x'.repeat(100_000),
+    };
+    const result = parseDeviceChange('orders', hostile);
+    expect(result.ok).toBe(false);
+    const issues = result.ok ? [] : result.issues;
+    expect(issues).toHaveLength(20);
+    for (const issue of issues) {
+      expect(issue.path.length).toBeLessThanOrEqual(200);
+      expect(issue.message.length).toBeLessThanOrEqual(200);
+      expect(issue.message).not.toMatch(/xxx/);
+    }
+    expect(JSON.stringify(issues).length).toBeLessThan(20 * 450);
+  });
+
+  it('describes a bad value without quoting it', () => {
+    const result = parseDeviceChange('orders', { ...order, status: 'shipped-secret-value' });
+    expect(result.ok ? '' : JSON.stringify(result.issues)).not.toMatch(/shipped-secret-value/);
+    expect(result.ok ? [] : result.issues).toStrictEqual([
+      { path: 'status', message: 'must be one of draft, submitted, fulfilled, cancelled' },
+    ]);
+  });
+
   it('accepts a tombstone with only id, updatedAt and deleted', () => {
     expect(parseDeviceChange('orders', { id: 'o9', updatedAt: T, deleted: true })).toStrictEqual({
       ok: true,
@@ -111,14 +150,16 @@ describe('parseDeviceChange', () => {
   it('rejects unknown fields on a tombstone', () => {
     expect(
       issuePaths(parseDeviceChange('products', { id: 'p1', updatedAt: T, deleted: true, colour: 'red' })),
-    ).toStrictEqual(['']);
+    ).toStrictEqual(['colour']);
   });
 });
 
 describe('parseWebBody', () => {
   const body = { name: 'Widget', sku: 'W-1', priceCents: 1299, currency: 'EUR' };
-  it('ignores updatedAt and deleted and accepts a matching id', () => {
-    expect(parseWebBody('products', 'p1', { ...body, id: 'p1', updatedAt: 5, deleted: true })).toStrictEqual({
+  it('ignores updatedAt, deleted and updatedBy and accepts a matching id', () => {
+    expect(
+      parseWebBody('products', 'p1', { ...body, id: 'p1', updatedAt: 5, deleted: true, updatedBy: { userId: 'x' } }),
+    ).toStrictEqual({
       ok: true,
       fields: body,
     });

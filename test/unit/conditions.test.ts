@@ -2,19 +2,26 @@
 import { describe, expect, it } from 'vitest';
 import { conditionFor } from '../../functions/store/records-store.ts';
 
-const version = { updatedAt: 1_764_000_000_500, deleted: false, writer: 'ipad-7', clientUpdatedAt: 1_764_000_000_000 };
+const version = {
+  updatedAt: 1_764_000_000_500,
+  deleted: false,
+  writer: 'device#ipad-7#alice',
+  clientUpdatedAt: 1_764_000_000_000,
+  contentHash: 'h1',
+};
 
 describe('conditionFor', () => {
-  it('device-push: absent, or live and older and not this very version', () => {
+  it('device-push: absent, or live and older and not this very version (device, stamp and content)', () => {
     const c = conditionFor('device-push', version);
     expect(c.ConditionExpression).toBe(
-      'attribute_not_exists(#pk) OR (#deleted = :false AND #updatedAt < :updatedAt AND NOT (#writer = :writer AND #clientUpdatedAt = :clientUpdatedAt))',
+      'attribute_not_exists(#pk) OR (#deleted = :false AND #updatedAt < :updatedAt AND NOT (#writer = :writer AND #clientUpdatedAt = :clientUpdatedAt AND #contentHash = :contentHash))',
     );
     expect(c.ExpressionAttributeValues).toStrictEqual({
       ':false': false,
       ':updatedAt': 1_764_000_000_500,
-      ':writer': 'ipad-7',
+      ':writer': 'device#ipad-7#alice',
       ':clientUpdatedAt': 1_764_000_000_000,
+      ':contentHash': 'h1',
     });
     expect(c.ExpressionAttributeNames).toStrictEqual({
       '#pk': 'pk',
@@ -22,6 +29,7 @@ describe('conditionFor', () => {
       '#updatedAt': 'updatedAt',
       '#writer': 'writer',
       '#clientUpdatedAt': 'clientUpdatedAt',
+      '#contentHash': 'contentHash',
     });
   });
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { BadCursorError, decodeCursor, encodeCursor, syncPosition } from '../../functions/core/cursor.ts';
+import { decodeCursor, encodeCursor } from '../../functions/core/cursor.ts';
+import { DomainError } from '../../functions/core/errors.ts';
+import { syncPosition } from '../../functions/core/feed.ts';
 
 const secret = 'unit-secret';
 const position = {
@@ -17,7 +19,10 @@ describe('cursor', () => {
 
   const rejects = (name: string, cursor: () => string, account = 'acme', kind: 'sync' | 'list' = 'sync') =>
     it(name, () => {
-      expect(() => decodeCursor(secret, account, kind, syncPosition, cursor())).toThrow(BadCursorError);
+      expect(() => decodeCursor(secret, account, kind, syncPosition, cursor())).toThrow(
+        expect.objectContaining({ code: 'BAD_CURSOR' }),
+      );
+      expect(() => decodeCursor(secret, account, kind, syncPosition, cursor())).toThrow(DomainError);
     });
 
   rejects('rejects a cursor issued to another account', () => encodeCursor(secret, 'globex', 'sync', position));

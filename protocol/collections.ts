@@ -1,8 +1,9 @@
 // The synced collections: one zod schema of fields each (docs/protocol.md, "Records"). Adding a
 // collection is one schema here and one entry in `collections`; every handler,
-// the store and the cursor pick it up from this registry.
+// the store, the cursor, the OpenAPI document and the client pick it up from
+// this registry. No Node APIs: the client imports this too.
 import * as z from 'zod';
-import { MAX_RECORD_BYTES } from '../../protocol/limits.ts';
+import { MAX_RECORD_BYTES } from './limits.ts';
 
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 export const DEVICE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -11,11 +12,16 @@ export const MIN_TIMESTAMP_MS = 946_684_800_000;
 
 export const recordId = z.string().regex(ID_PATTERN, `must match ${ID_PATTERN.source}`);
 export const deviceId = z.string().regex(DEVICE_ID_PATTERN, `must match ${DEVICE_ID_PATTERN.source}`);
+/** ms since epoch, after the year 2000 and a safe integer (≤ 2^53 − 1). */
 export const timestampMs = z
   .number()
   .int()
   .gt(MIN_TIMESTAMP_MS, 'must be ms since epoch after the year 2000')
-  .lte(Number.MAX_SAFE_INTEGER + 1);
+  .lte(Number.MAX_SAFE_INTEGER);
+
+/** Who wrote the version the backend holds; `deviceId` is null for the Main App (web). Set by the server, never read from a request. */
+export const updatedBy = z.strictObject({ userId: z.string(), deviceId: deviceId.nullable() });
+export type UpdatedBy = z.infer<typeof updatedBy>;
 
 const currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR');
 const cents = z.number().int().min(0).max(1e12);
@@ -87,8 +93,8 @@ export type RecordFields = Record<string, unknown>;
 
 /** What the backend holds and returns for one record. */
 export type SyncedRecord =
-  | ({ id: string; updatedAt: number; deleted?: false } & RecordFields)
-  | { id: string; updatedAt: number; deleted: true };
+  | ({ id: string; updatedAt: number; deleted?: false; updatedBy: UpdatedBy } & RecordFields)
+  | { id: string; updatedAt: number; deleted: true; updatedBy: UpdatedBy };
 
 /** A version pushed by a device, after validation. */
 export type DeviceChange =
@@ -97,16 +103,68 @@ export type DeviceChange =
 
 export type Issue = { path: string; message: string };
 
+/** At most this many issues per invalid record or request, each path and message cut to MAX_ISSUE_TEXT characters. */
+export const MAX_ISSUES = 20;
+export const MAX_ISSUE_TEXT = 200;
+
+/**
+ * zod's issues as the API reports them: the first MAX_ISSUES, each naming
+ * the offending key or value by its path and saying what was expected in
+ * our words, never quoting the input (so a response stays about as large as
+ * its request, whatever it held).
+ */
 export function toIssues(error: z.ZodError): Issue[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.map(String).join('.'),
-    message: issue.message,
-  }));
+  const issues: Issue[] = [];
+  for (const issue of error.issues) {
+    const path = issue.path.map(String);
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) issues.push(capIssue([...path, key].join('.'), 'unknown field'));
+    } else {
+      issues.push(capIssue(path.join('.'), describe(issue)));
+    }
+    if (issues.length >= MAX_ISSUES) break;
+  }
+  return issues.slice(0, MAX_ISSUES);
+}
+
+export function capIssue(path: string, message: string): Issue {
+  return { path: path.slice(0, MAX_ISSUE_TEXT), message: message.slice(0, MAX_ISSUE_TEXT) };
+}
+
+/** What was expected, from the schema's side of the issue only. */
+function describe(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.message.endsWith('received undefined') ? 'required' : `expected ${issue.expected}`;
+    case 'too_big':
+      return `must be at most ${String(issue.maximum)}${unitOf(issue.origin)}`;
+    case 'too_small':
+      return `must be at least ${String(issue.minimum)}${unitOf(issue.origin)}`;
+    case 'invalid_value':
+      return `must be one of ${issue.values.map(String).join(', ')}`;
+    case 'invalid_format':
+      // Our own formats carry our own messages ("must match …"); zod's built-ins are named.
+      return issue.format === 'regex' ? issue.message : `must be a valid ${issue.format}`;
+    case 'custom':
+      return issue.message;
+    default:
+      return 'invalid value';
+  }
+}
+
+function unitOf(origin: string): string {
+  if (origin === 'string') return ' characters';
+  if (origin === 'array' || origin === 'set') return ' items';
+  return '';
 }
 
 type Schemas = {
-  /** A live record as a device pushes it and the backend returns it. */
+  /** A live record as the backend returns it (less `updatedBy`). */
   live: z.ZodType<{ id: string; updatedAt: number } & RecordFields>;
+  /** A live record as the backend returns it, with who wrote it. */
+  returned: z.ZodType<{ id: string; updatedAt: number; updatedBy: UpdatedBy } & RecordFields>;
+  /** A live record as a device pushes it: `live`, and an `updatedBy` that is ignored. */
+  pushable: z.ZodType<{ id: string; updatedAt: number } & RecordFields>;
   /** A pushed tombstone: `id`, `updatedAt`, `deleted: true`; the collection's own fields may ride along, unchecked and dropped. */
   tombstone: z.ZodType<{ id: string; updatedAt: number; deleted: true }>;
   /** A Main App (web) PUT body: the collection's fields and an optional `id`. */
@@ -114,23 +172,43 @@ type Schemas = {
 };
 
 /** A tombstone as the backend returns it. */
-export const tombstoneRecord = z.strictObject({ id: recordId, updatedAt: timestampMs, deleted: z.literal(true) });
+export const tombstoneRecord = z.strictObject({
+  id: recordId,
+  updatedAt: timestampMs,
+  deleted: z.literal(true),
+  updatedBy,
+});
 
 // Derived once per collection, never restated by hand (STYLE §3).
 function deriveSchemas(fields: z.ZodObject): Schemas {
   const live = fields.extend({ id: recordId, updatedAt: timestampMs, deleted: z.literal(false).optional() }).strict();
+  // A fetched record sent back as is carries `updatedBy`: ignored, like `updatedAt` on the web.
+  const pushable = live.extend({ updatedBy: z.unknown().optional() });
+  const returned = live.extend({ updatedBy });
   // A tombstone needs only id, updatedAt and deleted; the collection's own
   // fields may ride along (a client serializing its local copy) and are not
   // stored, so their values are not checked. Unknown fields are still rejected.
   const ignoredFields = Object.fromEntries(Object.keys(fields.shape).map((key) => [key, z.unknown().optional()]));
   const tombstone = z
-    .object({ ...ignoredFields, id: recordId, updatedAt: timestampMs, deleted: z.literal(true) })
+    .object({
+      ...ignoredFields,
+      id: recordId,
+      updatedAt: timestampMs,
+      deleted: z.literal(true),
+      updatedBy: z.unknown().optional(),
+    })
     .strict()
     .transform(({ id, updatedAt }) => ({ id, updatedAt, deleted: true as const }));
   const webBody = fields.extend({ id: recordId.optional() }).strict();
   // zod types a generic object's output as Record<string, unknown>; the
   // extended keys are there by construction.
-  return { live: live as unknown as Schemas['live'], tombstone, webBody: webBody as Schemas['webBody'] };
+  return {
+    live: live as unknown as Schemas['live'],
+    pushable: pushable as unknown as Schemas['live'],
+    returned: returned as unknown as Schemas['returned'],
+    tombstone,
+    webBody: webBody as Schemas['webBody'],
+  };
 }
 
 /** Each collection's record schemas, derived from its fields: what the handlers validate with and the OpenAPI document describes. */
@@ -148,12 +226,12 @@ export function parseDeviceChange(collection: CollectionName, raw: unknown): Par
     const parsed = schemas.tombstone.safeParse(raw);
     return parsed.success ? { ok: true, change: parsed.data } : { ok: false, issues: toIssues(parsed.error) };
   }
-  const parsed = schemas.live.safeParse(raw);
+  const parsed = schemas.pushable.safeParse(raw);
   if (!parsed.success) return { ok: false, issues: toIssues(parsed.error) };
-  if (serializedSize(raw) > MAX_RECORD_BYTES) {
+  const { id, updatedAt, deleted: _deleted, updatedBy: _updatedBy, ...fields } = parsed.data;
+  if (serializedSize({ id, updatedAt, ...fields }) > MAX_RECORD_BYTES) {
     return { ok: false, issues: [{ path: '', message: `record is larger than ${MAX_RECORD_BYTES} bytes` }] };
   }
-  const { id, updatedAt, deleted: _deleted, ...fields } = parsed.data;
   return { ok: true, change: { id, updatedAt, deleted: false, fields } };
 }
 
@@ -161,13 +239,13 @@ export type ParsedWebBody = { ok: true; fields: RecordFields } | { ok: false; is
 
 /**
  * Validates a Main App (web) body for `PUT /v1/records/{collection}/{id}`.
- * `updatedAt` and `deleted` are the server's to set, so they are ignored.
+ * `updatedAt`, `deleted` and `updatedBy` are the server's to set, so they are ignored.
  */
 export function parseWebBody(collection: CollectionName, id: string, raw: unknown): ParsedWebBody {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { ok: false, issues: [{ path: '', message: 'body must be a JSON object' }] };
   }
-  const { updatedAt: _updatedAt, deleted: _deleted, ...body } = raw as Record<string, unknown>;
+  const { updatedAt: _updatedAt, deleted: _deleted, updatedBy: _updatedBy, ...body } = raw as Record<string, unknown>;
   const parsed = recordSchemas[collection].webBody.safeParse(body);
   if (!parsed.success) return { ok: false, issues: toIssues(parsed.error) };
   const { id: bodyId, ...fields } = parsed.data;
@@ -180,6 +258,9 @@ export function parseWebBody(collection: CollectionName, id: string, raw: unknow
   return { ok: true, fields };
 }
 
-function serializedSize(value: unknown): number {
-  return Buffer.byteLength(JSON.stringify(value), 'utf8');
+const utf8 = new TextEncoder();
+
+/** UTF-8 bytes of a value's JSON. */
+export function serializedSize(value: unknown): number {
+  return utf8.encode(JSON.stringify(value)).length;
 }

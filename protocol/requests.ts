@@ -4,21 +4,23 @@
 // (collections.ts), so one bad record cannot block the others.
 import * as z from 'zod';
 import {
+  type CollectionName,
+  capIssue,
+  collectionNames,
+  deviceId,
+  type Issue,
+  isCollectionName,
+  MAX_ISSUES,
+  timestampMs,
+  toIssues,
+} from './collections.ts';
+import {
   DEFAULT_LIST_LIMIT,
   DEFAULT_PAGE_LIMIT,
   MAX_CURSOR_CHARS,
   MAX_PAGE_LIMIT,
   MAX_RECORDS_PER_REQUEST,
-} from '../../protocol/limits.ts';
-import {
-  type CollectionName,
-  collectionNames,
-  deviceId,
-  type Issue,
-  isCollectionName,
-  timestampMs,
-  toIssues,
-} from './collections.ts';
+} from './limits.ts';
 
 export type Changes = Partial<Record<CollectionName, unknown[]>>;
 
@@ -26,22 +28,14 @@ const changes = z
   .record(z.string(), z.array(z.unknown()))
   .superRefine((value, ctx) => {
     for (const [collection, records] of Object.entries(value)) {
-      if (!isCollectionName(collection)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [collection],
-          message: `unknown collection; expected one of ${collectionNames.join(', ')}`,
-        });
-        continue;
-      }
+      if (!isCollectionName(collection)) continue; // reported by checkEnvelope, which sees every key
       const seen = new Set<string>();
-      records.forEach((record, index) => {
+      for (const [index, record] of records.entries()) {
         const id = idOf(record);
-        if (id === null) return;
-        if (seen.has(id))
-          ctx.addIssue({ code: 'custom', path: [collection, index, 'id'], message: `duplicate id ${id}` });
+        if (id === null) continue;
+        if (seen.has(id)) ctx.addIssue({ code: 'custom', path: [collection, index, 'id'], message: 'duplicate id' });
         seen.add(id);
-      });
+      }
     }
   })
   .transform((value) => value as Changes);
@@ -71,12 +65,15 @@ export const listQuery = z.strictObject({
   cursor: z.string().min(1).max(MAX_CURSOR_CHARS).optional(),
 });
 
-/** The id a pushed record claims, if it claims one; validation comes later. */
+/** The id a pushed record claims, if it claims a plausible one; validation comes later. */
 export function idOf(record: unknown): string | null {
   if (typeof record !== 'object' || record === null) return null;
   const id = (record as { id?: unknown }).id;
-  return typeof id === 'string' ? id : null;
+  return typeof id === 'string' && id.length <= MAX_ECHOED_ID_CHARS ? id : null;
 }
+
+/** An invalid record's id is echoed back only when it is a string this short. */
+const MAX_ECHOED_ID_CHARS = 128;
 
 export type EnvelopeCheck<T> =
   | { ok: true; value: T }
@@ -92,6 +89,16 @@ export function checkEnvelope<T>(schema: z.ZodType<T>, body: unknown): EnvelopeC
   if (typeof rawChanges === 'object' && rawChanges !== null) {
     const count = Object.values(rawChanges).reduce<number>((n, v) => n + (Array.isArray(v) ? v.length : 0), 0);
     if (count > MAX_RECORDS_PER_REQUEST) return { ok: false, tooLarge: true };
+    // Every own key, `__proto__` included (JSON.parse makes it an own key; a record schema would drop it silently).
+    const unknown = Object.keys(rawChanges).filter((key) => !isCollectionName(key));
+    if (unknown.length > 0 && !Array.isArray(rawChanges)) {
+      const message = `unknown collection; expected one of ${collectionNames.join(', ')}`;
+      return {
+        ok: false,
+        tooLarge: false,
+        issues: unknown.slice(0, MAX_ISSUES).map((key) => capIssue(`changes.${key}`, message)),
+      };
+    }
   }
   const parsed = schema.safeParse(body);
   if (!parsed.success) return { ok: false, tooLarge: false, issues: toIssues(parsed.error) };

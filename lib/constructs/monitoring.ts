@@ -1,0 +1,215 @@
+// Whether syncs are healthy, and who hears when they are not: alarms on
+// every function's errors and throttles, the account's Lambda concurrency,
+// the API's 5xx rate and p99 latency and each table's throttles, sent to a
+// topic encrypted with a key CloudWatch may use; and a dashboard per stage
+// and region. Alarm math fills the gaps of sparse metrics, so a quiet
+// five minutes reads as zero, not as missing data.
+import { Aws, Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  type Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  MathExpression,
+  Metric,
+  SingleValueWidget,
+  TextWidget,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, SERVICE_NAME, SYNC_METRICS } from '../../functions/http/metric-names.ts';
+
+export type MonitoringProps = {
+  stage: string;
+  api: HttpApi;
+  functions: Record<string, IFunction>;
+  tables: Record<string, ITable>;
+  /** Where alarms are sent (required in prod). */
+  alarmEmail?: string | undefined;
+  removalPolicy: RemovalPolicy;
+};
+
+/** Lambda's default account concurrency is 1,000; alarm well before it is reached. */
+const CONCURRENCY_ALARM = 800;
+
+export class Monitoring extends Construct {
+  readonly topic: Topic;
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    // SNS's AWS-managed key cannot be used by CloudWatch: alarms would never
+    // reach the topic. A customer-managed key that grants CloudWatch can.
+    const key = new Key(this, 'AlarmTopicKey', {
+      description: 'Encrypts the alarm topic; CloudWatch may use it to publish alarms',
+      enableKeyRotation: true,
+      removalPolicy: props.removalPolicy,
+    });
+    key.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+      }),
+    );
+    this.topic = new Topic(this, 'Alarms', { enforceSSL: true, masterKey: key });
+    if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+    const alarm = (a: Alarm) => a.addAlarmAction(new SnsAction(this.topic));
+    const period = Duration.minutes(5);
+
+    for (const [name, fn] of Object.entries(props.functions)) {
+      alarm(
+        fn.metricErrors({ period }).createAlarm(this, `${name}Errors`, {
+          alarmDescription: `${name}: a function error (a 500 is handled and does not count; this is a crash or timeout)`,
+          threshold: 1,
+          evaluationPeriods: 1,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+      );
+      alarm(
+        fn.metricThrottles({ period }).createAlarm(this, `${name}Throttles`, {
+          alarmDescription: `${name}: Lambda throttled invocations (API Gateway answers them 500/503)`,
+          threshold: 1,
+          evaluationPeriods: 1,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+    alarm(
+      new Metric({
+        namespace: 'AWS/Lambda',
+        metricName: 'ConcurrentExecutions',
+        statistic: 'Maximum',
+        period: Duration.minutes(1),
+      }).createAlarm(this, 'LambdaConcurrency', {
+        alarmDescription: `The account's Lambda concurrency above ${CONCURRENCY_ALARM} (default limit 1,000): throttling is near`,
+        threshold: CONCURRENCY_ALARM,
+        evaluationPeriods: 3,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
+
+    const serverErrorRate = new MathExpression({
+      // Sparse metrics: no requests in a period is 0 %, not missing data.
+      expression: 'IF(FILL(requests, 0) > 0, 100 * FILL(errors, 0) / FILL(requests, 0), 0)',
+      usingMetrics: {
+        errors: props.api.metricServerError({ period }),
+        requests: props.api.metricCount({ period }),
+      },
+      label: '5xx %',
+      period,
+    });
+    alarm(
+      serverErrorRate.createAlarm(this, 'ServerErrorRate', {
+        alarmDescription: 'More than 1% of requests answered 5xx over 5 minutes, twice in a row',
+        threshold: 1,
+        evaluationPeriods: 2,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
+
+    const p99 = props.api.metricLatency({ period, statistic: 'p99' });
+    alarm(
+      p99.createAlarm(this, 'LatencyP99', {
+        alarmDescription: 'p99 latency above 3 s for 15 minutes (a 1,000-record push takes well under 2 s)',
+        threshold: 3000,
+        evaluationPeriods: 3,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
+
+    for (const [name, table] of Object.entries(props.tables)) {
+      const throttles = new MathExpression({
+        expression: 'FILL(reads, 0) + FILL(writes, 0)',
+        usingMetrics: {
+          reads: table.metric('ReadThrottleEvents', { period, statistic: 'Sum' }),
+          writes: table.metric('WriteThrottleEvents', { period, statistic: 'Sum' }),
+        },
+        label: 'throttle events',
+        period,
+      });
+      alarm(
+        throttles.createAlarm(this, `${name}Throttles`, {
+          alarmDescription: `${name} table: DynamoDB throttled requests (clients get 503 past SDK retries)`,
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+
+    const business = (name: string, label = name) =>
+      new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: name,
+        dimensionsMap: { service: SERVICE_NAME, stage: props.stage },
+        statistic: 'Sum',
+        period,
+        label,
+      });
+    const outcomes = Object.entries(SYNC_METRICS.pushed).map(([status, name]) => business(name, status));
+    new Dashboard(this, 'Dashboard', {
+      // Dashboards are global to an account: one name per stage and region.
+      dashboardName: `mobile-sales-sync-${props.stage}-${Aws.REGION}`,
+      widgets: [
+        [
+          new TextWidget({
+            markdown: `# Mobile Sales Sync (${props.stage})\nPushes by outcome, pulls, API health and the tables.`,
+            width: 24,
+            height: 2,
+          }),
+        ],
+        [
+          new GraphWidget({ title: 'Records pushed, by outcome', left: outcomes, stacked: true, width: 12 }),
+          new GraphWidget({
+            title: 'Records pulled and Sync Nows completed',
+            left: [business(SYNC_METRICS.pulled, 'pulled')],
+            right: [
+              business(SYNC_METRICS.syncsCompleted, 'Sync Now completed'),
+              business(SYNC_METRICS.resets, 'cursor resets'),
+            ],
+            width: 12,
+          }),
+        ],
+        [
+          new GraphWidget({
+            title: 'Requests and errors',
+            left: [props.api.metricCount({ period })],
+            right: [props.api.metricClientError({ period }), props.api.metricServerError({ period })],
+            width: 8,
+          }),
+          new GraphWidget({
+            title: 'Latency (ms)',
+            left: [props.api.metricLatency({ period, statistic: 'p50' }), p99],
+            width: 8,
+          }),
+          new SingleValueWidget({ title: '5xx rate (%)', metrics: [serverErrorRate], width: 8 }),
+        ],
+        Object.entries(props.tables).map(
+          ([name, table]) =>
+            new GraphWidget({
+              title: `${name}: capacity and throttles`,
+              left: [
+                table.metricConsumedWriteCapacityUnits({ period }),
+                table.metricConsumedReadCapacityUnits({ period }),
+              ],
+              right: [
+                table.metric('WriteThrottleEvents', { period, statistic: 'Sum' }),
+                table.metric('ReadThrottleEvents', { period, statistic: 'Sum' }),
+              ],
+              width: 12,
+            }),
+        ),
+      ],
+    });
+  }
+}

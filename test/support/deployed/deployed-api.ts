@@ -1,0 +1,218 @@
+// The synthesized stacks, running as AWS would run them, on this machine:
+// tables created from the template's own table definitions in DynamoDB
+// Local; each function's synthesized bundle in its own process with exactly
+// the environment the template gives it (Refs resolved) plus what Lambda
+// sets; the AWS SDK pointed at local endpoints the standard way
+// (AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SECRETS_MANAGER); every SDK
+// call checked against that function's synthesized IAM policies; and
+// requests routed by the template's own API Gateway routes.
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import {
+  type AttributeDefinition,
+  CreateTableCommand,
+  DynamoDBClient,
+  type GlobalSecondaryIndex,
+  type KeySchemaElement,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import type { AppProps } from 'aws-cdk-lib';
+import { ACCOUNT, type DeployedFunction, type Deployment, REGION, synthesize } from '../../../dev/deployment.ts';
+import { type DynamoDbLocal, startDynamoDbLocal } from '../../../dev/dynamodb-local.ts';
+import { apiGatewayEvent } from '../../../dev/lambda-event.ts';
+import { type AwsCall, type Gate, startGate } from './aws-gate.ts';
+import { type Invocation, LambdaProcess } from './lambda-runner.ts';
+
+export type Call = {
+  method: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+  isBase64Encoded?: boolean;
+  claims?: Record<string, string>;
+};
+
+export type Answer = { status: number; headers: Record<string, string>; body: string; invocation: Invocation };
+
+export type DeployedApi = {
+  deployment: Deployment;
+  functions: DeployedFunction[];
+  /** Every AWS call any function made, with IAM's verdict. */
+  calls: AwsCall[];
+  request: (call: Call) => Promise<Answer>;
+  stop: () => Promise<void>;
+};
+
+export async function startDeployedApi(outdir: string, context: AppProps['context']): Promise<DeployedApi> {
+  const deployment = synthesize(outdir, context);
+  const dynamo = await startDynamoDbLocal();
+  const calls: AwsCall[] = [];
+  const gates: Gate[] = [];
+  const lambdas = new Map<string, LambdaProcess>();
+  try {
+    await createTablesFromTemplate(deployment, dynamo);
+    const secrets = new Map(
+      deployment
+        .resources('AWS::SecretsManager::Secret')
+        .map(({ logicalId, resource, stack }) => [
+          deployment.arn(logicalId, resource, stack),
+          randomBytes(32).toString('hex'),
+        ]),
+    );
+    for (const fn of deployment.functions()) {
+      const gate = await startGate({
+        fn: fn.logicalId,
+        roleArn: fn.roleArn,
+        policies: fn.policies,
+        dynamoDbLocal: dynamo.endpoint,
+        secrets,
+        calls,
+      });
+      gates.push(gate);
+      lambdas.set(fn.logicalId, await LambdaProcess.start(fn, lambdaEnvironment(fn, gate)));
+    }
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+
+  const routes = deployment.routes();
+  async function stopAll() {
+    await Promise.all([...lambdas.values()].map((l) => l.stop()));
+    await Promise.all(gates.map((g) => g.close()));
+    await dynamo.stop();
+    rmSync(outdir, { recursive: true, force: true });
+  }
+
+  return {
+    deployment,
+    functions: deployment.functions(),
+    calls,
+    stop: stopAll,
+    async request(call) {
+      const url = new URL(call.path, 'https://api.example.com');
+      const match = matchRoute(routes, call.method, url.pathname);
+      const lambda = lambdas.get(match.route.functionLogicalId);
+      if (lambda === undefined) throw new Error(`no function for ${match.route.routeKey}`);
+      const event = apiGatewayEvent({
+        method: call.method,
+        path: url.pathname,
+        routeKey: match.route.routeKey,
+        rawQueryString: url.search.slice(1),
+        headers: { host: 'api.example.com', ...call.headers },
+        ...(url.search ? { queryStringParameters: Object.fromEntries(url.searchParams) } : {}),
+        ...(Object.keys(match.params).length > 0 ? { pathParameters: match.params } : {}),
+        claims: match.route.authorizationType === 'JWT' ? (call.claims ?? {}) : {},
+        ...(call.body !== undefined ? { body: call.body } : {}),
+      });
+      if (call.isBase64Encoded) event.isBase64Encoded = true;
+      return toAnswer(await lambda.invoke(event));
+    },
+  };
+}
+
+/** What Lambda sets in every environment, plus the template's variables and the local endpoints. */
+function lambdaEnvironment(fn: DeployedFunction, gate: Gate): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    TZ: ':UTC',
+    LANG: 'en_US.UTF-8',
+    AWS_REGION: REGION,
+    AWS_DEFAULT_REGION: REGION,
+    AWS_ACCESS_KEY_ID: 'ASIAASDEPLOYEDTEST00',
+    AWS_SECRET_ACCESS_KEY: 'as-deployed-test-secret-key',
+    AWS_SESSION_TOKEN: 'as-deployed-test-session',
+    AWS_LAMBDA_FUNCTION_NAME: fn.logicalId,
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.logicalId}`,
+    _HANDLER: fn.handler,
+    // The harness runs Node 20; Lambda runs 22 (the SDK's Node-version banner is noise here).
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    // No X-Ray daemon on this machine.
+    POWERTOOLS_TRACE_ENABLED: 'false',
+    ...fn.environment,
+    AWS_ENDPOINT_URL_DYNAMODB: gate.dynamodb,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: gate.secretsManager,
+  };
+}
+
+/** API Gateway's answer for a Lambda proxy invocation (payload format 2.0). */
+function toAnswer(invocation: Invocation): Answer {
+  if (!invocation.ok) {
+    // A failed invocation (crash, timeout, oversized result) is API Gateway's own 500 or 502, or 413 for the event.
+    const status = invocation.reason === 'event-too-large' ? 413 : invocation.reason === 'result-too-large' ? 502 : 500;
+    return { status, headers: {}, body: JSON.stringify({ message: 'Internal Server Error' }), invocation };
+  }
+  const result = invocation.result as {
+    statusCode?: number;
+    headers?: Record<string, string>;
+    body?: string;
+    isBase64Encoded?: boolean;
+  };
+  const body =
+    result.body === undefined
+      ? ''
+      : result.isBase64Encoded
+        ? Buffer.from(result.body, 'base64').toString('latin1')
+        : result.body;
+  return { status: result.statusCode ?? 200, headers: result.headers ?? {}, body, invocation };
+}
+
+function matchRoute(routes: ReturnType<Deployment['routes']>, method: string, path: string) {
+  // As API Gateway: the most specific route first, greedy {proxy+} last.
+  const ordered = [...routes].sort((a, b) => Number(a.routeKey.includes('+}')) - Number(b.routeKey.includes('+}')));
+  for (const route of ordered) {
+    if (route.routeKey === '$default') continue;
+    const [routeMethod, routePath] = route.routeKey.split(' ') as [string, string];
+    if (routeMethod !== method && routeMethod !== 'ANY') continue;
+    const names: string[] = [];
+    const pattern = routePath.replace(/\{(\w+)\+?\}/g, (_, name: string) => {
+      names.push(name);
+      return routePath.includes(`{${name}+}`) ? '(.+)' : '([^/]+)';
+    });
+    const found = new RegExp(`^${pattern}$`).exec(path);
+    if (found) {
+      return { route, params: Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(found[i + 1] ?? '')])) };
+    }
+  }
+  throw new Error(`no route for ${method} ${path}`);
+}
+
+async function createTablesFromTemplate(deployment: Deployment, dynamo: DynamoDbLocal): Promise<void> {
+  const client = new DynamoDBClient({
+    endpoint: dynamo.endpoint,
+    region: REGION,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  try {
+    for (const { logicalId, resource, stack } of deployment.resources('AWS::DynamoDB::Table')) {
+      const props = resource.Properties as {
+        AttributeDefinitions: AttributeDefinition[];
+        KeySchema: KeySchemaElement[];
+        GlobalSecondaryIndexes?: GlobalSecondaryIndex[];
+        TimeToLiveSpecification?: { AttributeName: string; Enabled: boolean };
+      };
+      const TableName = deployment.physicalName(logicalId, stack);
+      await client.send(
+        new CreateTableCommand({
+          TableName,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: props.AttributeDefinitions,
+          KeySchema: props.KeySchema,
+          ...(props.GlobalSecondaryIndexes ? { GlobalSecondaryIndexes: props.GlobalSecondaryIndexes } : {}),
+        }),
+      );
+      if (props.TimeToLiveSpecification?.Enabled) {
+        await client.send(
+          new UpdateTimeToLiveCommand({ TableName, TimeToLiveSpecification: props.TimeToLiveSpecification }),
+        );
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+}
+
+export { ACCOUNT, REGION };
