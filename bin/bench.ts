@@ -6,15 +6,15 @@
 import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BatchWriteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { startLatencyProxy } from '../bench/latency-proxy.ts';
 import { naivePushRoute } from '../bench/naive-push.ts';
 import { bundlesOf, synthesize } from '../dev/deployment.ts';
+import { seedItems, storedItem } from '../dev/seed.ts';
 import { LOCAL_TABLES } from '../dev/dynamodb-local.ts';
 import { type LocalStack, startLocalStack } from '../dev/local-stack.ts';
 import { signLocalToken } from '../dev/local-token.ts';
 import { encodeCursor } from '../functions/core/cursor.ts';
-import { partitionKey } from '../functions/store/records-store.ts';
 
 const JWT_SECRET = 'bench-secret';
 const ROOT = join(import.meta.dirname, '..');
@@ -76,42 +76,6 @@ const product = (id: string, updatedAt: number, name = `Product ${id}`) => ({
 });
 
 /** Writes items straight to the table (BatchWriteItem, 25 at a time): for building big accounts fast. */
-async function seed(client: DynamoDBDocumentClient, items: Record<string, unknown>[], concurrency = 16): Promise<void> {
-  const batches: Record<string, unknown>[][] = [];
-  for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25));
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < batches.length) {
-        let pending = batches[next++]!.map((Item) => ({ PutRequest: { Item } }));
-        while (pending.length > 0) {
-          const out = await client.send(new BatchWriteCommand({ RequestItems: { [LOCAL_TABLES.records]: pending } }));
-          pending = (out.UnprocessedItems?.[LOCAL_TABLES.records] ?? []) as typeof pending;
-        }
-      }
-    }),
-  );
-}
-
-function storedItem(
-  account: string,
-  record: ReturnType<typeof product>,
-  changedAt: number,
-  extra: Record<string, unknown> = {},
-) {
-  const { id, updatedAt, ...data } = record;
-  return {
-    pk: partitionKey(account, 'products'),
-    id,
-    updatedAt,
-    deleted: false,
-    changedAt,
-    writer: 'web:seed',
-    data,
-    ...extra,
-  };
-}
-
 // ── HTTP ─────────────────────────────────────────────────────────────────
 
 async function caller(baseUrl: string, account: string) {
@@ -202,7 +166,7 @@ try {
               await stack.client.send(
                 new PutCommand({
                   TableName: LOCAL_TABLES.records,
-                  Item: storedItem(acct, record, Date.now()),
+                  Item: storedItem(acct, 'products', record, Date.now()),
                   ConditionExpression: 'attribute_not_exists(pk)',
                 }),
               );
@@ -243,9 +207,9 @@ try {
     async () => {
       const acct = account('updates');
       const now = Date.now();
-      await seed(
+      await seedItems(
         stack.client,
-        Array.from({ length: 1000 }, (_, i) => storedItem(acct, product(`p${i}`, now - 600_000), now - 600_000)),
+        Array.from({ length: 1000 }, (_, i) => storedItem(acct, 'products', product(`p${i}`, now - 600_000), now - 600_000)),
       );
       return {
         call: await caller(api, acct),
@@ -267,9 +231,9 @@ try {
       const now = Date.now();
       const existing = Array.from({ length: 10_000 }, (_, i) => {
         const stored = product(`p${i}`, i % 2 === 0 ? now + 60_000 : now - 600_000); // even: backend newer → stale
-        return storedItem(acct, stored, now - 60_000, i % 20 === 1 ? { deleted: true, data: undefined } : {});
+        return storedItem(acct, 'products', stored, now - 60_000, { deleted: i % 20 === 1 });
       });
-      await seed(stack.client, existing);
+      await seedItems(stack.client, existing);
       return {
         call: await caller(api, acct),
         records: Array.from({ length: 10_000 }, (_, i) => product(`p${i}`, now - 300_000, `Edited ${i}`)),
@@ -281,9 +245,9 @@ try {
   // 3. Sync Now pulling 10,000 changed records, page by page.
   const pullAccount = account('pull');
   const pullNow = Date.now();
-  await seed(
+  await seedItems(
     stack.client,
-    Array.from({ length: 10_000 }, (_, i) => storedItem(pullAccount, product(`p${i}`, pullNow), pullNow - 1000)),
+    Array.from({ length: 10_000 }, (_, i) => storedItem(pullAccount, 'products', product(`p${i}`, pullNow), pullNow - 1000)),
   );
   const pullCursor = encodeCursor(stack.deps.cursorSecret, pullAccount, 'sync', { since: pullNow - 5 * 60_000 });
   const pullCall = await caller(api, pullAccount);
@@ -322,9 +286,9 @@ try {
     log(`building a ${size.toLocaleString('en')}-record account`);
     const old = Date.now() - 3_600_000;
     for (let i = 0; i < size; i += 10_000) {
-      await seed(
+      await seedItems(
         stack.client,
-        Array.from({ length: Math.min(10_000, size - i) }, (_, j) => storedItem(acct, product(`p${i + j}`, old), old)),
+        Array.from({ length: Math.min(10_000, size - i) }, (_, j) => storedItem(acct, 'products', product(`p${i + j}`, old), old)),
       );
     }
     noop[size] = acct;

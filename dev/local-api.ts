@@ -46,7 +46,11 @@ export type LocalApiOptions = {
   timeoutMs?: number;
   /** Where loud lines go (a test can capture them). */
   log?: (line: string) => void;
+  /** Told of every invocation: what it answered, the proxy result's size as Lambda would count it, how long it took. */
+  observe?: (invocation: Invocation) => void;
 };
+
+export type Invocation = { route: string; status: number; resultBytes: number; ms: number };
 
 type CompiledRoute = ExtraRoute & { pattern: RegExp; params: string[] };
 
@@ -128,6 +132,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
 
   /** One invocation, as Lambda runs it: stopped at the timeout, its result held to the payload limit. */
   async function invoke(route: CompiledRoute, event: ApiEvent): Promise<ApiResult> {
+    const started = performance.now();
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
@@ -143,6 +148,12 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
       return fail();
     }
     const size = Buffer.byteLength(JSON.stringify(outcome));
+    options.observe?.({
+      route: route.name,
+      status: outcome.statusCode ?? 200,
+      resultBytes: size,
+      ms: performance.now() - started,
+    });
     if (size > LAMBDA_PAYLOAD_BYTES) {
       log(
         `local-api: ${route.name} returned a ${size}-byte result, over Lambda's ${LAMBDA_PAYLOAD_BYTES}: AWS answers 502`,

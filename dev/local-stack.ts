@@ -27,7 +27,7 @@ export type LocalStackOptions = {
   instrument?: (client: DynamoDBDocumentClient) => void;
   extraRoutes?: (client: DynamoDBDocumentClient, deps: Deps) => ExtraRoute[];
   corsOrigin?: string;
-} & Pick<LocalApiOptions, 'timeoutMs' | 'log'>;
+} & Pick<LocalApiOptions, 'timeoutMs' | 'log' | 'observe'>;
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const dynamo = await startDynamoDbLocal();
@@ -63,6 +63,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ...(options.corsOrigin ? { corsOrigin: options.corsOrigin } : {}),
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     ...(options.log ? { log: options.log } : {}),
+    ...(options.observe ? { observe: options.observe } : {}),
   });
   return {
     dynamo,

@@ -226,6 +226,8 @@ export function parseDeviceChange(collection: CollectionName, raw: unknown): Par
     const parsed = schemas.tombstone.safeParse(raw);
     return parsed.success ? { ok: true, change: parsed.data } : { ok: false, issues: toIssues(parsed.error) };
   }
+  const early = firstIssuesInLists(collection, raw);
+  if (early !== null) return { ok: false, issues: early };
   const parsed = schemas.pushable.safeParse(raw);
   if (!parsed.success) return { ok: false, issues: toIssues(parsed.error) };
   const { id, updatedAt, deleted: _deleted, updatedBy: _updatedBy, ...fields } = parsed.data;
@@ -233,6 +235,31 @@ export function parseDeviceChange(collection: CollectionName, raw: unknown): Par
     return { ok: false, issues: [{ path: '', message: `record is larger than ${MAX_RECORD_BYTES} bytes` }] };
   }
   return { ok: true, change: { id, updatedAt, deleted: false, fields } };
+}
+
+/**
+ * A record's lists (an order's up to 500 lines) checked element by element,
+ * stopping at MAX_ISSUES: a record of hundreds of bad lines costs a handful
+ * of element checks instead of thousands of issues zod would collect and we
+ * would throw away. Null when the lists hold fewer bad elements than that
+ * (the full parse then reports every issue).
+ */
+function firstIssuesInLists(collection: CollectionName, raw: unknown): Issue[] | null {
+  if (typeof raw !== 'object' || raw === null) return null;
+  const issues: Issue[] = [];
+  for (const [field, schema] of Object.entries(collections[collection].shape)) {
+    const value = (raw as Record<string, unknown>)[field];
+    const list = schema instanceof z.ZodOptional ? schema.unwrap() : schema;
+    if (!(list instanceof z.ZodArray) || !Array.isArray(value)) continue;
+    for (const [index, element] of value.entries()) {
+      const parsed = (list.element as z.ZodType).safeParse(element);
+      if (parsed.success) continue;
+      for (const issue of toIssues(parsed.error))
+        issues.push(capIssue(`${field}.${index}.${issue.path}`.replace(/\.$/, ''), issue.message));
+      if (issues.length >= MAX_ISSUES) return issues.slice(0, MAX_ISSUES);
+    }
+  }
+  return null;
 }
 
 export type ParsedWebBody = { ok: true; fields: RecordFields } | { ok: false; issues: Issue[] };
@@ -245,6 +272,8 @@ export function parseWebBody(collection: CollectionName, id: string, raw: unknow
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { ok: false, issues: [{ path: '', message: 'body must be a JSON object' }] };
   }
+  const early = firstIssuesInLists(collection, raw);
+  if (early !== null) return { ok: false, issues: early };
   const { updatedAt: _updatedAt, deleted: _deleted, updatedBy: _updatedBy, ...body } = raw as Record<string, unknown>;
   const parsed = recordSchemas[collection].webBody.safeParse(body);
   if (!parsed.success) return { ok: false, issues: toIssues(parsed.error) };
