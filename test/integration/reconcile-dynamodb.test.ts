@@ -77,3 +77,34 @@ describe('20+ concurrent writers on one record', () => {
     expect(outcomes.some((o) => o.written)).toBe(true);
   });
 });
+
+describe('device sync state', () => {
+  it('never moves backwards: two Sync Nows of one device finishing out of order leave the later times', async () => {
+    const account = stack.newAccount();
+    const device = { userId: 'alice', deviceId: 'ipad-7' };
+    const { syncState } = stack.deps;
+    await syncState.recordSync(account, device, 2_000_000_000_200, 2_000_000_000_100, true);
+    await syncState.recordSync(account, device, 2_000_000_000_150, 2_000_000_000_050, true);
+    await syncState.recordPush(account, device, 2_000_000_000_120);
+    const { account: shared, device: state } = await syncState.read(account, device);
+    expect(state).toStrictEqual({
+      lastSyncAt: 2_000_000_000_200,
+      lastPushAt: 2_000_000_000_200,
+      syncedThrough: 2_000_000_000_100,
+    });
+    expect(shared).toStrictEqual({ lastSyncAt: 2_000_000_000_200, lastSyncBy: device });
+  });
+
+  it('keeps two users of one deviceId apart', async () => {
+    const account = stack.newAccount();
+    await stack.deps.syncState.recordSync(
+      account,
+      { userId: 'alice', deviceId: 'ipad-7' },
+      2_000_000_000_000,
+      1,
+      false,
+    );
+    const bob = await stack.deps.syncState.read(account, { userId: 'bob', deviceId: 'ipad-7' });
+    expect(bob.device).toBeNull();
+  });
+});

@@ -134,6 +134,17 @@ describe('login push with DynamoDB mocked', () => {
     });
   });
 
+  it("corrects skew against the gateway's receive time (requestContext.timeEpoch), not the function's clock", async () => {
+    ddb.on(PutCommand).resolves({});
+    ddb.on(UpdateCommand).resolves({});
+    // The request reached API Gateway 5 s before the function ran (a cold start): the device's
+    // clock was right, so its edit a second before sending is a second before arrival.
+    const event = pushEvent([product('p1', NOW - 6000)], NOW - 5000);
+    event.requestContext.timeEpoch = NOW - 5000;
+    await push(event, lambdaContext);
+    expect(ddb.commandCalls(PutCommand)[0]!.args[0].input.Item?.updatedAt).toBe(NOW - 6000);
+  });
+
   it('answers 503 with Retry-After when DynamoDB throttles past retries', async () => {
     ddb.on(PutCommand).rejects(new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} }));
     const result = await push(pushEvent([product('p1', NOW)]), lambdaContext);
