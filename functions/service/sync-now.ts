@@ -31,9 +31,10 @@ export async function syncNow(
   const { accountId } = caller;
   const writer = deviceWriter(caller.userId, request.deviceId);
 
-  // 1. The cursor.
+  // 1. The cursor (its key first: a function without one fails here, before it writes anything).
+  const secret = deps.cursorSecret;
   const previous =
-    request.cursor === null ? null : decodeCursor(deps.cursorSecret, accountId, 'sync', syncPosition, request.cursor);
+    request.cursor === null ? null : decodeCursor(secret, accountId, 'sync', syncPosition, request.cursor);
   const position = startPosition(previous, deps.now(), deps.config);
   const pushes = Object.values(request.changes).reduce((n, list) => n + (list?.length ?? 0), 0);
   // The cursor must be able to owe every record this request might lose, on top of what it owes already.
@@ -75,7 +76,7 @@ export async function syncNow(
       serverTime,
       results: outcome.results,
       changes: page.changes,
-      cursor: encodeCursor(deps.cursorSecret, accountId, 'sync', cursorPosition),
+      cursor: encodeCursor(secret, accountId, 'sync', cursorPosition),
       hasMore: !page.complete,
       reset: position.reset === true,
     },
