@@ -10,10 +10,10 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { startLatencyProxy } from '../bench/latency-proxy.ts';
 import { naivePushRoute } from '../bench/naive-push.ts';
 import { bundlesOf, synthesize } from '../dev/deployment.ts';
-import { seedItems, storedItem } from '../dev/seed.ts';
 import { LOCAL_TABLES } from '../dev/dynamodb-local.ts';
 import { type LocalStack, startLocalStack } from '../dev/local-stack.ts';
 import { signLocalToken } from '../dev/local-token.ts';
+import { seedItems, storedItem } from '../dev/seed.ts';
 import { encodeCursor } from '../functions/core/cursor.ts';
 
 const JWT_SECRET = 'bench-secret';
@@ -209,7 +209,9 @@ try {
       const now = Date.now();
       await seedItems(
         stack.client,
-        Array.from({ length: 1000 }, (_, i) => storedItem(acct, 'products', product(`p${i}`, now - 600_000), now - 600_000)),
+        Array.from({ length: 1000 }, (_, i) =>
+          storedItem(acct, 'products', product(`p${i}`, now - 600_000), now - 600_000),
+        ),
       );
       return {
         call: await caller(api, acct),
@@ -247,7 +249,9 @@ try {
   const pullNow = Date.now();
   await seedItems(
     stack.client,
-    Array.from({ length: 10_000 }, (_, i) => storedItem(pullAccount, 'products', product(`p${i}`, pullNow), pullNow - 1000)),
+    Array.from({ length: 10_000 }, (_, i) =>
+      storedItem(pullAccount, 'products', product(`p${i}`, pullNow), pullNow - 1000),
+    ),
   );
   const pullCursor = encodeCursor(stack.deps.cursorSecret, pullAccount, 'sync', { since: pullNow - 5 * 60_000 });
   const pullCall = await caller(api, pullAccount);
@@ -288,7 +292,9 @@ try {
     for (let i = 0; i < size; i += 10_000) {
       await seedItems(
         stack.client,
-        Array.from({ length: Math.min(10_000, size - i) }, (_, j) => storedItem(acct, 'products', product(`p${i + j}`, old), old)),
+        Array.from({ length: Math.min(10_000, size - i) }, (_, j) =>
+          storedItem(acct, 'products', product(`p${i + j}`, old), old),
+        ),
       );
     }
     noop[size] = acct;

@@ -2,9 +2,9 @@
 // for the benchmark's and the tests' large accounts (thousands of records or
 // tombstones) without pushing them through the API one request at a time.
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { CollectionName, RecordFields } from '../protocol/collections.ts';
 import { writerKey } from '../functions/core/identity.ts';
 import { partitionKey } from '../functions/store/records-store.ts';
+import type { CollectionName, RecordFields } from '../protocol/collections.ts';
 import { LOCAL_TABLES } from './dynamodb-local.ts';
 
 /** An item as the store keeps it: a live record written by the web (`web#seed`), or a tombstone. */

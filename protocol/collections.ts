@@ -137,9 +137,9 @@ function describe(issue: z.core.$ZodIssue): string {
     case 'invalid_type':
       return issue.message.endsWith('received undefined') ? 'required' : `expected ${issue.expected}`;
     case 'too_big':
-      return `must be at most ${String(issue.maximum)}${unitOf(issue.origin)}`;
+      return `must be ${issue.inclusive === false ? 'less than' : 'at most'} ${String(issue.maximum)}${unitOf(issue.origin)}`;
     case 'too_small':
-      return `must be at least ${String(issue.minimum)}${unitOf(issue.origin)}`;
+      return `must be ${issue.inclusive === false ? 'greater than' : 'at least'} ${String(issue.minimum)}${unitOf(issue.origin)}`;
     case 'invalid_value':
       return `must be one of ${issue.values.map(String).join(', ')}`;
     case 'invalid_format':

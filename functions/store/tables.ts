@@ -28,7 +28,7 @@ export const recordsTable = {
 
 export const FEED_INDEX = recordsTable.indexes[0].name;
 
-/** Sync state: `ACCOUNT` (the lastSync record) and `DEVICE#<deviceId>` per account. */
+/** Sync state: `ACCOUNT` (the lastSync record) and `DEVICE#<deviceId>#<userId>` per account. */
 export const syncStateTable = {
   partitionKey: { name: 'accountId', type: 'S' },
   sortKey: { name: 'sk', type: 'S' },
