@@ -6,7 +6,7 @@ import * as z from 'zod';
 
 export type Fetch = (
   url: string,
-  init: { method: string; headers: Record<string, string>; body?: string },
+  init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal },
 ) => Promise<{
   status: number;
   headers: { get(name: string): string | null };
@@ -53,41 +53,69 @@ export class SyncApiError extends Error {
   }
 }
 
+/** The bearer token; asked again with `refresh: true` once when the API answers 401. */
+export type TokenSource = (options?: { refresh?: boolean }) => string | Promise<string>;
+
 export type HttpOptions = {
   baseUrl: string;
-  token: () => string | Promise<string>;
-  fetch?: Fetch;
-  retry?: Partial<RetryPolicy>;
+  token: TokenSource;
+  fetch?: Fetch | undefined;
+  retry?: Partial<RetryPolicy> | undefined;
+  /** One request's time limit; a hung request is aborted and retried like a network error. */
+  timeoutMs?: number | undefined;
 };
+
+/** How long one request may take by default: a page over a slow link, with room. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 export function createHttp(options: HttpOptions) {
   const fetchFn: Fetch = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
   const retry = { ...defaultRetry, ...options.retry };
+  const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
 
-  return async function request<T>(method: string, path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
+  return async function request<T>(
+    method: string,
+    path: string,
+    schema: z.ZodType<T>,
+    body?: unknown,
+    signal?: AbortSignal,
+  ): Promise<T> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
+    let refreshed = false;
     for (let attempt = 1; ; attempt++) {
+      signal?.throwIfAborted();
       let status: number;
       let text: string;
       let retryAfter: string | null = null;
+      // This attempt ends at its timeout or when the caller cancels, whichever comes first.
+      const attemptSignal = signal
+        ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)])
+        : AbortSignal.timeout(timeoutMs);
       try {
         const response = await fetchFn(options.baseUrl + path, {
           method,
           headers: {
-            authorization: `Bearer ${await options.token()}`,
+            authorization: `Bearer ${await options.token(refreshed ? { refresh: true } : undefined)}`,
             ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
           },
           ...(payload === undefined ? {} : { body: payload }),
+          signal: attemptSignal,
         });
         status = response.status;
         retryAfter = response.headers.get('retry-after');
         text = await response.text();
       } catch (error) {
+        if (signal?.aborted) throw signal.reason ?? error; // cancelled by the caller: no retry
         if (attempt >= retry.attempts) throw error;
         await retry.sleep(backoff(retry, attempt, null));
         continue;
       }
       if (status >= 200 && status < 300) return schema.parse(text === '' ? undefined : JSON.parse(text));
+      // An expired token: ask for a fresh one, once, and try again.
+      if (status === 401 && !refreshed) {
+        refreshed = true;
+        continue;
+      }
       if (RETRYABLE.has(status) && attempt < retry.attempts) {
         await retry.sleep(backoff(retry, attempt, retryAfter));
         continue;

@@ -1,11 +1,13 @@
 // The reference mobile sync client: local edits stay pending until the
 // backend accepts them; loginPush() sends them and changes nothing else;
 // syncNow() pushes them and pulls every change since the last sync, page by
-// page, applying the protocol's client apply rules (docs/protocol.md). No Node-only APIs: fetch, an
-// injectable clock, id generator and store.
+// page, applying the protocol's client apply rules (docs/protocol.md). No
+// Node-only APIs: fetch, an injectable clock, id generator and store.
 import * as z from 'zod';
+import { type CollectionName, isCollectionName, parseDeviceChange } from '../protocol/collections.ts';
 import { DEFAULT_PAGE_LIMIT, MAX_RECORDS_PER_REQUEST } from '../protocol/limits.ts';
-import { createHttp, type Fetch, type RetryPolicy } from './http.ts';
+import { createHttp, type Fetch, type RetryPolicy, SyncApiError, type TokenSource } from './http.ts';
+import { uuidGenerator } from './ids.ts';
 import { type Batch, type Issue, keyOf, type LocalRow, type LocalStore, type WireRecord } from './local-store.ts';
 
 const wireRecord = z.looseObject({ id: z.string(), updatedAt: z.number(), deleted: z.boolean().optional() });
@@ -53,30 +55,73 @@ export type SyncSummary = {
 export type SyncClientOptions = {
   baseUrl: string;
   deviceId: string;
-  token: () => string | Promise<string>;
+  /** The bearer token; called with `{ refresh: true }` once when the API answers 401. */
+  token: TokenSource;
   store: LocalStore;
+  /**
+   * Who the store belongs to. A store holds one account's and one user's
+   * data: another identity's pending edits are never pushed under this one
+   * (the client refuses until `reset()`). Read from the token's claims
+   * (`custom:accountId`, `sub`) when not given.
+   */
+  accountId?: string;
+  userId?: string;
   /** The device clock (ms). Injectable so tests can skew it. */
   now?: () => number;
+  /** Ids for new records; the default needs crypto.getRandomValues (it fails at construction without it). */
   newId?: () => string;
   fetch?: Fetch;
   retry?: Partial<RetryPolicy>;
+  /** One request's time limit: a hung request is aborted and retried. */
+  timeoutMs?: number;
   /** Records per Sync Now page (protocol/limits.ts: default and maximum). */
   pageSize?: number;
+  /** Records per push request (at most the protocol's 1,000). */
+  maxRecordsPerPush?: number;
 };
 
-/** Bytes of records per request: under the server's body limit, with headroom for the envelope. */
-const PUSH_BODY_BUDGET = 4 * 1024 * 1024;
+/** A record the app tried to save does not fit its collection's schema: nothing was stored. */
+export class InvalidRecordError extends Error {
+  constructor(
+    readonly collection: string,
+    readonly issues: Issue[],
+  ) {
+    super(`invalid ${collection} record: ${issues.map((i) => `${i.path || '(record)'} ${i.message}`).join('; ')}`);
+    this.name = 'InvalidRecordError';
+  }
+}
+
+/** The store holds another account's or user's data: call `reset()` to discard it, or use another store. */
+export class StoreOwnedByAnotherError extends Error {
+  constructor() {
+    super("this device's store belongs to another account or user; reset() discards it");
+    this.name = 'StoreOwnedByAnotherError';
+  }
+}
+
+/**
+ * UTF-8 bytes of records per push: what Lambda can take of an uncompressed
+ * body once escaped into its event (the server's 5 MiB holds only for compact
+ * JSON) — about 2 MiB keeps any text safe.
+ */
+const PUSH_BODY_BUDGET = 2 * 1024 * 1024;
 const CURSOR = 'cursor';
 const SNAPSHOT_MARK = 'snapshotMark';
 const EDIT_SEQ = 'editSeq';
 const LAST_STAMP = 'lastStamp';
+const OWNER = 'owner';
+
+type PageBatch = { put: LocalRow[]; remove: NonNullable<Batch['remove']> };
 
 export class SyncClient {
   private readonly request: ReturnType<typeof createHttp>;
   private readonly now: () => number;
   private readonly newId: () => string;
+  private readonly maxRecords: number;
   /** One sync at a time per device: calls queue behind each other. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Local edits one at a time: each reads and bumps the edit counter. */
+  private edits: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: SyncClientOptions) {
     this.request = createHttp({
@@ -84,23 +129,32 @@ export class SyncClient {
       token: options.token,
       fetch: options.fetch,
       retry: options.retry,
+      timeoutMs: options.timeoutMs,
     });
     this.now = options.now ?? Date.now;
-    this.newId = options.newId ?? (() => globalThis.crypto.randomUUID());
+    this.newId = options.newId ?? uuidGenerator();
+    this.maxRecords = Math.min(options.maxRecordsPerPush ?? MAX_RECORDS_PER_REQUEST, MAX_RECORDS_PER_REQUEST);
   }
 
   // ── Local data ─────────────────────────────────────────────────────────
 
-  /** Creates (no id) or edits a record locally; it is pending until pushed. Returns its id. */
+  /**
+   * Creates (no id) or edits a record locally; it is pending until pushed.
+   * Returns its id. An unknown collection or invalid fields throw here, so a
+   * bad record never enters the queue to block the ones behind it.
+   */
   async save(collection: string, fields: Record<string, unknown> & { id?: string }): Promise<string> {
     const { id = this.newId(), ...rest } = fields;
-    const { updatedAt: _u, deleted: _d, ...own } = rest;
+    const { updatedAt: _u, deleted: _d, updatedBy: _b, ...own } = rest;
+    const checked = parseDeviceChange(knownCollection(collection), { ...own, id, updatedAt: this.now() });
+    if (!checked.ok) throw new InvalidRecordError(collection, checked.issues);
     await this.edit(collection, id, (updatedAt) => ({ ...own, id, updatedAt }));
     return id;
   }
 
   /** Deletes a record locally; the deletion is pushed like any edit. */
   async remove(collection: string, id: string): Promise<void> {
+    knownCollection(collection);
     await this.edit(collection, id, (updatedAt) => ({ id, updatedAt, deleted: true }));
   }
 
@@ -122,39 +176,94 @@ export class SyncClient {
   }
 
   /**
-   * Stamps and stores a local edit. The backend recognises a retry by
-   * (deviceId, updatedAt), so this device never stamps two versions with the
-   * same updatedAt, nor goes backwards when its clock is set back: each stamp
-   * is max(clock, previous stamp + 1).
+   * Empties the store — pending edits, cursor, everything — and releases it
+   * from its account and user: what an app calls to hand the device to
+   * someone else. The next Sync Now is a full snapshot.
    */
-  private async edit(collection: string, id: string, version: (updatedAt: number) => WireRecord): Promise<void> {
+  reset(): Promise<void> {
+    return this.serial(() =>
+      this.editing(async () => {
+        const { store } = this.options;
+        const rows = await store.list();
+        await store.apply({
+          remove: rows.map(({ collection, id }) => ({ collection, id })),
+          meta: { [CURSOR]: null, [SNAPSHOT_MARK]: null, [OWNER]: null },
+        });
+      }),
+    );
+  }
+
+  /**
+   * Stamps and stores a local edit. The backend recognises a retry by
+   * (device, updatedAt, content), so this device never stamps two versions
+   * with the same updatedAt, nor goes backwards when its clock is set back:
+   * each stamp is max(clock, previous stamp + 1).
+   */
+  private edit(collection: string, id: string, version: (updatedAt: number) => WireRecord): Promise<void> {
+    return this.editing(async () => {
+      const { store } = this.options;
+      await this.claimStore();
+      const seq = Number((await store.meta(EDIT_SEQ)) ?? 0) + 1;
+      const stamp = Math.max(this.now(), Number((await store.meta(LAST_STAMP)) ?? 0) + 1);
+      const row: LocalRow = {
+        collection,
+        id,
+        record: version(stamp),
+        pending: true,
+        editSeq: seq,
+        issues: null,
+        mark: null,
+      };
+      await store.apply({ put: [row], meta: { [EDIT_SEQ]: String(seq), [LAST_STAMP]: String(stamp) } });
+    });
+  }
+
+  /** Runs local edits one after another, whatever the app awaits. */
+  private editing<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.edits.then(work, work);
+    this.edits = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Binds the store to this client's account and user on first use, and
+   * refuses a store that belongs to someone else: their pending edits stay
+   * theirs (or go with `reset()`), never pushed under this identity.
+   */
+  private async claimStore(): Promise<void> {
     const { store } = this.options;
-    const seq = Number((await store.meta(EDIT_SEQ)) ?? 0) + 1;
-    const stamp = Math.max(this.now(), Number((await store.meta(LAST_STAMP)) ?? 0) + 1);
-    const row: LocalRow = {
-      collection,
-      id,
-      record: version(stamp),
-      pending: true,
-      editSeq: seq,
-      issues: null,
-      mark: null,
-    };
-    await store.apply({ put: [row], meta: { [EDIT_SEQ]: String(seq), [LAST_STAMP]: String(stamp) } });
+    const me = await this.identity();
+    const owner = await store.meta(OWNER);
+    if (owner === null) await store.apply({ meta: { [OWNER]: me } });
+    else if (owner !== me) throw new StoreOwnedByAnotherError();
+  }
+
+  private async identity(): Promise<string> {
+    const { accountId: given, userId: givenUser } = this.options;
+    const claims = given !== undefined && givenUser !== undefined ? {} : claimsOf(await this.options.token());
+    const accountId = given ?? claims['custom:accountId'];
+    const userId = givenUser ?? claims.sub;
+    if (typeof accountId !== 'string' || typeof userId !== 'string') {
+      throw new Error('SyncClient needs accountId and userId, or a token that carries custom:accountId and sub');
+    }
+    return JSON.stringify([accountId, userId]);
   }
 
   // ── Login push ─────────────────────────────────────────────────────────
 
   /** Sends every pending change; never changes the device's data from the web. */
-  loginPush(): Promise<{ pushed: number; results: PushResult[] }> {
+  loginPush(options: { signal?: AbortSignal } = {}): Promise<{ pushed: number; results: PushResult[] }> {
     return this.serial(async () => {
+      await this.claimStore();
       const all: PushResult[] = [];
-      for (const chunk of chunks(await this.options.store.pending())) {
-        const response = await this.request('POST', '/v1/sync/push', pushResponse, {
-          deviceId: this.options.deviceId,
-          clientTime: this.now(),
-          changes: group(chunk),
-        });
+      for (const chunk of chunks(await this.options.store.pending(), this.maxRecords)) {
+        const response = await this.request(
+          'POST',
+          '/v1/sync/push',
+          pushResponse,
+          { deviceId: this.options.deviceId, clientTime: this.now(), changes: group(chunk) },
+          options.signal,
+        );
         const batch = await this.acknowledge(chunk, response.results, null);
         await this.options.store.apply(batch);
         all.push(...Object.values(response.results).flat());
@@ -170,49 +279,80 @@ export class SyncClient {
    * made while it runs stay pending for the next one. The cursor is stored
    * with each page's changes, so an interrupted sync resumes where it stopped.
    */
-  syncNow(onProgress?: (progress: Progress) => void): Promise<SyncSummary> {
+  syncNow(onProgress?: (progress: Progress) => void, options: { signal?: AbortSignal } = {}): Promise<SyncSummary> {
     return this.serial(async () => {
       const { store } = this.options;
+      await this.claimStore();
       const startSeq = Number((await store.meta(EDIT_SEQ)) ?? 0);
       const summary: SyncSummary = { pushed: 0, pulled: 0, pages: 0, reset: false, rejected: [] };
+      // Rows pushed by this Sync Now so far: only they may be settled by what a page brings.
       const sent = new Set<string>();
       for (let pass = 1; ; pass++) {
         // Everything pending when the sync started, in requests within the limits.
         const toPush = (await store.pending()).filter((r) => r.editSeq <= startSeq && !sent.has(keyOf(r)));
-        const [chunk = []] = chunks(toPush);
+        const [chunk = []] = chunks(toPush, this.maxRecords);
         for (const r of chunk) sent.add(keyOf(r));
-        await this.pass(chunk, startSeq, summary, (page) =>
-          onProgress?.({ pass, page, pulled: summary.pulled, pushed: summary.pushed }),
-        );
+        const progress = (page: number) => onProgress?.({ pass, page, pulled: summary.pulled, pushed: summary.pushed });
+        await this.passRecovering(chunk, startSeq, sent, summary, progress, options.signal);
         if (toPush.length <= chunk.length) break;
       }
-      summary.rejected = await this.rejected();
       return summary;
     });
+  }
+
+  /**
+   * A pass; on BAD_CURSOR (the key was rotated, or the cursor is another
+   * account's) the cursor is dropped and the pass runs again as a snapshot.
+   */
+  private async passRecovering(
+    chunk: LocalRow[],
+    startSeq: number,
+    sent: Set<string>,
+    summary: SyncSummary,
+    progress: (page: number) => void,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    try {
+      await this.pass(chunk, startSeq, sent, summary, progress, signal);
+    } catch (error) {
+      if (!(error instanceof SyncApiError) || error.code !== 'BAD_CURSOR') throw error;
+      await this.options.store.apply({ meta: { [CURSOR]: null, [SNAPSHOT_MARK]: null } });
+      await this.pass(chunk, startSeq, sent, summary, progress, signal);
+    }
   }
 
   private async pass(
     chunk: LocalRow[],
     startSeq: number,
+    sent: Set<string>,
     summary: SyncSummary,
     progress: (page: number) => void,
+    signal: AbortSignal | undefined,
   ): Promise<void> {
     const { store, deviceId } = this.options;
     let cursor = await store.meta(CURSOR);
     let mark = await store.meta(SNAPSHOT_MARK);
     if (cursor === null && mark === null) mark = this.newId(); // a first sync is a snapshot
     for (let page = 1; ; page++) {
-      const response = await this.request('POST', '/v1/sync/now', syncResponse, {
-        deviceId,
-        clientTime: this.now(),
-        cursor,
-        limit: this.options.pageSize ?? DEFAULT_PAGE_LIMIT,
-        ...(page === 1 && chunk.length > 0 ? { changes: group(chunk) } : {}),
-      });
+      const response = await this.request(
+        'POST',
+        '/v1/sync/now',
+        syncResponse,
+        {
+          deviceId,
+          clientTime: this.now(),
+          cursor,
+          limit: this.options.pageSize ?? DEFAULT_PAGE_LIMIT,
+          ...(page === 1 && chunk.length > 0 ? { changes: group(chunk) } : {}),
+        },
+        signal,
+      );
       if (response.reset && mark === null) mark = this.newId();
       summary.reset ||= response.reset;
-      const batch = page === 1 ? await this.acknowledge(chunk, response.results, mark) : { put: [], remove: [] };
-      await this.receive(response.changes, startSeq, mark, batch);
+      const batch: PageBatch =
+        page === 1 ? await this.acknowledge(chunk, response.results, mark) : { put: [], remove: [] };
+      if (page === 1) summary.rejected.push(...rejectedIn(chunk, response.results));
+      await this.receive(response.changes, startSeq, sent, mark, batch);
       // The page's changes and the cursor after it, in one atomic write; the
       // last page of a snapshot also drops clean rows the snapshot did not hold.
       await store.apply({
@@ -229,12 +369,18 @@ export class SyncClient {
     }
   }
 
-  /** The protocol's apply rules for one page of pulled changes, added to `batch`. */
+  /**
+   * The protocol's apply rules for one page of pulled changes, added to
+   * `batch`. A pending edit this Sync Now has not pushed (made during it, or
+   * waiting for a later chunk) is never overwritten: it goes out and is
+   * decided by the server like any other.
+   */
   private async receive(
     changes: Record<string, WireRecord[]>,
     startSeq: number,
+    sent: Set<string>,
     mark: string | null,
-    batch: { put: LocalRow[]; remove: NonNullable<Batch['remove']> },
+    batch: PageBatch,
   ): Promise<void> {
     for (const [collection, records] of Object.entries(changes)) {
       for (const record of records) {
@@ -247,8 +393,7 @@ export class SyncClient {
         const local =
           batch.put.find((r) => r.collection === collection && r.id === record.id) ??
           (await this.options.store.get({ collection, id: record.id }));
-        // An edit made after this sync started stays pending: it goes out next time.
-        if (local?.pending && local.editSeq > startSeq) {
+        if (local?.pending && (local.editSeq > startSeq || !sent.has(keyOf(local)))) {
           if (mark !== null) batch.put.push({ ...local, mark });
           continue;
         }
@@ -268,8 +413,12 @@ export class SyncClient {
   }
 
   /** Applies push results to the rows that were sent, unless edited again since. */
-  private async acknowledge(sent: LocalRow[], byCollection: Record<string, PushResult[]>, mark: string | null) {
-    const batch = { put: [] as LocalRow[], remove: [] as NonNullable<Batch['remove']> };
+  private async acknowledge(
+    sent: LocalRow[],
+    byCollection: Record<string, PushResult[]>,
+    mark: string | null,
+  ): Promise<PageBatch> {
+    const batch: PageBatch = { put: [], remove: [] };
     for (const [collection, list] of Object.entries(byCollection)) {
       const rows = sent.filter((r) => r.collection === collection); // results come in request order
       for (const [index, result] of list.entries()) {
@@ -298,8 +447,14 @@ export class SyncClient {
 
   // ── Account sync page ──────────────────────────────────────────────────
 
-  status(): Promise<SyncStatus> {
-    return this.request('GET', `/v1/sync/status?deviceId=${encodeURIComponent(this.options.deviceId)}`, statusResponse);
+  status(options: { signal?: AbortSignal } = {}): Promise<SyncStatus> {
+    return this.request(
+      'GET',
+      `/v1/sync/status?deviceId=${encodeURIComponent(this.options.deviceId)}`,
+      statusResponse,
+      undefined,
+      options.signal,
+    );
   }
 
   private serial<T>(work: () => Promise<T>): Promise<T> {
@@ -307,6 +462,24 @@ export class SyncClient {
     this.queue = run.catch(() => undefined);
     return run;
   }
+}
+
+function knownCollection(collection: string): CollectionName {
+  if (!isCollectionName(collection))
+    throw new InvalidRecordError(collection, [{ path: '', message: 'unknown collection' }]);
+  return collection;
+}
+
+/** The rows of a push the backend rejected, with its issues. */
+function rejectedIn(chunk: LocalRow[], byCollection: Record<string, PushResult[]>) {
+  return Object.entries(byCollection).flatMap(([collection, list]) => {
+    const rows = chunk.filter((r) => r.collection === collection);
+    return list.flatMap((result, index) =>
+      result.status === 'invalid' && rows[index]
+        ? [{ collection, id: rows[index].id, issues: result.issues ?? [] }]
+        : [],
+    );
+  });
 }
 
 function group(rows: LocalRow[]): Record<string, WireRecord[]> {
@@ -318,14 +491,16 @@ function group(rows: LocalRow[]): Record<string, WireRecord[]> {
   return out;
 }
 
-/** Splits rows into requests of at most 1,000 records and about 4 MiB. */
-function chunks(rows: LocalRow[]): LocalRow[][] {
+const utf8 = new TextEncoder();
+
+/** Splits rows into requests of at most `maxRecords` records and PUSH_BODY_BUDGET bytes of UTF-8. */
+function chunks(rows: LocalRow[], maxRecords: number): LocalRow[][] {
   const out: LocalRow[][] = [];
   let current: LocalRow[] = [];
   let bytes = 0;
   for (const row of rows) {
-    const size = JSON.stringify(row.record).length;
-    if (current.length > 0 && (current.length >= MAX_RECORDS_PER_REQUEST || bytes + size > PUSH_BODY_BUDGET)) {
+    const size = utf8.encode(JSON.stringify(row.record)).length;
+    if (current.length > 0 && (current.length >= maxRecords || bytes + size > PUSH_BODY_BUDGET)) {
       out.push(current);
       current = [];
       bytes = 0;
@@ -335,4 +510,17 @@ function chunks(rows: LocalRow[]): LocalRow[][] {
   }
   if (current.length > 0) out.push(current);
   return out;
+}
+
+/** A JWT's claims, read without verifying it (the server verifies; the client only needs to know whose store this is). */
+function claimsOf(token: string): Record<string, unknown> {
+  const payload = token.split('.')[1];
+  if (payload === undefined) return {};
+  try {
+    const base64 = payload.replace(/-/g, '+').replace(/_/g, '/');
+    const binary = atob(base64.padEnd(Math.ceil(base64.length / 4) * 4, '='));
+    return JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0))));
+  } catch {
+    return {};
+  }
 }

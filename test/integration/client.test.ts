@@ -3,7 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStore, MemoryStore, SyncClient } from '../../client/index.ts';
+import {
+  InvalidRecordError,
+  type LocalStore,
+  MemoryStore,
+  StoreOwnedByAnotherError,
+  SyncClient,
+} from '../../client/index.ts';
 import { SqliteStore } from '../../client/sqlite-store.ts';
 import { signLocalToken } from '../../dev/local-token.ts';
 import { type Stack, startStack, TEST_JWT_SECRET, webProduct } from '../support/local-stack.ts';
@@ -124,15 +130,109 @@ describe('SyncClient', () => {
     expect((await ipad.loginPush()).results[0]?.status).toBe('updated');
   });
 
-  it('quarantines an invalid record with its issues and pushes the rest', async () => {
+  it('refuses an invalid record or an unknown collection at save, so nothing blocks the queue', async () => {
     const account = stack.newAccount();
-    const ipad = await device(account, 'ipad-1');
+    const store = new MemoryStore();
+    const ipad = await device(account, 'ipad-1', store);
+    await expect(ipad.save('products', { ...product('bad'), priceCents: -5 })).rejects.toThrow(InvalidRecordError);
+    await expect(ipad.save('prodcts', product('typo'))).rejects.toThrow(/unknown collection/);
+    await ipad.save('products', product('ok'));
+    expect((await store.pending()).map((r) => r.record.name)).toEqual(['ok']);
+    expect((await ipad.loginPush()).results.map((r) => r.status)).toEqual(['created']);
+  });
+
+  it('quarantines a record the backend rejects (left by an older app) and pushes the rest', async () => {
+    const account = stack.newAccount();
+    const store = new MemoryStore();
+    const ipad = await device(account, 'ipad-1', store);
     await ipad.save('products', { ...product('ok') });
-    const bad = await ipad.save('products', { ...product('bad'), priceCents: -5 });
+    const bad = { id: 'legacy-1', updatedAt: Date.now(), ...product('bad'), priceCents: -5 };
+    await store.apply({
+      put: [{ collection: 'products', id: bad.id, record: bad, pending: true, editSeq: 99, issues: null, mark: null }],
+    });
     await ipad.loginPush();
-    expect((await ipad.rejected()).map((r) => [r.id, r.issues[0]?.path])).toEqual([[bad, 'priceCents']]);
+    expect((await ipad.rejected()).map((r) => [r.id, r.issues[0]?.path])).toEqual([[bad.id, 'priceCents']]);
     const second = await ipad.loginPush();
     expect(second.pushed, 'a quarantined record is not re-sent until edited').toBe(0);
+  });
+
+  it('never settles a pending edit it has not pushed: with more than one push chunk, no edit is lost', async () => {
+    const account = stack.newAccount();
+    const web = await stack.as(account, 'web-admin');
+    // Pushes of 10 records: 11 pending edits take two chunks (as 1,001 take two of 1,000).
+    const store = new MemoryStore();
+    const ipad = await device(account, 'ipad-1', store, { maxRecordsPerPush: 10 });
+    for (let i = 0; i <= 10; i++) await web.put('products', `p${i}`, webProduct(`web ${i}`));
+    await ipad.syncNow();
+    // The web edits every record again (whichever lands in the second chunk is the one at risk)…
+    for (let i = 0; i <= 10; i++) await web.put('products', `p${i}`, webProduct(`web edits p${i} again`));
+    await new Promise((r) => setTimeout(r, 250)); // …and the device's edits below are later than the web's.
+    for (let i = 0; i <= 10; i++) await ipad.save('products', { id: `p${i}`, ...product(`ipad ${i}`) });
+    await ipad.syncNow();
+    for (let i = 0; i <= 10; i++) {
+      expect((await ipad.get('products', `p${i}`))?.name).toBe(`ipad ${i}`);
+      expect((await web.get('products', `p${i}`)).body.record.name).toBe(`ipad ${i}`);
+    }
+    expect(await store.pending()).toEqual([]);
+  });
+
+  it('recovers from BAD_CURSOR (a rotated key) with a full snapshot instead of failing every Sync Now', async () => {
+    const account = stack.newAccount();
+    const web = await stack.as(account, 'web-admin');
+    const store = new MemoryStore();
+    const ipad = await device(account, 'ipad-1', store);
+    await web.put('products', 'p1', webProduct('one'));
+    await ipad.syncNow();
+    await store.apply({ meta: { cursor: 'eyJ2IjoxfQ.signed-with-the-old-key' } });
+    await web.put('products', 'p2', webProduct('two'));
+    const summary = await ipad.syncNow();
+    expect(summary.pages).toBeGreaterThan(0);
+    expect(names(await ipad.list('products'))).toEqual(['one', 'two']);
+  });
+
+  it("never pushes one account's pending edits under another: the store refuses until reset()", async () => {
+    const first = stack.newAccount();
+    const second = stack.newAccount();
+    const store = new MemoryStore();
+    const alice = await device(first, 'ipad-1', store);
+    await alice.save('products', { id: 'p-secret', ...product('first account only') });
+    const bob = await device(second, 'ipad-1', store);
+    await expect(bob.loginPush()).rejects.toThrow(StoreOwnedByAnotherError);
+    await expect(bob.syncNow()).rejects.toThrow(StoreOwnedByAnotherError);
+    await expect(bob.save('products', product('x'))).rejects.toThrow(StoreOwnedByAnotherError);
+    await bob.reset();
+    await bob.syncNow();
+    const web = await stack.as(second, 'web-admin');
+    expect((await web.get('products', 'p-secret')).status).toBe(404);
+    expect(await bob.list('products')).toEqual([]);
+  });
+
+  it('asks for a fresh token once when the API answers 401', async () => {
+    const account = stack.newAccount();
+    const expired = await signLocalToken(TEST_JWT_SECRET, account, 'rep-ipad-1', Math.floor(Date.now() / 1000) - 60);
+    const fresh = await signLocalToken(TEST_JWT_SECRET, account, 'rep-ipad-1');
+    const asked: boolean[] = [];
+    const ipad = await device(account, 'ipad-1', new MemoryStore(), {
+      accountId: account,
+      userId: 'rep-ipad-1',
+      token: (options) => {
+        asked.push(options?.refresh === true);
+        return options?.refresh ? fresh : expired;
+      },
+    });
+    await ipad.save('products', product('after refresh'));
+    expect((await ipad.loginPush()).results.map((r) => r.status)).toEqual(['created']);
+    expect(asked).toContain(true);
+  });
+
+  it('serializes local edits: saves not awaited one by one still get distinct edit numbers', async () => {
+    const store = new MemoryStore();
+    const ipad = await device(stack.newAccount(), 'ipad-1', store);
+    await Promise.all([
+      ipad.save('products', { id: 'a', ...product('a') }),
+      ipad.save('products', { id: 'b', ...product('b') }),
+    ]);
+    expect((await store.pending()).map((r) => r.editSeq).sort()).toEqual([1, 2]);
   });
 
   it('drops local records the web deleted before the first Sync Now (snapshot replaces clean records)', async () => {
