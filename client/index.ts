@@ -3,14 +3,26 @@
 
 export { type Fetch, type RetryPolicy, SyncApiError, type TokenSource } from './http.ts';
 export { uuidGenerator } from './ids.ts';
-export { type Batch, type LocalRow, type LocalStore, MemoryStore, type WireRecord } from './local-store.ts';
 export {
+  type Batch,
+  type DiscardedEdit,
+  type LocalRow,
+  type LocalStore,
+  MemoryStore,
+  type WireRecord,
+  type Writer,
+} from './local-store.ts';
+export {
+  type ChangeEvent,
   InvalidRecordError,
+  type Outcome,
+  type Phase,
   type Progress,
   type PushResult,
   StoreOwnedByAnotherError,
   SyncClient,
   type SyncClientOptions,
+  type SyncState,
   type SyncStatus,
   type SyncSummary,
 } from './sync-client.ts';

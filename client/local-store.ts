@@ -22,6 +22,26 @@ export type LocalRow = {
 
 export type RowKey = { collection: string; id: string };
 
+/** Who wrote a version the backend holds (`deviceId` null: the Main App, web). */
+export type Writer = { userId: string; deviceId: string | null };
+
+/**
+ * A local edit that lost (the rep's version, kept so the app can say what
+ * replaced it and offer it back): `stale` when the backend held a version at
+ * least as new, `deleted` when the backend had deleted the record.
+ */
+export type DiscardedEdit = {
+  collection: string;
+  id: string;
+  reason: 'stale' | 'deleted';
+  /** The rep's version that lost. */
+  local: WireRecord;
+  /** The version that beat it: when it was written and, once a Sync Now has brought it, by whom and what it holds. */
+  winner: { updatedAt: number; updatedBy: Writer | null; record: WireRecord | null };
+  /** Device clock when this device learned of it. */
+  at: number;
+};
+
 /**
  * A batch is applied atomically. A put never overwrites a row edited after
  * the version it was based on (a stored editSeq above the put's), so a local
@@ -33,6 +53,10 @@ export type Batch = {
   meta?: Record<string, string | null>;
   /** After a snapshot: drop clean rows (not pending, not quarantined) whose mark is not this one. */
   sweepUnmarked?: string;
+  /** Discarded edits to keep (one per record: a later one replaces an earlier one). */
+  discard?: DiscardedEdit[];
+  /** Discarded edits to forget (restored or dismissed). */
+  forget?: RowKey[];
 };
 
 export interface LocalStore {
@@ -41,6 +65,8 @@ export interface LocalStore {
   /** Rows with a change to push (pending and not quarantined). */
   pending(): Promise<LocalRow[]>;
   meta(key: string): Promise<string | null>;
+  /** The local edits that lost, oldest first. */
+  discarded(): Promise<DiscardedEdit[]>;
   /** Applies everything in the batch atomically. */
   apply(batch: Batch): Promise<void>;
 }
@@ -52,6 +78,7 @@ export const keyOf = ({ collection, id }: RowKey) => `${collection}\u0000${id}`;
 export class MemoryStore implements LocalStore {
   private rows = new Map<string, LocalRow>();
   private metas = new Map<string, string>();
+  private losers = new Map<string, DiscardedEdit>();
 
   async get(key: RowKey) {
     return clone(this.rows.get(keyOf(key)));
@@ -67,10 +94,19 @@ export class MemoryStore implements LocalStore {
   async meta(key: string) {
     return this.metas.get(key) ?? null;
   }
+  async discarded() {
+    return [...this.losers.values()].map((d) => clone(d)!);
+  }
   async apply(batch: Batch) {
     // Build the next state first, then swap: all or nothing.
     const rows = new Map(this.rows);
     const metas = new Map(this.metas);
+    const losers = new Map(this.losers);
+    for (const key of batch.forget ?? []) losers.delete(keyOf(key));
+    for (const edit of batch.discard ?? []) {
+      losers.delete(keyOf(edit)); // re-inserted last: the newest at the end
+      losers.set(keyOf(edit), clone(edit)!);
+    }
     for (const row of batch.put ?? []) {
       if ((rows.get(keyOf(row))?.editSeq ?? 0) <= row.editSeq) rows.set(keyOf(row), clone(row)!);
     }
@@ -84,6 +120,7 @@ export class MemoryStore implements LocalStore {
     }
     this.rows = rows;
     this.metas = metas;
+    this.losers = losers;
   }
 }
 

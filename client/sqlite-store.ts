@@ -2,7 +2,7 @@
 // batch is one transaction, so a crash between receiving a page and storing
 // it leaves the previous page and cursor intact.
 import Database from 'better-sqlite3';
-import type { Batch, LocalRow, LocalStore, RowKey } from './local-store.ts';
+import type { Batch, DiscardedEdit, LocalRow, LocalStore, RowKey } from './local-store.ts';
 
 type DbRow = {
   collection: string;
@@ -26,7 +26,10 @@ export class SqliteStore implements LocalStore {
         pending INTEGER NOT NULL, edit_seq INTEGER NOT NULL, issues TEXT, mark TEXT,
         PRIMARY KEY (collection, id));
       CREATE INDEX IF NOT EXISTS rows_pending ON rows (pending) WHERE pending = 1;
-      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`);
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS discarded (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, collection TEXT NOT NULL, id TEXT NOT NULL, edit TEXT NOT NULL,
+        UNIQUE (collection, id));`);
   }
 
   async get({ collection, id }: RowKey) {
@@ -51,6 +54,13 @@ export class SqliteStore implements LocalStore {
   async meta(key: string) {
     return this.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(key)?.value ?? null;
   }
+  async discarded() {
+    return this.db
+      .prepare<[], { edit: string }>('SELECT edit FROM discarded ORDER BY seq')
+      .all()
+      .map((r) => JSON.parse(r.edit) as DiscardedEdit);
+  }
+
   async apply(batch: Batch) {
     const put = this.db.prepare(`
       INSERT INTO rows (collection, id, record, pending, edit_seq, issues, mark) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -60,6 +70,8 @@ export class SqliteStore implements LocalStore {
     const remove = this.db.prepare('DELETE FROM rows WHERE collection = ? AND id = ? AND edit_seq <= ?');
     const setMeta = this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
     const deleteMeta = this.db.prepare('DELETE FROM meta WHERE key = ?');
+    const forget = this.db.prepare('DELETE FROM discarded WHERE collection = ? AND id = ?');
+    const discard = this.db.prepare('INSERT INTO discarded (collection, id, edit) VALUES (?, ?, ?)');
     const sweep = this.db.prepare(
       'DELETE FROM rows WHERE pending = 0 AND issues IS NULL AND (mark IS NULL OR mark <> ?)',
     );
@@ -78,6 +90,11 @@ export class SqliteStore implements LocalStore {
       for (const k of batch.remove ?? []) remove.run(k.collection, k.id, k.ifEditSeqAtMost ?? Number.MAX_SAFE_INTEGER);
       for (const [k, v] of Object.entries(batch.meta ?? {})) v === null ? deleteMeta.run(k) : setMeta.run(k, v);
       if (batch.sweepUnmarked !== undefined) sweep.run(batch.sweepUnmarked);
+      for (const k of batch.forget ?? []) forget.run(k.collection, k.id);
+      for (const d of batch.discard ?? []) {
+        forget.run(d.collection, d.id); // one per record: the newest replaces it, at the end
+        discard.run(d.collection, d.id, JSON.stringify(d));
+      }
     })();
   }
 

@@ -8,7 +8,16 @@ import { type CollectionName, isCollectionName, parseDeviceChange } from '../pro
 import { DEFAULT_PAGE_LIMIT, MAX_RECORDS_PER_REQUEST } from '../protocol/limits.ts';
 import { createHttp, type Fetch, type RetryPolicy, SyncApiError, type TokenSource } from './http.ts';
 import { uuidGenerator } from './ids.ts';
-import { type Batch, type Issue, keyOf, type LocalRow, type LocalStore, type WireRecord } from './local-store.ts';
+import {
+  type Batch,
+  type DiscardedEdit,
+  type Issue,
+  keyOf,
+  type LocalRow,
+  type LocalStore,
+  type WireRecord,
+  type Writer,
+} from './local-store.ts';
 
 const wireRecord = z.looseObject({ id: z.string(), updatedAt: z.number(), deleted: z.boolean().optional() });
 const pushResult = z.object({
@@ -44,13 +53,44 @@ const statusResponse = z.object({
 export type PushResult = z.infer<typeof pushResult>;
 export type SyncStatus = z.infer<typeof statusResponse>;
 export type Progress = { pass: number; page: number; pulled: number; pushed: number };
+/** What happened to one pushed record: its status, the rep's version, and what the backend holds after it. */
+export type Outcome = {
+  collection: string;
+  id: string;
+  status: PushResult['status'];
+  local: WireRecord;
+  server: { updatedAt: number } | null;
+};
+
 export type SyncSummary = {
   pushed: number;
   pulled: number;
   pages: number;
   reset: boolean;
   rejected: { collection: string; id: string; issues: Issue[] }[];
+  /** One per record this Sync Now pushed. */
+  outcomes: Outcome[];
 };
+
+export type Phase = 'idle' | 'pushing' | 'pulling' | 'error';
+
+/** What an app shows: kept locally, so the Account sync page works offline. */
+export type SyncState = {
+  phase: Phase;
+  /** While a Sync Now runs: its pages and records so far. */
+  progress: Progress | null;
+  /** Server time of this device's last completed Sync Now and last push (login push or Sync Now). */
+  lastSyncAt: number | null;
+  lastPushAt: number | null;
+  /** Local edits not on the backend yet, per collection. */
+  unsent: Record<string, number>;
+  /** Local edits that lost and are kept for the rep (discardedEdits()). */
+  discarded: number;
+  lastError: { message: string; code: string | null } | null;
+};
+
+/** Which records changed locally (an edit, or what a sync applied), so lists can refresh. */
+export type ChangeEvent = { collection: string; ids: string[] };
 
 export type SyncClientOptions = {
   baseUrl: string;
@@ -110,8 +150,10 @@ const SNAPSHOT_MARK = 'snapshotMark';
 const EDIT_SEQ = 'editSeq';
 const LAST_STAMP = 'lastStamp';
 const OWNER = 'owner';
+const LAST_SYNC = 'lastSyncAt';
+const LAST_PUSH = 'lastPushAt';
 
-type PageBatch = { put: LocalRow[]; remove: NonNullable<Batch['remove']> };
+type PageBatch = { put: LocalRow[]; remove: NonNullable<Batch['remove']>; discard: DiscardedEdit[] };
 
 export class SyncClient {
   private readonly request: ReturnType<typeof createHttp>;
@@ -122,6 +164,17 @@ export class SyncClient {
   private queue: Promise<unknown> = Promise.resolve();
   /** Local edits one at a time: each reads and bumps the edit counter. */
   private edits: Promise<unknown> = Promise.resolve();
+  private state: SyncState = {
+    phase: 'idle',
+    progress: null,
+    lastSyncAt: null,
+    lastPushAt: null,
+    unsent: {},
+    discarded: 0,
+    lastError: null,
+  };
+  private readonly listeners = new Set<(state: SyncState) => void>();
+  private readonly changeListeners = new Set<(change: ChangeEvent) => void>();
 
   constructor(private readonly options: SyncClientOptions) {
     this.request = createHttp({
@@ -175,6 +228,103 @@ export class SyncClient {
       .map((r) => ({ collection: r.collection, id: r.id, issues: r.issues! }));
   }
 
+  // ── What the app shows ─────────────────────────────────────────────────
+
+  /** The current state (the same object until something changes: safe for React's useSyncExternalStore). */
+  getState = (): SyncState => this.state;
+
+  /** Calls `listener` on every change of state; returns the unsubscribe function. */
+  subscribe = (listener: (state: SyncState) => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  /** Calls `listener` with the records each edit or sync changed locally; returns the unsubscribe function. */
+  onChange(listener: (change: ChangeEvent) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  /** Reads the stored state (last sync and push, unsent edits, discarded edits): call once at app start. */
+  async refresh(): Promise<SyncState> {
+    const { store } = this.options;
+    const unsent: Record<string, number> = {};
+    for (const row of await store.pending()) unsent[row.collection] = (unsent[row.collection] ?? 0) + 1;
+    const number = async (key: string) => {
+      const value = await store.meta(key);
+      return value === null ? null : Number(value);
+    };
+    this.setState({
+      lastSyncAt: await number(LAST_SYNC),
+      lastPushAt: await number(LAST_PUSH),
+      unsent,
+      discarded: (await store.discarded()).length,
+    });
+    return this.state;
+  }
+
+  private setState(patch: Partial<SyncState>): void {
+    this.state = { ...this.state, ...patch };
+    for (const listener of this.listeners) listener(this.state);
+  }
+
+  private changed(rows: { collection: string; id: string }[]): void {
+    const byCollection = new Map<string, string[]>();
+    for (const { collection, id } of rows) byCollection.set(collection, [...(byCollection.get(collection) ?? []), id]);
+    for (const [collection, ids] of byCollection)
+      for (const listener of this.changeListeners) listener({ collection, ids });
+  }
+
+  /** Runs a sync operation with its phase shown, its failure kept, and the stored state re-read after. */
+  private async observed<T>(phase: Phase, work: () => Promise<T>): Promise<T> {
+    this.setState({ phase, progress: null });
+    try {
+      const result = await work();
+      this.setState({ phase: 'idle', progress: null, lastError: null });
+      return result;
+    } catch (error) {
+      this.setState({
+        phase: 'error',
+        progress: null,
+        lastError: {
+          message: error instanceof Error ? error.message : String(error),
+          code: error instanceof SyncApiError ? error.code : null,
+        },
+      });
+      throw error;
+    } finally {
+      await this.refresh().catch(() => undefined);
+    }
+  }
+
+  // ── Discarded edits ────────────────────────────────────────────────────
+
+  /** Every local edit that lost, with the version that beat it and who wrote that one. */
+  discardedEdits(): Promise<DiscardedEdit[]> {
+    return this.options.store.discarded();
+  }
+
+  /**
+   * Offers a lost edit back: a `stale` one becomes a new local edit of the
+   * record over the winner; a `deleted` one a new record with a new id
+   * (deletion is terminal). Returns the record's id.
+   */
+  async restore(collection: string, id: string): Promise<string> {
+    const edit = (await this.options.store.discarded()).find((d) => d.collection === collection && d.id === id);
+    if (edit === undefined) throw new Error(`no discarded edit of ${collection} ${id}`);
+    const { id: _id, updatedAt: _u, deleted: _d, updatedBy: _b, ...fields } = edit.local;
+    const restored = await this.save(collection, edit.reason === 'deleted' ? fields : { ...fields, id });
+    await this.options.store.apply({ forget: [{ collection, id }] });
+    await this.refresh();
+    return restored;
+  }
+
+  /** Forgets a lost edit: the backend's version stands. */
+  async dismiss(collection: string, id: string): Promise<void> {
+    await this.options.store.apply({ forget: [{ collection, id }] });
+    await this.refresh();
+  }
+
   /**
    * Empties the store — pending edits, cursor, everything — and releases it
    * from its account and user: what an app calls to hand the device to
@@ -215,6 +365,7 @@ export class SyncClient {
         mark: null,
       };
       await store.apply({ put: [row], meta: { [EDIT_SEQ]: String(seq), [LAST_STAMP]: String(stamp) } });
+      this.changed([row]);
     });
   }
 
@@ -252,24 +403,32 @@ export class SyncClient {
   // ── Login push ─────────────────────────────────────────────────────────
 
   /** Sends every pending change; never changes the device's data from the web. */
-  loginPush(options: { signal?: AbortSignal } = {}): Promise<{ pushed: number; results: PushResult[] }> {
-    return this.serial(async () => {
+  loginPush(
+    options: { signal?: AbortSignal } = {},
+  ): Promise<{ pushed: number; results: PushResult[]; outcomes: Outcome[] }> {
+    return this.serial(() => this.observed('pushing', () => this.pushAll(options.signal)));
+  }
+
+  private async pushAll(signal: AbortSignal | undefined) {
+    {
       await this.claimStore();
       const all: PushResult[] = [];
+      const outcomes: Outcome[] = [];
       for (const chunk of chunks(await this.options.store.pending(), this.maxRecords)) {
         const response = await this.request(
           'POST',
           '/v1/sync/push',
           pushResponse,
           { deviceId: this.options.deviceId, clientTime: this.now(), changes: group(chunk) },
-          options.signal,
+          signal,
         );
         const batch = await this.acknowledge(chunk, response.results, null);
-        await this.options.store.apply(batch);
+        await this.options.store.apply({ ...batch, meta: { [LAST_PUSH]: String(response.serverTime) } });
         all.push(...Object.values(response.results).flat());
+        outcomes.push(...outcomesOf(chunk, response.results));
       }
-      return { pushed: all.length, results: all };
-    });
+      return { pushed: all.length, results: all, outcomes };
+    }
   }
 
   // ── Sync Now ───────────────────────────────────────────────────────────
@@ -280,11 +439,15 @@ export class SyncClient {
    * with each page's changes, so an interrupted sync resumes where it stopped.
    */
   syncNow(onProgress?: (progress: Progress) => void, options: { signal?: AbortSignal } = {}): Promise<SyncSummary> {
-    return this.serial(async () => {
+    return this.serial(() => this.observed('pushing', () => this.sync(onProgress, options.signal)));
+  }
+
+  private async sync(onProgress: ((progress: Progress) => void) | undefined, signal: AbortSignal | undefined) {
+    {
       const { store } = this.options;
       await this.claimStore();
       const startSeq = Number((await store.meta(EDIT_SEQ)) ?? 0);
-      const summary: SyncSummary = { pushed: 0, pulled: 0, pages: 0, reset: false, rejected: [] };
+      const summary: SyncSummary = { pushed: 0, pulled: 0, pages: 0, reset: false, rejected: [], outcomes: [] };
       // Rows pushed by this Sync Now so far: only they may be settled by what a page brings.
       const sent = new Set<string>();
       for (let pass = 1; ; pass++) {
@@ -292,12 +455,16 @@ export class SyncClient {
         const toPush = (await store.pending()).filter((r) => r.editSeq <= startSeq && !sent.has(keyOf(r)));
         const [chunk = []] = chunks(toPush, this.maxRecords);
         for (const r of chunk) sent.add(keyOf(r));
-        const progress = (page: number) => onProgress?.({ pass, page, pulled: summary.pulled, pushed: summary.pushed });
-        await this.passRecovering(chunk, startSeq, sent, summary, progress, options.signal);
+        const progress = (page: number) => {
+          const now = { pass, page, pulled: summary.pulled, pushed: summary.pushed };
+          this.setState({ phase: 'pulling', progress: now });
+          onProgress?.(now);
+        };
+        await this.passRecovering(chunk, startSeq, sent, summary, progress, signal);
         if (toPush.length <= chunk.length) break;
       }
       return summary;
-    });
+    }
   }
 
   /**
@@ -350,16 +517,26 @@ export class SyncClient {
       if (response.reset && mark === null) mark = this.newId();
       summary.reset ||= response.reset;
       const batch: PageBatch =
-        page === 1 ? await this.acknowledge(chunk, response.results, mark) : { put: [], remove: [] };
-      if (page === 1) summary.rejected.push(...rejectedIn(chunk, response.results));
+        page === 1 ? await this.acknowledge(chunk, response.results, mark) : { put: [], remove: [], discard: [] };
+      if (page === 1) {
+        summary.rejected.push(...rejectedIn(chunk, response.results));
+        summary.outcomes.push(...outcomesOf(chunk, response.results));
+      }
       await this.receive(response.changes, startSeq, sent, mark, batch);
       // The page's changes and the cursor after it, in one atomic write; the
       // last page of a snapshot also drops clean rows the snapshot did not hold.
+      const serverTime = String(response.serverTime);
       await store.apply({
         ...batch,
-        meta: { [CURSOR]: response.cursor, [SNAPSHOT_MARK]: response.hasMore ? mark : null },
+        meta: {
+          [CURSOR]: response.cursor,
+          [SNAPSHOT_MARK]: response.hasMore ? mark : null,
+          ...(page === 1 && chunk.length > 0 ? { [LAST_PUSH]: serverTime } : {}),
+          ...(response.hasMore ? {} : { [LAST_SYNC]: serverTime }),
+        },
         ...(!response.hasMore && mark !== null ? { sweepUnmarked: mark } : {}),
       });
+      this.changed([...batch.put, ...batch.remove]);
       summary.pages += 1;
       summary.pushed += page === 1 ? chunk.length : 0;
       summary.pulled += Object.values(response.changes).reduce((n, list) => n + list.length, 0);
@@ -384,15 +561,21 @@ export class SyncClient {
   ): Promise<void> {
     for (const [collection, records] of Object.entries(changes)) {
       for (const record of records) {
+        const local =
+          batch.put.find((r) => r.collection === collection && r.id === record.id) ??
+          (await this.options.store.get({ collection, id: record.id }));
+        // A local edit that loses to this version: one this Sync Now pushed and the backend beat,
+        // or any the backend's tombstone deletes (2c).
+        const pushedAndBeaten = local !== undefined && local.editSeq <= startSeq && sent.has(keyOf(local));
+        if (local?.pending && !sameVersion(local.record, record) && (record.deleted || pushedAndBeaten)) {
+          batch.discard.push(discardedBy(collection, local.record, record, this.now()));
+        }
         // 2c: a tombstone deletes the local copy, edited or not.
         if (record.deleted) {
           batch.remove.push({ collection, id: record.id });
           batch.put = batch.put.filter((r) => !(r.collection === collection && r.id === record.id));
           continue;
         }
-        const local =
-          batch.put.find((r) => r.collection === collection && r.id === record.id) ??
-          (await this.options.store.get({ collection, id: record.id }));
         if (local?.pending && (local.editSeq > startSeq || !sent.has(keyOf(local)))) {
           if (mark !== null) batch.put.push({ ...local, mark });
           continue;
@@ -418,7 +601,7 @@ export class SyncClient {
     byCollection: Record<string, PushResult[]>,
     mark: string | null,
   ): Promise<PageBatch> {
-    const batch: PageBatch = { put: [], remove: [] };
+    const batch: PageBatch = { put: [], remove: [], discard: [] };
     for (const [collection, list] of Object.entries(byCollection)) {
       const rows = sent.filter((r) => r.collection === collection); // results come in request order
       for (const [index, result] of list.entries()) {
@@ -438,7 +621,17 @@ export class SyncClient {
             break;
           case 'stale':
           case 'deleted':
-            break; // stays pending; Sync Now brings the backend's version (a login push leaves it)
+            // Lost. It stays pending (a login push changes nothing); Sync Now brings the winner,
+            // and with it who wrote it. Until then the rep's version is kept with when it lost.
+            batch.discard.push({
+              collection,
+              id: row.id,
+              reason: result.status,
+              local: row.record,
+              winner: { updatedAt: result.updatedAt ?? 0, updatedBy: null, record: null },
+              at: this.now(),
+            });
+            break;
         }
       }
     }
@@ -523,4 +716,39 @@ function claimsOf(token: string): Record<string, unknown> {
   } catch {
     return {};
   }
+}
+
+/** The outcome of each pushed row, in request order. */
+function outcomesOf(chunk: LocalRow[], byCollection: Record<string, PushResult[]>): Outcome[] {
+  return Object.entries(byCollection).flatMap(([collection, list]) => {
+    const rows = chunk.filter((r) => r.collection === collection);
+    return list.flatMap((result, index) => {
+      const row = rows[index];
+      if (row === undefined) return [];
+      const server = result.updatedAt === undefined ? null : { updatedAt: result.updatedAt };
+      return [{ collection, id: row.id, status: result.status, local: row.record, server }];
+    });
+  });
+}
+
+function sameVersion(local: WireRecord, pulled: WireRecord): boolean {
+  return local.updatedAt === pulled.updatedAt && Boolean(local.deleted) === Boolean(pulled.deleted);
+}
+
+function discardedBy(collection: string, local: WireRecord, winner: WireRecord, at: number): DiscardedEdit {
+  return {
+    collection,
+    id: local.id,
+    reason: winner.deleted ? 'deleted' : 'stale',
+    local,
+    winner: { updatedAt: winner.updatedAt, updatedBy: writerOf(winner.updatedBy), record: winner },
+    at,
+  };
+}
+
+function writerOf(value: unknown): Writer | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const { userId, deviceId } = value as { userId?: unknown; deviceId?: unknown };
+  if (typeof userId !== 'string' || (deviceId !== null && typeof deviceId !== 'string')) return null;
+  return { userId, deviceId };
 }

@@ -33,6 +33,26 @@ for (const [name, make] of [
       expect(await s.meta('cursor')).toBeNull();
     });
 
+    it('keeps one discarded edit per record, newest last, and forgets on request', async () => {
+      const s = store();
+      const lost = (id: string, at: number) => ({
+        collection: 'products',
+        id,
+        reason: 'stale' as const,
+        local: { id, updatedAt: at, name: `rep ${at}` },
+        winner: { updatedAt: at + 1, updatedBy: { userId: 'web-admin', deviceId: null }, record: null },
+        at,
+      });
+      await s.apply({ discard: [lost('a', 1), lost('b', 2)] });
+      await s.apply({ discard: [lost('a', 3)] });
+      expect((await s.discarded()).map((d) => [d.id, d.at])).toStrictEqual([
+        ['b', 2],
+        ['a', 3],
+      ]);
+      await s.apply({ forget: [{ collection: 'products', id: 'b' }] });
+      expect(await s.discarded()).toStrictEqual([lost('a', 3)]);
+    });
+
     it('leaves quarantined rows out of pending', async () => {
       const s = store();
       await s.apply({ put: [row('a', { pending: true, editSeq: 1, issues: [{ path: 'name', message: 'bad' }] })] });

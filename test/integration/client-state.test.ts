@@ -1,0 +1,163 @@
+// What an app shows, against the real local server: the observable sync
+// state (phase, progress, last sync and push, unsent edits, last error),
+// change events, per-record outcomes, and the discarded edits — every local
+// version that lost, with what beat it and who wrote that — restored or
+// dismissed.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryStore, SyncClient, type SyncState } from '../../client/index.ts';
+import { signLocalToken } from '../../dev/local-token.ts';
+import { type Stack, startStack, TEST_JWT_SECRET, webProduct } from '../support/local-stack.ts';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+async function device(
+  account: string,
+  deviceId = 'ipad-1',
+  extra: Partial<ConstructorParameters<typeof SyncClient>[0]> = {},
+) {
+  const token = await signLocalToken(TEST_JWT_SECRET, account, `rep-${deviceId}`);
+  return new SyncClient({
+    baseUrl: stack.api.url,
+    deviceId,
+    token: () => token,
+    store: new MemoryStore(),
+    retry: { sleep: async () => {}, attempts: 2 },
+    ...extra,
+  });
+}
+const product = (name: string, priceCents = 100) => ({ name, sku: `SKU-${name}`, priceCents, currency: 'EUR' });
+const later = () => new Promise((r) => setTimeout(r, 250)); // past request latency, which skew correction credits the device
+
+describe('the sync state an app observes', () => {
+  it('shows each phase and the progress of a Sync Now, then its last sync and push, kept locally', async () => {
+    const account = stack.newAccount();
+    const web = await stack.as(account, 'web-admin');
+    for (let i = 0; i < 5; i++) await web.put('products', `p${i}`, webProduct(`p${i}`));
+    const ipad = await device(account, 'ipad-1', { pageSize: 2 });
+    const seen: SyncState[] = [];
+    ipad.subscribe((state) => seen.push(state));
+    await ipad.save('customers', { name: 'Lead' });
+    expect(ipad.getState().unsent).toStrictEqual({});
+    await ipad.refresh();
+    expect(ipad.getState().unsent).toStrictEqual({ customers: 1 });
+    await ipad.syncNow();
+    const phases = seen.map((s) => s.phase).filter((p, i, all) => p !== all[i - 1]);
+    expect(phases).toStrictEqual(['idle', 'pushing', 'pulling', 'idle']);
+    expect(Math.max(...seen.map((s) => s.progress?.page ?? 0))).toBeGreaterThanOrEqual(3); // 6 records, pages of 2
+    const state = ipad.getState();
+    expect(state.lastSyncAt).toBeGreaterThan(0);
+    expect(state.lastPushAt).toBeGreaterThan(0);
+    expect(state.unsent).toStrictEqual({});
+    // A new client over the same store, offline: the Account sync page still knows when it last synced.
+    const offline = new SyncClient({
+      baseUrl: 'http://127.0.0.1:1',
+      deviceId: 'ipad-1',
+      token: () => 'unused',
+      accountId: account,
+      userId: 'rep-ipad-1',
+      store: (ipad as unknown as { options: { store: MemoryStore } }).options.store,
+    });
+    expect((await offline.refresh()).lastSyncAt).toBe(state.lastSyncAt);
+  });
+
+  it('keeps the last error with its code, and recovers on the next success', async () => {
+    const account = stack.newAccount();
+    let token = await signLocalToken(TEST_JWT_SECRET, account, 'rep-ipad-1', Math.floor(Date.now() / 1000) - 60);
+    const ipad = await device(account, 'ipad-1', { token: () => token, accountId: account, userId: 'rep-ipad-1' });
+    await expect(ipad.syncNow()).rejects.toThrow();
+    expect(ipad.getState()).toMatchObject({ phase: 'error', lastError: { code: 'UNAUTHORIZED' } });
+    token = await signLocalToken(TEST_JWT_SECRET, account, 'rep-ipad-1');
+    await ipad.syncNow();
+    expect(ipad.getState()).toMatchObject({ phase: 'idle', lastError: null });
+  });
+
+  it('tells which records changed, for lists to refresh', async () => {
+    const account = stack.newAccount();
+    const web = await stack.as(account, 'web-admin');
+    await web.put('products', 'p1', webProduct('one'));
+    const ipad = await device(account);
+    const changes: { collection: string; ids: string[] }[] = [];
+    ipad.onChange((change) => changes.push(change));
+    const id = await ipad.save('customers', { name: 'Lead' });
+    await ipad.syncNow();
+    expect(changes).toContainEqual({ collection: 'customers', ids: [id] });
+    expect(changes).toContainEqual(
+      expect.objectContaining({ collection: 'products', ids: expect.arrayContaining(['p1']) }),
+    );
+  });
+});
+
+describe('per-record outcomes and discarded edits', () => {
+  it('reports each pushed record, and keeps the rep version the web beat — with who beat it — to restore', async () => {
+    const account = stack.newAccount();
+    const web = await stack.as(account, 'web-admin');
+    await web.put('products', 'p1', webProduct('Catalogue', 100));
+    const ipad = await device(account);
+    await ipad.syncNow();
+    await ipad.save('products', { id: 'p1', ...product('Rep price', 90) });
+    await later();
+    await web.put('products', 'p1', webProduct('Web price', 120));
+
+    const push = await ipad.loginPush();
+    expect(push.outcomes).toMatchObject([
+      { collection: 'products', id: 'p1', status: 'stale', local: { name: 'Rep price' } },
+    ]);
+    // The login push learned it lost, and when; who wrote the winner comes with it at Sync Now.
+    expect(await ipad.discardedEdits()).toMatchObject([{ id: 'p1', reason: 'stale', winner: { updatedBy: null } }]);
+    expect((await ipad.get('products', 'p1'))?.name, 'login push changes nothing').toBe('Rep price');
+
+    const summary = await ipad.syncNow();
+    expect(summary.outcomes.map((o) => o.status)).toStrictEqual(['stale']);
+    expect((await ipad.get('products', 'p1'))?.name).toBe('Web price');
+    const [lost] = await ipad.discardedEdits();
+    expect(lost).toMatchObject({
+      collection: 'products',
+      id: 'p1',
+      reason: 'stale',
+      local: { name: 'Rep price', priceCents: 90 },
+      winner: { updatedBy: { userId: 'web-admin', deviceId: null }, record: { name: 'Web price' } },
+    });
+    expect(ipad.getState().discarded).toBe(1);
+
+    // Restore: the rep's version becomes a new edit over the winner, and wins.
+    expect(await ipad.restore('products', 'p1')).toBe('p1');
+    expect(await ipad.discardedEdits()).toStrictEqual([]);
+    await ipad.syncNow();
+    expect((await web.get('products', 'p1')).body.record).toMatchObject({ name: 'Rep price', priceCents: 90 });
+  });
+
+  it('keeps an edit the web deleted; restoring it makes a new record (deletion is terminal); or dismiss it', async () => {
+    const account = stack.newAccount();
+    const web = await stack.as(account, 'web-admin');
+    await web.put('products', 'doomed', webProduct('Discontinued'));
+    await web.put('products', 'other', webProduct('Other'));
+    const ipad = await device(account);
+    await ipad.syncNow();
+    await ipad.save('products', { id: 'doomed', ...product('Rep edit') });
+    await ipad.save('products', { id: 'other', ...product('Rep edit of other') });
+    await later();
+    await web.delete('products', 'doomed');
+    await web.put('products', 'other', webProduct('Web wins other'));
+    await ipad.syncNow();
+    const lost = await ipad.discardedEdits();
+    expect(lost.map((d) => [d.id, d.reason]).sort()).toStrictEqual([
+      ['doomed', 'deleted'],
+      ['other', 'stale'],
+    ]);
+    expect(await ipad.get('products', 'doomed')).toBeUndefined();
+
+    const revived = await ipad.restore('products', 'doomed');
+    expect(revived).not.toBe('doomed');
+    await ipad.dismiss('products', 'other');
+    expect(await ipad.discardedEdits()).toStrictEqual([]);
+    await ipad.syncNow();
+    expect((await web.get('products', revived)).body.record).toMatchObject({ name: 'Rep edit' });
+    expect((await web.get('products', 'other')).body.record).toMatchObject({ name: 'Web wins other' });
+  });
+});
