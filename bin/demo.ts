@@ -205,3 +205,22 @@ for (const [name, client] of [
   );
 }
 console.log(`   account  last synced by ${JSON.stringify((await ipad.status()).account.lastSyncBy)}`);
+
+console.log('\n━━ 8. What each device kept of the edits that lost (discarded edits) and its sync state');
+for (const [name, client] of [
+  ['iPad', ipad],
+  ['Android', android],
+] as const) {
+  const state = await client.refresh();
+  const unsent = Object.values(state.unsent).reduce((n, c) => n + c, 0);
+  console.log(
+    `   ${name.padEnd(8)} ${state.phase} · last sync ${new Date(state.lastSyncAt ?? 0).toISOString()} · unsent edits ${unsent} · discarded ${state.discarded}`,
+  );
+  for (const lost of await client.discardedEdits()) {
+    const by = lost.winner.updatedBy;
+    const who =
+      by === null ? 'not known yet' : by.deviceId === null ? `the web (${by.userId})` : `${by.deviceId} (${by.userId})`;
+    const what = lost.reason === 'deleted' ? 'deleted' : `replaced with "${String(lost.winner.record?.name)}"`;
+    console.log(`     ${lost.collection}/${lost.id}: the rep's "${String(lost.local.name)}" lost — ${what} by ${who}`);
+  }
+}
