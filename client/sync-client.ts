@@ -153,6 +153,19 @@ const OWNER = 'owner';
 const LAST_SYNC = 'lastSyncAt';
 const LAST_PUSH = 'lastPushAt';
 
+/** One push-and-pull pass of a Sync Now. */
+type Pass = {
+  /** The rows this pass pushes (with its first page). */
+  chunk: LocalRow[];
+  /** The edit counter when the Sync Now started: later edits stay pending. */
+  startSeq: number;
+  /** Rows this Sync Now has pushed so far. */
+  sent: Set<string>;
+  summary: SyncSummary;
+  progress: (page: number) => void;
+  signal: AbortSignal | undefined;
+};
+
 type PageBatch = { put: LocalRow[]; remove: NonNullable<Batch['remove']>; discard: DiscardedEdit[] };
 
 export class SyncClient {
@@ -460,7 +473,7 @@ export class SyncClient {
           this.setState({ phase: 'pulling', progress: now });
           onProgress?.(now);
         };
-        await this.passRecovering(chunk, startSeq, sent, summary, progress, signal);
+        await this.passRecovering({ chunk, startSeq, sent, summary, progress, signal });
         if (toPush.length <= chunk.length) break;
       }
       return summary;
@@ -471,31 +484,17 @@ export class SyncClient {
    * A pass; on BAD_CURSOR (the key was rotated, or the cursor is another
    * account's) the cursor is dropped and the pass runs again as a snapshot.
    */
-  private async passRecovering(
-    chunk: LocalRow[],
-    startSeq: number,
-    sent: Set<string>,
-    summary: SyncSummary,
-    progress: (page: number) => void,
-    signal: AbortSignal | undefined,
-  ): Promise<void> {
+  private async passRecovering(pass: Pass): Promise<void> {
     try {
-      await this.pass(chunk, startSeq, sent, summary, progress, signal);
+      await this.pass(pass);
     } catch (error) {
       if (!(error instanceof SyncApiError) || error.code !== 'BAD_CURSOR') throw error;
       await this.options.store.apply({ meta: { [CURSOR]: null, [SNAPSHOT_MARK]: null } });
-      await this.pass(chunk, startSeq, sent, summary, progress, signal);
+      await this.pass(pass);
     }
   }
 
-  private async pass(
-    chunk: LocalRow[],
-    startSeq: number,
-    sent: Set<string>,
-    summary: SyncSummary,
-    progress: (page: number) => void,
-    signal: AbortSignal | undefined,
-  ): Promise<void> {
+  private async pass({ chunk, startSeq, sent, summary, progress, signal }: Pass): Promise<void> {
     const { store, deviceId } = this.options;
     let cursor = await store.meta(CURSOR);
     let mark = await store.meta(SNAPSHOT_MARK);

@@ -21,17 +21,20 @@ type WebWrite =
   | { written: true; previous: RecordItem | undefined; record: SyncedRecord }
   | { written: false; current: RecordItem | undefined };
 
+/** Writes `change` as the caller's web user, stamped past whatever it finds, retrying if a writer gets in between. */
 async function writeAsWeb(
   deps: Deps,
-  accountId: string,
+  caller: Caller,
   collection: CollectionName,
   id: string,
-  version: (updatedAt: number) => NewVersion,
+  change: Pick<NewVersion, 'deleted' | 'fields'>,
   rule: WriteRule,
 ): Promise<WebWrite> {
+  const writer = writerKey(webWriter(caller.userId));
   let seen: RecordItem | undefined;
   for (let attempt = 0; attempt < MAX_WEB_ATTEMPTS; attempt++) {
-    const outcome = await deps.records.write(accountId, collection, id, version(webStamp(deps.now(), seen)), rule);
+    const version = { ...change, updatedAt: webStamp(deps.now(), seen), writer };
+    const outcome = await deps.records.write(caller.accountId, collection, id, version, rule);
     if (outcome.written) return { written: true, previous: outcome.previous, record: toSyncedRecord(outcome.item) };
     // Lost: to a tombstone or a missing record (final), or to a version at or
     // past our stamp (stamp past it and try again).
@@ -53,15 +56,7 @@ export async function putWebRecord(
   id: string,
   fields: RecordFields,
 ): Promise<{ created: boolean; record: SyncedRecord }> {
-  const writer = writerKey(webWriter(caller.userId));
-  const outcome = await writeAsWeb(
-    deps,
-    caller.accountId,
-    collection,
-    id,
-    (updatedAt) => ({ updatedAt, deleted: false, writer, fields }),
-    'web-put',
-  );
+  const outcome = await writeAsWeb(deps, caller, collection, id, { deleted: false, fields }, 'web-put');
   if (!outcome.written) throw gone(outcome.current && toSyncedRecord(outcome.current));
   return { created: outcome.previous === undefined, record: outcome.record };
 }
@@ -72,15 +67,7 @@ export async function deleteWebRecord(
   collection: CollectionName,
   id: string,
 ): Promise<void> {
-  const writer = writerKey(webWriter(caller.userId));
-  const outcome = await writeAsWeb(
-    deps,
-    caller.accountId,
-    collection,
-    id,
-    (updatedAt) => ({ updatedAt, deleted: true, writer }),
-    'web-delete',
-  );
+  const outcome = await writeAsWeb(deps, caller, collection, id, { deleted: true }, 'web-delete');
   if (!outcome.written && outcome.current === undefined) throw new DomainError('NOT_FOUND', 'no such record');
   // Written, or already a tombstone: deleting twice is still deleted.
 }

@@ -4,7 +4,7 @@
 // version that lost, with what beat it and who wrote that — restored or
 // dismissed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryStore, SyncClient, type SyncState } from '../../client/index.ts';
+import { type MemoryStore, SyncClient, type SyncClientOptions, type SyncState } from '../../client/index.ts';
 import { signLocalToken } from '../../dev/local-token.ts';
 import { type Stack, startStack, TEST_JWT_SECRET, webProduct } from '../support/local-stack.ts';
 
@@ -16,21 +16,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function device(
-  account: string,
-  deviceId = 'ipad-1',
-  extra: Partial<ConstructorParameters<typeof SyncClient>[0]> = {},
-) {
-  const token = await signLocalToken(TEST_JWT_SECRET, account, `rep-${deviceId}`);
-  return new SyncClient({
-    baseUrl: stack.api.url,
-    deviceId,
-    token: () => token,
-    store: new MemoryStore(),
-    retry: { sleep: async () => {}, attempts: 2 },
-    ...extra,
-  });
-}
+const device = (account: string, deviceId = 'ipad-1', extra: Partial<SyncClientOptions> = {}) =>
+  stack.device(account, deviceId, { retry: { sleep: async () => {}, attempts: 2 }, ...extra });
 const product = (name: string, priceCents = 100) => ({ name, sku: `SKU-${name}`, priceCents, currency: 'EUR' });
 const later = () => new Promise((r) => setTimeout(r, 250)); // past request latency, which skew correction credits the device
 

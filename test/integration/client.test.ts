@@ -8,7 +8,8 @@ import {
   type LocalStore,
   MemoryStore,
   StoreOwnedByAnotherError,
-  SyncClient,
+  type SyncClient,
+  type SyncClientOptions,
 } from '../../client/index.ts';
 import { SqliteStore } from '../../client/sqlite-store.ts';
 import { signLocalToken } from '../../dev/local-token.ts';
@@ -24,22 +25,12 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-async function device(
+const device = (
   account: string,
   deviceId: string,
   store: LocalStore = new MemoryStore(),
-  extra: Partial<ConstructorParameters<typeof SyncClient>[0]> = {},
-) {
-  const token = await signLocalToken(TEST_JWT_SECRET, account, `rep-${deviceId}`);
-  return new SyncClient({
-    baseUrl: stack.api.url,
-    deviceId,
-    token: () => token,
-    store,
-    retry: { sleep: async () => {} },
-    ...extra,
-  });
-}
+  extra: Partial<SyncClientOptions> = {},
+) => stack.device(account, deviceId, { store, ...extra });
 const names = (records: Record<string, unknown>[]) => records.map((r) => String(r.name)).sort();
 const product = (name: string, priceCents = 100) => ({ name, sku: `SKU-${name}`, priceCents, currency: 'EUR' });
 

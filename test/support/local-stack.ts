@@ -1,6 +1,7 @@
 // The local stack (dev/local-stack.ts) for one test file, with a token
 // signer and a small HTTP client per caller.
 import { randomUUID } from 'node:crypto';
+import { MemoryStore, SyncClient, type SyncClientOptions } from '../../client/index.ts';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../dev/local-stack.ts';
 import { signLocalToken } from '../../dev/local-token.ts';
 
@@ -10,6 +11,8 @@ export type Stack = LocalStack & {
   /** A fresh account id, so tests in one file never see each other's data. */
   newAccount: () => string;
   as: (accountId: string, userId?: string) => Promise<ApiClient>;
+  /** The reference client as device `deviceId` of user `rep-<deviceId>`, retrying without waiting. */
+  device: (account: string, deviceId: string, options?: Partial<SyncClientOptions>) => Promise<SyncClient>;
 };
 
 export type StackOptions = Omit<LocalStackOptions, 'jwtSecret'>;
@@ -29,6 +32,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   return {
     ...stack,
     newAccount: () => `acct-${randomUUID().slice(0, 8)}`,
+    device: async (account, deviceId, options = {}) => {
+      const token = await signLocalToken(TEST_JWT_SECRET, account, `rep-${deviceId}`);
+      return new SyncClient({
+        baseUrl: stack.api.url,
+        deviceId,
+        token: () => token,
+        store: new MemoryStore(),
+        retry: { sleep: async () => {} },
+        ...options,
+      });
+    },
     as: async (accountId, userId = 'alice') =>
       new ApiClient(stack.api.url, await signLocalToken(TEST_JWT_SECRET, accountId, userId)),
   };
