@@ -3,6 +3,7 @@
 
 export { type Fetch, type RetryPolicy, SyncApiError, type TokenSource } from './http.ts';
 export { uuidGenerator } from './ids.ts';
+export { type IndexedDbApi, IndexedDbStore } from './indexeddb-store.ts';
 export {
   type Batch,
   type DiscardedEdit,
@@ -12,6 +13,7 @@ export {
   type WireRecord,
   type Writer,
 } from './local-store.ts';
+export { type ContractRunner, describeStoreContract } from './store-contract.ts';
 export {
   type ChangeEvent,
   InvalidRecordError,

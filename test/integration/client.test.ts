@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   InvalidRecordError,
@@ -11,6 +12,7 @@ import {
   type SyncClient,
   type SyncClientOptions,
 } from '../../client/index.ts';
+import { IndexedDbStore } from '../../client/indexeddb-store.ts';
 import { SqliteStore } from '../../client/sqlite-store.ts';
 import { signLocalToken } from '../../dev/local-token.ts';
 import { type Stack, startStack, TEST_JWT_SECRET, webProduct } from '../support/local-stack.ts';
@@ -262,5 +264,21 @@ describe('SyncClient', () => {
     await again.syncNow();
     expect((await (await stack.as(account)).get('products', 'p7')).body.record.name).toBe('edited after restart');
     reopened.close();
+  });
+
+  it('syncs with the IndexedDB store a browser app uses, surviving a reopen', async () => {
+    const account = stack.newAccount();
+    const web = await stack.as(account, 'web-admin');
+    for (let i = 0; i < 30; i++) await web.put('products', `p${i}`, webProduct(`n${i}`));
+    const api = { indexedDB: new IDBFactory(), IDBKeyRange };
+    const store = await IndexedDbStore.open('mobile-sales', api);
+    const browser = await device(account, 'browser-1', store, { pageSize: 10 });
+    await browser.save('customers', { id: 'c1', name: 'Lead from the browser' });
+    const summary = await browser.syncNow();
+    expect(summary.pulled).toBeGreaterThanOrEqual(30);
+    store.close();
+    const reopened = await device(account, 'browser-1', await IndexedDbStore.open('mobile-sales', api));
+    expect(await reopened.list('products')).toHaveLength(30);
+    expect((await web.get('customers', 'c1')).body.record.name).toBe('Lead from the browser');
   });
 });

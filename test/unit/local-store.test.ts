@@ -1,90 +1,44 @@
-// The LocalStore contract, run against both implementations.
-
+// The LocalStore contract (client/store-contract.ts, the suite an adapter
+// author runs too), against every store the SDK ships: memory, SQLite
+// (better-sqlite3) and IndexedDB (fake-indexeddb standing in for a browser's).
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
-import { type LocalRow, type LocalStore, MemoryStore } from '../../client/local-store.ts';
+import { IndexedDbStore } from '../../client/indexeddb-store.ts';
+import { MemoryStore } from '../../client/local-store.ts';
 import { SqliteStore } from '../../client/sqlite-store.ts';
+import { describeStoreContract } from '../../client/store-contract.ts';
 
-const row = (id: string, over: Partial<LocalRow> = {}): LocalRow => ({
-  collection: 'products',
-  id,
-  record: { id, updatedAt: 1, name: id },
-  pending: false,
-  editSeq: 0,
-  issues: null,
-  mark: null,
-  ...over,
-});
+let databases = 0;
+const runner = { describe, it, expect };
+describeStoreContract('MemoryStore', () => new MemoryStore(), runner);
+describeStoreContract('SqliteStore', () => new SqliteStore(':memory:'), runner);
+describeStoreContract(
+  'IndexedDbStore',
+  () => IndexedDbStore.open(`contract-${++databases}`, { indexedDB: new IDBFactory(), IDBKeyRange }),
+  runner,
+);
 
-for (const [name, make] of [
-  ['MemoryStore', () => new MemoryStore()],
-  ['SqliteStore', () => new SqliteStore(':memory:')],
-] as const) {
-  describe(name, () => {
-    const store = (): LocalStore => make();
-
-    it('stores, lists and reads back rows and meta', async () => {
-      const s = store();
-      await s.apply({ put: [row('a'), row('b', { pending: true, editSeq: 2 })], meta: { cursor: 'c1' } });
-      expect((await s.list('products')).map((r) => r.id)).toStrictEqual(['a', 'b']);
-      expect((await s.pending()).map((r) => r.id)).toStrictEqual(['b']);
-      expect(await s.meta('cursor')).toBe('c1');
-      expect(await s.get({ collection: 'products', id: 'a' })).toStrictEqual(row('a'));
-      await s.apply({ meta: { cursor: null } });
-      expect(await s.meta('cursor')).toBeNull();
+describe('IndexedDbStore', () => {
+  it('keeps its rows across a reopen of the same database', async () => {
+    const api = { indexedDB: new IDBFactory(), IDBKeyRange };
+    const first = await IndexedDbStore.open('device', api);
+    await first.apply({
+      meta: { cursor: 'c1' },
+      put: [
+        {
+          collection: 'products',
+          id: 'p1',
+          record: { id: 'p1', updatedAt: 1 },
+          pending: true,
+          editSeq: 1,
+          issues: null,
+          mark: null,
+        },
+      ],
     });
-
-    it('keeps one discarded edit per record, newest last, and forgets on request', async () => {
-      const s = store();
-      const lost = (id: string, at: number) => ({
-        collection: 'products',
-        id,
-        reason: 'stale' as const,
-        local: { id, updatedAt: at, name: `rep ${at}` },
-        winner: { updatedAt: at + 1, updatedBy: { userId: 'web-admin', deviceId: null }, record: null },
-        at,
-      });
-      await s.apply({ discard: [lost('a', 1), lost('b', 2)] });
-      await s.apply({ discard: [lost('a', 3)] });
-      expect((await s.discarded()).map((d) => [d.id, d.at])).toStrictEqual([
-        ['b', 2],
-        ['a', 3],
-      ]);
-      await s.apply({ forget: [{ collection: 'products', id: 'b' }] });
-      expect(await s.discarded()).toStrictEqual([lost('a', 3)]);
-    });
-
-    it('leaves quarantined rows out of pending', async () => {
-      const s = store();
-      await s.apply({ put: [row('a', { pending: true, editSeq: 1, issues: [{ path: 'name', message: 'bad' }] })] });
-      expect(await s.pending()).toStrictEqual([]);
-    });
-
-    it('never overwrites or removes a row edited after the version a batch was based on', async () => {
-      const s = store();
-      await s.apply({
-        put: [row('a', { pending: true, editSeq: 5, record: { id: 'a', updatedAt: 9, name: 'local edit' } })],
-      });
-      await s.apply({ put: [row('a', { editSeq: 4, record: { id: 'a', updatedAt: 2, name: 'server' } })] });
-      expect((await s.get({ collection: 'products', id: 'a' }))?.record.name).toBe('local edit');
-      await s.apply({ remove: [{ collection: 'products', id: 'a', ifEditSeqAtMost: 4 }] });
-      expect((await s.get({ collection: 'products', id: 'a' }))?.record.name).toBe('local edit');
-      await s.apply({ remove: [{ collection: 'products', id: 'a' }] }); // a pulled tombstone removes whatever is there
-      expect(await s.get({ collection: 'products', id: 'a' })).toBeUndefined();
-    });
-
-    it('sweeps clean rows a snapshot did not mark, keeping pending and quarantined ones', async () => {
-      const s = store();
-      await s.apply({
-        put: [
-          row('kept', { mark: 'm1' }),
-          row('dropped', { mark: 'old' }),
-          row('never-marked'),
-          row('pending', { pending: true, editSeq: 3 }),
-          row('quarantined', { pending: true, editSeq: 4, issues: [] }),
-        ],
-      });
-      await s.apply({ sweepUnmarked: 'm1' });
-      expect((await s.list()).map((r) => r.id).sort()).toStrictEqual(['kept', 'pending', 'quarantined']);
-    });
+    first.close();
+    const again = await IndexedDbStore.open('device', api);
+    expect(await again.meta('cursor')).toBe('c1');
+    expect((await again.pending()).map((r) => r.id)).toStrictEqual(['p1']);
   });
-}
+});
