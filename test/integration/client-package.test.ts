@@ -1,0 +1,98 @@
+// The SDK as an app would install it: `npm pack` in client/ builds a
+// self-contained package (the protocol code inside it), which a fresh
+// TypeScript project with only the DOM library — no Node types — imports and
+// type-checks, and which runs: one bundle per entry point, no Node API in the
+// core.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const work = mkdtempSync(join(tmpdir(), 'client-package-'));
+const app = join(work, 'app');
+const installed = join(app, 'node_modules', '@mobile-sales-sync', 'client');
+let files: string[] = [];
+
+beforeAll(() => {
+  const packed = execFileSync('npm', ['pack', '--json', '--pack-destination', work], {
+    cwd: join(ROOT, 'client'),
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const [info] = JSON.parse(packed) as { filename: string; files: { path: string }[] }[];
+  files = info!.files.map((f) => f.path);
+  mkdirSync(installed, { recursive: true });
+  execFileSync('tar', ['-xzf', join(work, info!.filename), '-C', installed, '--strip-components=1']);
+  // What npm install would bring: the package's dependency.
+  symlinkSync(join(ROOT, 'node_modules', 'zod'), join(app, 'node_modules', 'zod'));
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('the client package', () => {
+  it('holds its build and nothing else of the repository', () => {
+    expect(files).toContain('dist/index.js');
+    expect(files).toContain('dist/types/client/index.d.ts');
+    expect(files).toContain('dist/types/protocol/collections.d.ts');
+    expect(files.filter((f) => !f.startsWith('dist/') && f !== 'package.json')).toStrictEqual([]);
+    const core = readFileSync(join(installed, 'dist', 'index.js'), 'utf8');
+    expect(core).not.toMatch(/from\s+["']node:|require\(/);
+    expect(core, 'the protocol code is inside').toMatch(/ID_PATTERN|unknown collection/);
+  });
+
+  it('type-checks in a fresh project with the DOM library and no Node types', () => {
+    writeFileSync(
+      join(app, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'ESNext',
+          moduleResolution: 'bundler',
+          lib: ['ES2022', 'DOM'],
+          types: [],
+          strict: true,
+          noEmit: true,
+        },
+        files: ['app.ts'],
+      }),
+    );
+    writeFileSync(
+      join(app, 'app.ts'),
+      `import { IndexedDbStore, type SyncState, SyncClient, type DiscardedEdit } from '@mobile-sales-sync/client';
+export async function start(token: string): Promise<SyncState> {
+  const store = await IndexedDbStore.open('mobile-sales');
+  const sync = new SyncClient({ baseUrl: 'https://api.example.com', deviceId: 'ipad-7', token: () => token, store });
+  sync.subscribe((state) => document.title = state.phase);
+  await sync.save('customers', { name: 'Roastery Nord' });
+  const lost: DiscardedEdit[] = await sync.discardedEdits();
+  if (lost[0]?.winner.updatedBy?.deviceId === null) await sync.dismiss(lost[0].collection, lost[0].id);
+  return sync.getState();
+}
+`,
+    );
+    const tsc = createRequire(join(ROOT, 'package.json')).resolve('typescript/bin/tsc');
+    const out = execFileSync(process.execPath, [tsc, '-p', join(app, 'tsconfig.json')], { encoding: 'utf8' });
+    expect(out).toBe('');
+  });
+
+  it('runs: a client over the memory store, from the installed bundle', async () => {
+    const sdk = (await import(
+      pathToFileURL(join(installed, 'dist', 'index.js')).href
+    )) as typeof import('../../client/index.ts');
+    const client = new sdk.SyncClient({
+      baseUrl: 'http://127.0.0.1:1',
+      deviceId: 'ipad-7',
+      token: () => 'unused',
+      accountId: 'acme',
+      userId: 'alice',
+      store: new sdk.MemoryStore(),
+    });
+    await client.save('products', { name: 'Grinder', sku: 'GR-2', priceCents: 17900, currency: 'EUR' });
+    expect((await client.refresh()).unsent).toStrictEqual({ products: 1 });
+    await expect(client.save('prodcts', {})).rejects.toThrow(sdk.InvalidRecordError);
+    expect(readdirSync(join(installed, 'dist'))).toEqual(expect.arrayContaining(['index.js', 'react.js', 'sqlite.js']));
+  });
+});
