@@ -13,6 +13,7 @@ export {
   type WireRecord,
   type Writer,
 } from './local-store.ts';
+export { type SqlAsyncDatabase, SqlAsyncStore } from './sql-async-store.ts';
 export { type ContractRunner, describeStoreContract } from './store-contract.ts';
 export {
   type ChangeEvent,
