@@ -88,9 +88,8 @@ export function createHttp(options: HttpOptions) {
       let text: string;
       let retryAfter: string | null = null;
       // This attempt ends at its timeout or when the caller cancels, whichever comes first.
-      const attemptSignal = signal
-        ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)])
-        : AbortSignal.timeout(timeoutMs);
+      const deadline = abortAfter(timeoutMs, signal);
+      const attemptSignal = deadline.signal;
       try {
         const response = await fetchFn(options.baseUrl + path, {
           method,
@@ -104,7 +103,9 @@ export function createHttp(options: HttpOptions) {
         status = response.status;
         retryAfter = response.headers.get('retry-after');
         text = await response.text();
+        deadline.done();
       } catch (error) {
+        deadline.done();
         if (signal?.aborted) throw signal.reason ?? error; // cancelled by the caller: no retry
         if (attempt >= retry.attempts) throw error;
         await retry.sleep(backoff(retry, attempt, null));
@@ -142,4 +143,24 @@ function safeJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A signal that aborts after `ms` or when `outer` does. Built from an
+ * AbortController and a timer, not AbortSignal.any/timeout, which React
+ * Native's Hermes lacks; `done()` clears the timer.
+ */
+function abortAfter(ms: number, outer: AbortSignal | undefined): { signal: AbortSignal; done: () => void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error(`the request took longer than ${ms} ms`)), ms);
+  const forward = () => controller.abort(outer?.reason);
+  if (outer?.aborted) forward();
+  else outer?.addEventListener('abort', forward, { once: true });
+  return {
+    signal: controller.signal,
+    done: () => {
+      clearTimeout(timer);
+      outer?.removeEventListener('abort', forward);
+    },
+  };
 }

@@ -200,6 +200,20 @@ describe('SyncClient', () => {
     expect(await bob.list('products')).toEqual([]);
   });
 
+  it('sizes pushes in UTF-8 bytes: 2.25 MB of euro signs (750,000 characters) goes in two requests', async () => {
+    const account = stack.newAccount();
+    let pushes = 0;
+    const counting: typeof fetch = async (url, init) => {
+      if (String(url).endsWith('/v1/sync/push')) pushes += 1;
+      return fetch(url, init);
+    };
+    const ipad = await device(account, 'ipad-1', new MemoryStore(), { fetch: counting });
+    for (let i = 0; i < 150; i++) await ipad.save('customers', { id: `c${i}`, name: `c${i}`, notes: '€'.repeat(5000) });
+    const push = await ipad.loginPush();
+    expect(push.results.every((r) => r.status === 'created')).toBe(true);
+    expect(pushes).toBe(2);
+  });
+
   it('asks for a fresh token once when the API answers 401', async () => {
     const account = stack.newAccount();
     const expired = await signLocalToken(TEST_JWT_SECRET, account, 'rep-ipad-1', Math.floor(Date.now() / 1000) - 60);
