@@ -4,7 +4,10 @@
 
 /** A record as the wire carries it: id, updatedAt, deleted?, fields. */
 export type WireRecord = { id: string; updatedAt: number; deleted?: boolean; [field: string]: unknown };
-export type Issue = { path: string; message: string };
+
+import type { Issue } from '../protocol/collections.ts';
+
+export type { Issue };
 
 export type LocalRow = {
   collection: string;

@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import { type CollectionName, isCollectionName, parseDeviceChange } from '../protocol/collections.ts';
 import { DEFAULT_PAGE_LIMIT, MAX_RECORDS_PER_REQUEST } from '../protocol/limits.ts';
+import { type PushResult, pushResponse, statusResponse } from '../protocol/responses.ts';
 import { createHttp, type Fetch, type RetryPolicy, SyncApiError, type TokenSource } from './http.ts';
 import { uuidGenerator } from './ids.ts';
 import {
@@ -20,37 +21,15 @@ import {
 } from './local-store.ts';
 
 const wireRecord = z.looseObject({ id: z.string(), updatedAt: z.number(), deleted: z.boolean().optional() });
-const pushResult = z.object({
-  id: z.string().nullable(),
-  status: z.enum(['created', 'updated', 'unchanged', 'stale', 'deleted', 'invalid']),
-  updatedAt: z.number().optional(),
-  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-});
-const results = z.record(z.string(), z.array(pushResult));
-const pushResponse = z.object({ serverTime: z.number(), results });
+/** Sync Now's response; its records pass through loosely (a newer server may add fields or a collection). */
 const syncResponse = pushResponse.extend({
   changes: z.record(z.string(), z.array(wireRecord)),
   cursor: z.string(),
   hasMore: z.boolean(),
   reset: z.boolean(),
 });
-const statusResponse = z.object({
-  serverTime: z.number(),
-  account: z.object({
-    lastSyncAt: z.number().nullable(),
-    lastSyncBy: z.object({ userId: z.string(), deviceId: z.string() }).nullable(),
-  }),
-  device: z
-    .object({ deviceId: z.string(), lastSyncAt: z.number().nullable(), lastPushAt: z.number().nullable() })
-    .nullable(),
-  collections: z.record(
-    z.string(),
-    z.object({ lastChangedAt: z.number().nullable(), pendingChanges: z.number().nullable() }),
-  ),
-  upToDate: z.boolean().nullable(),
-});
 
-export type PushResult = z.infer<typeof pushResult>;
+export type { PushResult };
 export type SyncStatus = z.infer<typeof statusResponse>;
 export type Progress = { pass: number; page: number; pulled: number; pushed: number };
 /** What happened to one pushed record: its status, the rep's version, and what the backend holds after it. */
@@ -724,7 +703,7 @@ function outcomesOf(chunk: LocalRow[], byCollection: Record<string, PushResult[]
     return list.flatMap((result, index) => {
       const row = rows[index];
       if (row === undefined) return [];
-      const server = result.updatedAt === undefined ? null : { updatedAt: result.updatedAt };
+      const server = result.status === 'invalid' ? null : { updatedAt: result.updatedAt };
       return [{ collection, id: row.id, status: result.status, local: row.record, server }];
     });
   });

@@ -1,11 +1,14 @@
 // What the API answers, as zod schemas: the handlers' response types are
-// inferred from these, the OpenAPI document is generated from them, and the
-// integration tests parse real responses with them, so the three cannot
-// drift. No Node APIs: a client can import this too.
+// inferred from these, the OpenAPI document is generated from them, the
+// client parses responses with them, and the integration tests parse real
+// responses with them, so none can drift. Parsing strips keys it does not
+// know, so an app in the field keeps working when a newer server adds a
+// field; the contract test checks that a parse changes nothing, so the
+// server never sends one undocumented. No Node APIs: the client imports this.
 import * as z from 'zod';
 import { type CollectionName, collectionNames, deviceId, recordSchemas, tombstoneRecord } from './collections.ts';
 
-export const issue = z.strictObject({ path: z.string(), message: z.string() });
+export const issue = z.object({ path: z.string(), message: z.string() });
 
 export const errorCodes = [
   'BAD_REQUEST',
@@ -22,8 +25,8 @@ export const errorCodes = [
 export type ErrorCode = (typeof errorCodes)[number];
 
 /** Every error: `{ error: { code, message, issues? } }`; a 410 also carries the tombstone as `record`. */
-export const errorResponse = z.strictObject({
-  error: z.strictObject({ code: z.enum(errorCodes), message: z.string(), issues: z.array(issue).optional() }),
+export const errorResponse = z.object({
+  error: z.object({ code: z.enum(errorCodes), message: z.string(), issues: z.array(issue).optional() }),
   record: tombstoneRecord.optional(),
 });
 
@@ -32,10 +35,10 @@ const returnedRecord = (collection: CollectionName) => z.union([recordSchemas[co
 
 /** A value per collection (every collection present). */
 const perCollection = <T extends z.ZodType>(of: (collection: CollectionName) => T) =>
-  z.strictObject(Object.fromEntries(collectionNames.map((c) => [c, of(c)])) as Record<CollectionName, T>);
+  z.object(Object.fromEntries(collectionNames.map((c) => [c, of(c)])) as Record<CollectionName, T>);
 /** A value per collection (only the collections the request named). */
 const perCollectionOptional = <T extends z.ZodType>(of: (collection: CollectionName) => T) =>
-  z.strictObject(
+  z.object(
     Object.fromEntries(collectionNames.map((c) => [c, of(c).optional()])) as Record<CollectionName, z.ZodOptional<T>>,
   );
 
@@ -43,15 +46,15 @@ export const pushStatuses = ['created', 'updated', 'unchanged', 'stale', 'delete
 
 /** One pushed record's outcome, in request order. */
 export const pushResult = z.union([
-  z.strictObject({ id: z.string(), status: z.enum(pushStatuses), updatedAt: z.number().int() }),
-  z.strictObject({ id: z.string().nullable(), status: z.literal('invalid'), issues: z.array(issue) }),
+  z.object({ id: z.string(), status: z.enum(pushStatuses), updatedAt: z.number().int() }),
+  z.object({ id: z.string().nullable(), status: z.literal('invalid'), issues: z.array(issue) }),
 ]);
 export type PushResult = z.infer<typeof pushResult>;
 
 const results = perCollectionOptional(() => z.array(pushResult));
 export type PushResults = z.infer<typeof results>;
 
-export const pushResponse = z.strictObject({ serverTime: z.number().int(), results });
+export const pushResponse = z.object({ serverTime: z.number().int(), results });
 export type PushResponse = z.infer<typeof pushResponse>;
 
 export const syncNowResponse = pushResponse.extend({
@@ -62,17 +65,17 @@ export const syncNowResponse = pushResponse.extend({
 });
 export type SyncNowResponse = z.infer<typeof syncNowResponse>;
 
-export const statusResponse = z.strictObject({
+export const statusResponse = z.object({
   serverTime: z.number().int(),
-  account: z.strictObject({
+  account: z.object({
     lastSyncAt: z.number().int().nullable(),
-    lastSyncBy: z.strictObject({ userId: z.string(), deviceId }).nullable(),
+    lastSyncBy: z.object({ userId: z.string(), deviceId }).nullable(),
   }),
   device: z
     .object({ deviceId, lastSyncAt: z.number().int().nullable(), lastPushAt: z.number().int().nullable() })
     .nullable(),
   collections: perCollection(() =>
-    z.strictObject({ lastChangedAt: z.number().int().nullable(), pendingChanges: z.number().int().nullable() }),
+    z.object({ lastChangedAt: z.number().int().nullable(), pendingChanges: z.number().int().nullable() }),
   ),
   upToDate: z.boolean().nullable(),
 });
@@ -81,8 +84,8 @@ export type StatusResponse = z.infer<typeof statusResponse>;
 /** A live record of any collection (the web routes name the collection in the path). */
 const anyLiveRecord = z.union(collectionNames.map((c) => recordSchemas[c].returned));
 
-export const recordResponse = z.strictObject({ record: anyLiveRecord });
-export const listResponse = z.strictObject({ records: z.array(anyLiveRecord), cursor: z.string().nullable() });
+export const recordResponse = z.object({ record: anyLiveRecord });
+export const listResponse = z.object({ records: z.array(anyLiveRecord), cursor: z.string().nullable() });
 export type ListResponse = z.infer<typeof listResponse>;
 
-export const healthResponse = z.strictObject({ ok: z.literal(true) });
+export const healthResponse = z.object({ ok: z.literal(true) });
