@@ -4,7 +4,7 @@
 // version that lost, with what beat it and who wrote that — restored or
 // dismissed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type MemoryStore, SyncClient, type SyncClientOptions, type SyncState } from '../../client/index.ts';
+import { MemoryStore, SyncClient, type SyncClientOptions, type SyncState } from '../../client/index.ts';
 import { signLocalToken } from '../../dev/local-token.ts';
 import { type Stack, startStack, TEST_JWT_SECRET, webProduct } from '../support/local-stack.ts';
 
@@ -62,6 +62,24 @@ describe('the sync state an app observes', () => {
     token = await signLocalToken(TEST_JWT_SECRET, account, 'rep-ipad-1');
     await ipad.syncNow();
     expect(ipad.getState()).toMatchObject({ phase: 'idle', lastError: null });
+  });
+
+  it('ends a Sync Now without loading every local row', async () => {
+    const account = stack.newAccount();
+    const web = await stack.as(account, 'web-admin');
+    for (let i = 0; i < 20; i++) await web.put('products', `p${i}`, webProduct(`p${i}`));
+    const store = new MemoryStore();
+    let listed = 0;
+    const list = store.list.bind(store);
+    store.list = (collection) => {
+      listed += 1;
+      return list(collection);
+    };
+    const ipad = await device(account, 'ipad-1', { store });
+    await ipad.save('customers', { name: 'Lead' });
+    await ipad.syncNow();
+    await ipad.loginPush();
+    expect(listed, 'list() reads whole collections').toBe(0);
   });
 
   it('tells which records changed, for lists to refresh', async () => {

@@ -1,6 +1,6 @@
 // What the rep sees, as a property (fast-check, seeded and replayable):
-// random histories of two devices — clocks hours off, each on a different
-// store (memory, SQLite, IndexedDB) — and the web: edits, deletes, edits
+// random histories of two devices — clocks hours off, each on one of the
+// stores the SDK ships (memory, SQLite, IndexedDB, expo-sqlite-shaped) — and the web: edits, deletes, edits
 // made while a Sync Now is running, login pushes, Sync Nows, web puts and
 // deletes, and requests duplicated, lost after the server answered or failing
 // before they left. Then a quiet Sync Now on every device, and:
@@ -21,17 +21,19 @@ import {
   IndexedDbStore,
   type LocalStore,
   MemoryStore,
+  SqlAsyncStore,
   SyncClient,
   type WireRecord,
 } from '../../client/index.ts';
 import { SqliteStore } from '../../client/sqlite-store.ts';
 import { signLocalToken } from '../../dev/local-token.ts';
+import { expoShaped } from '../support/expo-shaped.ts';
 import { type Stack, startStack, TEST_JWT_SECRET } from '../support/local-stack.ts';
 import { propertyParams } from '../support/property.ts';
 
 const HOUR = 3_600_000;
 const IDS = ['a', 'b'];
-const STORES = ['memory', 'sqlite', 'indexeddb'] as const;
+const STORES = ['memory', 'sqlite', 'indexeddb', 'expo-sqlite'] as const;
 
 let serverClock = 1_800_000_000_000;
 let stack: Stack;
@@ -116,7 +118,9 @@ test.prop([history], propertyParams(8))(
         ? new MemoryStore()
         : kind === 'sqlite'
           ? new SqliteStore(':memory:')
-          : IndexedDbStore.open('device', { indexedDB: new IDBFactory(), IDBKeyRange });
+          : kind === 'expo-sqlite'
+            ? SqlAsyncStore.open(expoShaped())
+            : IndexedDbStore.open('device', { indexedDB: new IDBFactory(), IDBKeyRange });
     const edits: Edit[] = [];
     const pendingMidSync = new Map<number, string>(); // device → record to edit while its Sync Now runs
     const devices = await Promise.all(

@@ -1,46 +1,17 @@
 // The LocalStore contract (client/store-contract.ts, the suite an adapter
 // author runs too), against every store the SDK ships: memory, SQLite
 // (better-sqlite3) and IndexedDB (fake-indexeddb standing in for a browser's).
-import Database from 'better-sqlite3';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import { IndexedDbStore } from '../../client/indexeddb-store.ts';
 import { MemoryStore } from '../../client/local-store.ts';
-import { type SqlAsyncDatabase, SqlAsyncStore } from '../../client/sql-async-store.ts';
+import { SqlAsyncStore } from '../../client/sql-async-store.ts';
 import { SqliteStore } from '../../client/sqlite-store.ts';
 import { describeStoreContract } from '../../client/store-contract.ts';
+import { expoShaped } from '../support/expo-shaped.ts';
 
 let databases = 0;
 
-/** An expo-sqlite-shaped connection (every call asynchronous, a turn of the event loop each) over better-sqlite3. */
-function expoShaped(): SqlAsyncDatabase {
-  const db = new Database(':memory:');
-  const turn = () => new Promise((resolve) => setImmediate(resolve));
-  return {
-    execAsync: async (sql) => {
-      await turn();
-      db.exec(sql);
-    },
-    runAsync: async (sql, ...params) => {
-      await turn();
-      return db.prepare(sql).run(...params);
-    },
-    getAllAsync: async <T>(sql: string, ...params: (string | number | null)[]) => {
-      await turn();
-      return db.prepare(sql).all(...params) as T[];
-    },
-    withTransactionAsync: async (work) => {
-      db.exec('BEGIN');
-      try {
-        await work();
-        db.exec('COMMIT');
-      } catch (error) {
-        db.exec('ROLLBACK');
-        throw error;
-      }
-    },
-  };
-}
 const runner = { describe, it, expect };
 describeStoreContract('MemoryStore', () => new MemoryStore(), runner);
 describeStoreContract('SqliteStore', () => new SqliteStore(':memory:'), runner);
