@@ -1,35 +1,26 @@
-// An expo-sqlite-shaped connection (every call asynchronous, a turn of the
-// event loop each) over better-sqlite3: how the tests run the React Native
-// store (client/sql-async-store.ts) without a phone.
+// An expo-sqlite-shaped connection over better-sqlite3 in memory, every call
+// truly asynchronous (a turn of the event loop first): how the tests run the
+// React Native store (client/sql-async-store.ts) without a phone.
 import Database from 'better-sqlite3';
 import type { SqlAsyncDatabase } from '../../client/sql-async-store.ts';
+import { asyncConnection } from '../../client/sqlite-store.ts';
 
-export /** An expo-sqlite-shaped connection (every call asynchronous, a turn of the event loop each) over better-sqlite3. */
-function expoShaped(): SqlAsyncDatabase {
-  const db = new Database(':memory:');
+export function expoShaped(): SqlAsyncDatabase {
+  const db = asyncConnection(new Database(':memory:'));
   const turn = () => new Promise((resolve) => setImmediate(resolve));
   return {
     execAsync: async (sql) => {
       await turn();
-      db.exec(sql);
+      return db.execAsync(sql);
     },
     runAsync: async (sql, ...params) => {
       await turn();
-      return db.prepare(sql).run(...params);
+      return db.runAsync(sql, ...params);
     },
     getAllAsync: async <T>(sql: string, ...params: (string | number | null)[]) => {
       await turn();
-      return db.prepare(sql).all(...params) as T[];
+      return db.getAllAsync<T>(sql, ...params);
     },
-    withTransactionAsync: async (work) => {
-      db.exec('BEGIN');
-      try {
-        await work();
-        db.exec('COMMIT');
-      } catch (error) {
-        db.exec('ROLLBACK');
-        throw error;
-      }
-    },
+    withTransactionAsync: (work) => db.withTransactionAsync(work),
   };
 }
