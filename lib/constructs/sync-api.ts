@@ -75,8 +75,8 @@ export class SyncApi extends Construct {
       const fn = new SyncFunction(this, route.name, { entry: route.entry, environment, ...defaults });
       this.functions[route.name] = fn;
       const { records, syncState, cursorKey } = route.needs;
-      if (records) useTable(fn, props.tables.records, ENV.recordsTable, records);
-      if (syncState) useTable(fn, props.tables.syncState, ENV.syncStateTable, syncState);
+      if (records) grantTable(fn, props.tables.records, ENV.recordsTable, records);
+      if (syncState) grantTable(fn, props.tables.syncState, ENV.syncStateTable, syncState);
       if (cursorKey) {
         fn.addEnvironment(ENV.cursorSecretArn, props.cursorKey.secretArn);
         props.cursorKey.grantRead(fn);
@@ -138,7 +138,7 @@ export class SyncApi extends Construct {
 }
 
 /** One helper sets a table's env var and its least-privilege grant together. */
-function useTable(fn: SyncFunction, table: ITable, envName: string, access: TableAccess): void {
+function grantTable(fn: SyncFunction, table: ITable, envName: string, access: TableAccess): void {
   fn.addEnvironment(envName, table.tableName);
   const resources = access.on.map((on) => (on === 'table' ? table.tableArn : `${table.tableArn}/index/${FEED_INDEX}`));
   fn.addToRolePolicy(new PolicyStatement({ actions: access.actions, resources }));

@@ -37,7 +37,7 @@ describe('the client package', () => {
     expect(files).toContain('dist/index.js');
     expect(files).toContain('dist/types/client/index.d.ts');
     expect(files).toContain('dist/types/protocol/collections.d.ts');
-    expect(files.filter((f) => !f.startsWith('dist/') && f !== 'package.json')).toStrictEqual([]);
+    expect(files.filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md'].includes(f))).toStrictEqual([]);
     const core = readFileSync(join(installed, 'dist', 'index.js'), 'utf8');
     expect(core).not.toMatch(/from\s+["']node:|require\(/);
     expect(core, 'the protocol code is inside').toMatch(/ID_PATTERN|unknown collection/);

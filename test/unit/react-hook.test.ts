@@ -10,6 +10,12 @@ import { useSyncState } from '../../client/react.ts';
 // React wants to be told it is under test to flush act() work.
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
+/** What an Account sync page would show: the phase and the unsent edits. */
+function AccountSync({ client }: { client: Parameters<typeof useSyncState>[0] }) {
+  const state = useSyncState(client);
+  return createElement('p', null, `${state.phase}: ${Object.values(state.unsent).reduce((n, c) => n + c, 0)} unsent`);
+}
+
 describe('useSyncState', () => {
   it('renders the state, re-renders on change, and unsubscribes on unmount', async () => {
     const client = new SyncClient({
@@ -33,17 +39,9 @@ describe('useSyncState', () => {
         };
       },
     };
-    function AccountSync() {
-      const state = useSyncState(observed);
-      return createElement(
-        'p',
-        null,
-        `${state.phase}: ${Object.values(state.unsent).reduce((n, c) => n + c, 0)} unsent`,
-      );
-    }
     const container = document.createElement('div');
     const root = createRoot(container);
-    await act(async () => root.render(createElement(AccountSync)));
+    await act(async () => root.render(createElement(AccountSync, { client: observed })));
     expect(container.textContent).toBe('idle: 0 unsent');
 
     await act(async () => {
