@@ -1,6 +1,7 @@
 // npm start — the whole API on http://localhost:${PORT:-3000}, over DynamoDB
 // Local (data under .data/, or --in-memory), through the Lambda handlers.
 import { parseArgs } from 'node:util';
+import { appServer } from '../dev/app-server.ts';
 import { createTables, LOCAL_TABLES, startDynamoDbLocal } from '../dev/dynamodb-local.ts';
 import { DEFAULT_JWT_SECRET, startLocalApi } from '../dev/local-api.ts';
 import { createLocalDocumentClient } from '../dev/local-client.ts';
@@ -21,15 +22,18 @@ const deps = buildDeps({
   cursorSecret: process.env.CURSOR_SECRET ?? 'local-cursor-secret',
   config: syncConfigFromEnv(process.env),
 });
+const jwtSecret = process.env.LOCAL_JWT_SECRET ?? DEFAULT_JWT_SECRET;
 const api = await startLocalApi({
   deps: () => deps,
   port,
   host: process.env.HOST ?? '127.0.0.1',
-  jwtSecret: process.env.LOCAL_JWT_SECRET ?? DEFAULT_JWT_SECRET,
+  jwtSecret,
   corsOrigin: process.env.CORS_ORIGIN ?? 'http://localhost:5173',
+  beside: await appServer(jwtSecret),
 });
 
 console.log(`Mobile Sales Sync API on http://localhost:${api.port}`);
+console.log(`The Mobile Sales App: http://localhost:${api.port}/app/`);
 console.log(`DynamoDB Local on ${dynamo.endpoint} (${dataDir ? `data in ${dataDir}/` : 'in memory'})`);
 console.log('Get a token: npm run token -- --account acme --user alice');
 console.log('Ctrl-C stops both.');

@@ -48,6 +48,8 @@ export type LocalApiOptions = {
   log?: (line: string) => void;
   /** Told of every invocation: what it answered, the proxy result's size as Lambda would count it, how long it took. */
   observe?: (invocation: Invocation) => void;
+  /** Serves what is not the API (the reference app); answers true when it handled the request. */
+  beside?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 };
 
 export type Invocation = { route: string; status: number; resultBytes: number; ms: number };
@@ -89,6 +91,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (options.beside && (await options.beside(req, res))) return;
     const arrivedAt = options.deps().now();
     if (options.corsOrigin) {
       res.setHeader('access-control-allow-origin', options.corsOrigin);

@@ -27,7 +27,7 @@ export type LocalStackOptions = {
   instrument?: (client: DynamoDBDocumentClient) => void;
   extraRoutes?: (client: DynamoDBDocumentClient, deps: Deps) => ExtraRoute[];
   corsOrigin?: string;
-} & Pick<LocalApiOptions, 'timeoutMs' | 'log' | 'observe'>;
+} & Pick<LocalApiOptions, 'timeoutMs' | 'log' | 'observe' | 'beside'>;
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const dynamo = await startDynamoDbLocal();
@@ -64,6 +64,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     ...(options.log ? { log: options.log } : {}),
     ...(options.observe ? { observe: options.observe } : {}),
+    ...(options.beside ? { beside: options.beside } : {}),
   });
   return {
     dynamo,

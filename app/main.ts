@@ -1,0 +1,321 @@
+// The reference Mobile Sales App in the browser: the client SDK over
+// IndexedDB, plain DOM. Sign in (locally: a token from the dev server), work
+// with products, customers and orders — offline too (the Offline switch
+// makes every request fail as a dead network would) — and open Account sync
+// to press Sync Now, see when the account and this device last synced,
+// whether each part of the data is up to date, unsent edits, and the edits
+// that lost, with what replaced them.
+import {
+  type DiscardedEdit,
+  IndexedDbStore,
+  SyncApiError,
+  SyncClient,
+  type SyncState,
+  type WireRecord,
+} from '../client/index.ts';
+
+type View = 'products' | 'customers' | 'orders' | 'sync';
+type Session = { accountId: string; userId: string; token: string };
+
+const $ = <T extends HTMLElement>(selector: string) => document.querySelector(selector) as T;
+const main = $('main');
+const banner = $('#banner');
+
+let offline = false;
+let client: SyncClient | null = null;
+let session: Session | null = null;
+let view: View = 'products';
+
+/** fetch, unless the Offline switch is on: then it fails as a dead network does. */
+const network: typeof fetch = (input, init) =>
+  offline ? Promise.reject(new TypeError('Failed to fetch (offline)')) : fetch(input, init);
+
+/** This browser profile's device id, made once. */
+function deviceId(): string {
+  let id = localStorage.getItem('deviceId');
+  if (id === null) {
+    id = `browser-${crypto.getRandomValues(new Uint32Array(1))[0]!.toString(36)}`;
+    localStorage.setItem('deviceId', id);
+  }
+  return id;
+}
+
+function say(message: string, kind: 'info' | 'error' = 'info') {
+  banner.textContent = message;
+  banner.className = kind;
+}
+
+/** A failure, in words a rep understands. */
+function explain(error: unknown): string {
+  if (error instanceof TypeError)
+    return 'You are offline. Your changes are kept on this device and go out when you sync.';
+  if (error instanceof SyncApiError) {
+    if (error.status === 401) return 'Your session has expired. Sign in again to sync.';
+    if (error.status === 503 || error.status === 429)
+      return 'The service is busy right now; we retried. Try again in a moment.';
+    return `The server refused: ${error.message}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function signIn(accountId: string, userId: string) {
+  const response = await fetch('/dev/token', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ accountId, userId }),
+  });
+  const { token } = (await response.json()) as { token: string };
+  session = { accountId, userId, token };
+  const store = await IndexedDbStore.open(`mobile-sales:${accountId}:${userId}`);
+  client = new SyncClient({
+    baseUrl: location.origin,
+    deviceId: deviceId(),
+    accountId,
+    userId,
+    token: () => session?.token ?? '',
+    store,
+    fetch: (url, init) => network(url, init),
+    retry: { attempts: 3, baseDelayMs: 200 },
+  });
+  client.subscribe(() => {
+    if (view === 'sync') void render();
+  });
+  await client.refresh();
+  $('#who').textContent = `${userId} @ ${accountId} · ${deviceId()}`;
+  document.body.dataset.signedIn = 'true';
+  // Login push: everything this device changed goes up; nothing shown changes.
+  try {
+    const { pushed } = await client.loginPush();
+    say(pushed > 0 ? `Signed in. ${pushed} change(s) sent.` : 'Signed in.');
+  } catch (error) {
+    say(`Signed in. ${explain(error)}`, 'error');
+  }
+  await render();
+}
+
+const fieldsOf: Record<Exclude<View, 'sync'>, { name: string; label: string; type?: string }[]> = {
+  products: [
+    { name: 'name', label: 'Name' },
+    { name: 'sku', label: 'SKU' },
+    { name: 'priceCents', label: 'Price (cents)', type: 'number' },
+  ],
+  customers: [
+    { name: 'name', label: 'Name' },
+    { name: 'email', label: 'Email' },
+  ],
+  orders: [
+    { name: 'customerId', label: 'Customer id' },
+    { name: 'productId', label: 'Product id' },
+    { name: 'quantity', label: 'Quantity', type: 'number' },
+  ],
+};
+
+/** Form values → a record of the collection. */
+function recordFrom(collection: Exclude<View, 'sync'>, form: FormData): Record<string, unknown> {
+  const value = (name: string) => String(form.get(name) ?? '').trim();
+  if (collection === 'products') {
+    return { name: value('name'), sku: value('sku'), priceCents: Number(value('priceCents')), currency: 'EUR' };
+  }
+  if (collection === 'customers') return { name: value('name'), ...(value('email') ? { email: value('email') } : {}) };
+  return {
+    customerId: value('customerId'),
+    status: 'draft',
+    currency: 'EUR',
+    lines: [{ productId: value('productId'), quantity: Number(value('quantity') || 1), unitPriceCents: 0 }],
+  };
+}
+
+function describe(collection: string, record: WireRecord): string {
+  if (collection === 'products')
+    return `${record.name} · ${record.sku} · €${(Number(record.priceCents) / 100).toFixed(2)}`;
+  if (collection === 'orders') return `order for ${record.customerId} · ${record.status}`;
+  return `${record.name}${record.email ? ` · ${record.email}` : ''}`;
+}
+
+async function renderList(collection: Exclude<View, 'sync'>) {
+  if (!client) return;
+  const records = await client.list(collection);
+  const fields = fieldsOf[collection];
+  main.innerHTML = `
+    <h2>${collection[0]!.toUpperCase()}${collection.slice(1)}</h2>
+    <form id="create" class="row">
+      ${fields.map((f) => `<input name="${f.name}" placeholder="${f.label}" aria-label="${f.label}" ${f.type ? `type="${f.type}"` : ''} required>`).join('')}
+      <button>Add</button>
+    </form>
+    <ul class="records">
+      ${records
+        .map(
+          (r) => `<li data-id="${r.id}"><span class="what">${escapeHtml(describe(collection, r))}</span>
+            <button data-edit="${r.id}">Edit</button><button data-delete="${r.id}">Delete</button></li>`,
+        )
+        .join('')}
+    </ul>`;
+  $('#create').addEventListener('submit', (event) => {
+    event.preventDefault();
+    void act(async () => {
+      await client!.save(collection, recordFrom(collection, new FormData(event.target as HTMLFormElement)));
+      await render();
+    });
+  });
+  for (const button of main.querySelectorAll<HTMLButtonElement>('[data-delete]')) {
+    button.onclick = () =>
+      act(async () => {
+        await client!.remove(collection, button.dataset.delete!);
+        await render();
+      });
+  }
+  for (const button of main.querySelectorAll<HTMLButtonElement>('[data-edit]')) {
+    button.onclick = () => {
+      const id = button.dataset.edit!;
+      const record = records.find((r) => r.id === id)!;
+      const li = button.closest('li')!;
+      li.innerHTML = `<form class="row" data-editing="${id}">${fields
+        .map(
+          (f) =>
+            `<input name="${f.name}" aria-label="${f.label}" value="${escapeHtml(String(editable(collection, record, f.name)))}" ${f.type ? `type="${f.type}"` : ''}>`,
+        )
+        .join('')}<button>Save</button></form>`;
+      li.querySelector('form')!.addEventListener('submit', (event) => {
+        event.preventDefault();
+        void act(async () => {
+          const { id: _id, updatedAt: _u, updatedBy: _b, ...current } = record;
+          await client!.save(collection, {
+            ...current,
+            ...recordFrom(collection, new FormData(event.target as HTMLFormElement)),
+            id,
+          });
+          await render();
+        });
+      });
+    };
+  }
+}
+
+function editable(collection: string, record: WireRecord, field: string): unknown {
+  if (collection === 'orders') {
+    const line = (record.lines as { productId: string; quantity: number }[] | undefined)?.[0];
+    if (field === 'productId') return line?.productId ?? '';
+    if (field === 'quantity') return line?.quantity ?? 1;
+  }
+  return record[field] ?? '';
+}
+
+function who(edit: DiscardedEdit): string {
+  if (edit.reason === 'deleted') return 'deleted on the backend';
+  const by = edit.winner.updatedBy;
+  if (by === null) return 'replaced by a newer version (sync to see by whom)';
+  return by.deviceId === null ? `replaced by the web (${by.userId})` : `replaced by ${by.deviceId} (${by.userId})`;
+}
+
+const time = (ms: number | null) => (ms === null ? 'never' : new Date(ms).toLocaleString());
+
+async function renderSync() {
+  if (!client) return;
+  const state: SyncState = client.getState();
+  const lost = await client.discardedEdits();
+  const unsent = Object.entries(state.unsent).filter(([, n]) => n > 0);
+  let status = '<p class="muted">Server status unavailable offline.</p>';
+  try {
+    if (!offline && state.phase !== 'pushing' && state.phase !== 'pulling') {
+      const s = await client.status();
+      status = `
+        <p>Account last synced: <b data-account-sync>${time(s.account.lastSyncAt)}</b>${s.account.lastSyncBy ? ` by ${escapeHtml(s.account.lastSyncBy.deviceId)}` : ''}</p>
+        <table class="collections"><tr><th>Part of the data</th><th>On this device</th></tr>
+          ${Object.entries(s.collections)
+            .map(
+              ([c, v]) =>
+                `<tr data-collection="${c}"><td>${c}</td><td>${v.pendingChanges === 0 ? 'up to date' : v.pendingChanges === null ? 'not synced yet' : `${v.pendingChanges} pending change(s)`}</td></tr>`,
+            )
+            .join('')}
+        </table>
+        <p data-up-to-date="${s.upToDate}">${s.upToDate ? 'Everything from the Main App is on this device.' : 'Changes are waiting: press Sync Now.'}</p>`;
+    }
+  } catch (error) {
+    status = `<p class="error">${escapeHtml(explain(error))}</p>`;
+  }
+  const progress = state.progress;
+  main.innerHTML = `
+    <h2>Account sync</h2>
+    <button id="sync-now" ${state.phase === 'pushing' || state.phase === 'pulling' ? 'disabled' : ''}>Sync Now</button>
+    <progress id="progress" max="1" value="${state.phase === 'idle' ? 1 : 0}" ${progress ? '' : 'hidden'}></progress>
+    <span id="progress-text">${progress ? `page ${progress.page} · ${progress.pulled} record(s) received` : ''}</span>
+    <p>This device last synced: <b data-device-sync>${time(state.lastSyncAt)}</b> · last sent changes: ${time(state.lastPushAt)}</p>
+    ${status}
+    <h3>Unsent edits</h3>
+    <p data-unsent>${unsent.length === 0 ? 'None.' : unsent.map(([c, n]) => `${c}: ${n}`).join(', ')}</p>
+    <h3>Discarded edits</h3>
+    ${
+      lost.length === 0
+        ? '<p data-discarded>None.</p>'
+        : `<ul data-discarded>${lost
+            .map(
+              (
+                d,
+              ) => `<li data-lost="${d.collection}/${d.id}">Your ${d.collection.slice(0, -1)} “${escapeHtml(String(d.local.name ?? d.id))}”: ${escapeHtml(who(d))}
+                <button data-restore="${d.collection}/${d.id}">Restore mine</button><button data-dismiss="${d.collection}/${d.id}">Dismiss</button></li>`,
+            )
+            .join('')}</ul>`
+    }`;
+  $('#sync-now').onclick = () =>
+    act(async () => {
+      const summary = await client!.syncNow();
+      say(
+        summary.reset
+          ? 'This device was away a long time: everything was refreshed from the backend.'
+          : `Synced: ${summary.pushed} sent, ${summary.pulled} received in ${summary.pages} page(s).`,
+      );
+    });
+  for (const button of main.querySelectorAll<HTMLButtonElement>('[data-restore]')) {
+    const [collection, id] = button.dataset.restore!.split('/') as [string, string];
+    button.onclick = () =>
+      act(() => client!.restore(collection, id).then(() => say('Your version is back, to be sent at the next sync.')));
+  }
+  for (const button of main.querySelectorAll<HTMLButtonElement>('[data-dismiss]')) {
+    const [collection, id] = button.dataset.dismiss!.split('/') as [string, string];
+    button.onclick = () => act(() => client!.dismiss(collection, id));
+  }
+}
+
+/** Runs an action of the rep's, showing what went wrong in words. */
+async function act(work: () => Promise<unknown>) {
+  try {
+    await work();
+  } catch (error) {
+    say(explain(error), 'error');
+  }
+  await render();
+}
+
+let rendering = Promise.resolve();
+function render(): Promise<void> {
+  rendering = rendering.then(async () => {
+    for (const link of document.querySelectorAll<HTMLElement>('nav [data-view]')) {
+      link.classList.toggle('active', link.dataset.view === view);
+    }
+    if (view === 'sync') await renderSync();
+    else await renderList(view);
+  });
+  return rendering;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+$('#sign-in').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const form = new FormData(event.target as HTMLFormElement);
+  void signIn(String(form.get('account')), String(form.get('user'))).catch((error) => say(explain(error), 'error'));
+});
+for (const link of document.querySelectorAll<HTMLElement>('nav [data-view]')) {
+  link.onclick = () => {
+    view = link.dataset.view as View;
+    void render();
+  };
+}
+$<HTMLInputElement>('#offline').onchange = (event) => {
+  offline = (event.target as HTMLInputElement).checked;
+  document.body.dataset.offline = String(offline);
+  say(offline ? 'Offline: changes stay on this device until you sync.' : 'Back online.');
+  void render();
+};
