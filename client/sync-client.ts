@@ -327,10 +327,13 @@ export class SyncClient {
       this.editing(async () => {
         const { store } = this.options;
         const rows = await store.list();
+        const lost = await store.discarded();
         await store.apply({
           remove: rows.map(({ collection, id }) => ({ collection, id })),
-          meta: { [CURSOR]: null, [SNAPSHOT_MARK]: null, [OWNER]: null },
+          forget: lost.map(({ collection, id }) => ({ collection, id })),
+          meta: { [CURSOR]: null, [SNAPSHOT_MARK]: null, [OWNER]: null, [LAST_SYNC]: null, [LAST_PUSH]: null },
         });
+        await this.refresh();
       }),
     );
   }

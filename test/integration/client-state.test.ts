@@ -165,4 +165,21 @@ describe('per-record outcomes and discarded edits', () => {
     expect((await web.get('products', revived)).body.record).toMatchObject({ name: 'Rep edit' });
     expect((await web.get('products', 'other')).body.record).toMatchObject({ name: 'Web wins other' });
   });
+
+  it('reset() leaves nothing of the previous rep: rows, discarded edits, last sync', async () => {
+    const account = stack.newAccount();
+    const web = await stack.as(account, 'web-admin');
+    await web.put('products', 'p1', webProduct('Catalogue'));
+    const ipad = await device(account);
+    await ipad.syncNow();
+    await ipad.save('products', { id: 'p1', ...product('Rep price') });
+    await later();
+    await web.put('products', 'p1', webProduct('Web price'));
+    await ipad.syncNow();
+    expect(await ipad.discardedEdits()).toHaveLength(1);
+    await ipad.reset();
+    expect(await ipad.discardedEdits()).toStrictEqual([]);
+    expect(await ipad.list('products')).toStrictEqual([]);
+    expect(ipad.getState()).toMatchObject({ lastSyncAt: null, lastPushAt: null, discarded: 0, unsent: {} });
+  });
 });
