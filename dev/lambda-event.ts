@@ -24,6 +24,8 @@ export type EventParts = {
   domainName?: string;
   /** When the request reached the gateway (default: now). */
   timeEpoch?: number;
+  /** The body is base64 (API Gateway sends a compressed or binary body so). */
+  isBase64Encoded?: boolean;
 };
 
 export function apiGatewayEvent(parts: EventParts): ApiEvent {
@@ -56,7 +58,7 @@ export function apiGatewayEvent(parts: EventParts): ApiEvent {
       timeEpoch: now.getTime(),
     },
     ...(parts.body !== undefined && parts.body !== '' ? { body: parts.body } : {}),
-    isBase64Encoded: false,
+    isBase64Encoded: parts.isBase64Encoded === true,
   };
 }
 

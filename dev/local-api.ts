@@ -220,7 +220,7 @@ async function verifyBearer(
   }
 }
 
-async function readBody(req: IncomingMessage): Promise<string | null> {
+async function readBody(req: IncomingMessage): Promise<Buffer | null> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -228,7 +228,7 @@ async function readBody(req: IncomingMessage): Promise<string | null> {
     if (size > MAX_GATEWAY_BODY_BYTES) return null;
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 function toEvent(
@@ -237,7 +237,7 @@ function toEvent(
   route: CompiledRoute,
   pathParameters: Record<string, string>,
   claims: Record<string, string> | undefined,
-  body: string,
+  body: Buffer,
   arrivedAt: number,
 ): ApiEvent {
   const headers: Record<string, string> = {};
@@ -255,7 +255,10 @@ function toEvent(
     ...(url.search ? { queryStringParameters: query } : {}),
     ...(route.params.length ? { pathParameters } : {}),
     claims: claims ?? {},
-    body,
+    // As API Gateway: a compressed body reaches the function base64-encoded.
+    ...(isEncoded(headers['content-encoding'])
+      ? { body: body.toString('base64'), isBase64Encoded: true }
+      : { body: body.toString('utf8') }),
     protocol: `HTTP/${req.httpVersion}`,
     sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
     domainName: headers.host ?? 'localhost',
@@ -263,8 +266,13 @@ function toEvent(
   });
 }
 
+function isEncoded(contentEncoding: string | undefined): boolean {
+  const encoding = contentEncoding?.trim().toLowerCase();
+  return encoding !== undefined && encoding !== '' && encoding !== 'identity';
+}
+
 function send(res: ServerResponse, result: ApiResult): void {
   res.statusCode = result.statusCode ?? 200;
   for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, String(value));
-  res.end(result.body ?? '');
+  res.end(result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? ''));
 }

@@ -17,6 +17,7 @@ import { DomainError } from '../core/errors.ts';
 import { LAMBDA_PAYLOAD_BYTES } from '../core/page-budget.ts';
 import type { Deps, DepsSource } from '../deps.ts';
 import { isThrottle } from '../store/client.ts';
+import { compressResponse, requestBody } from './compression.ts';
 import { errorBody, statusOf } from './errors.ts';
 import { logger, metrics, SYNC_METRICS, tracer } from './observability.ts';
 
@@ -72,7 +73,7 @@ export function httpHandler(
       receivedAt: receivedAt(event, deps),
       deps,
     });
-    return json(response.statusCode, response.body);
+    return compressResponse(json(response.statusCode, response.body), acceptEncodingOf(event));
   });
 }
 
@@ -81,9 +82,9 @@ export function plainHandler(response: () => ApiResponse) {
   return middy<ApiEvent, ApiResult, Error, ApiContext>()
     .use(errorEnvelope())
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .handler(async () => {
+    .handler(async (event) => {
       const { statusCode, body } = response();
-      return json(statusCode, body);
+      return compressResponse(json(statusCode, body), acceptEncodingOf(event));
     });
 }
 
@@ -138,12 +139,14 @@ function parseJsonBody(): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> 
       if (hasBody && !isJsonMediaType(contentType)) {
         throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'the body must be application/json');
       }
-      const raw =
+      const sent =
         event.body === undefined
           ? Buffer.alloc(0)
           : event.isBase64Encoded
             ? Buffer.from(event.body, 'base64')
             : Buffer.from(event.body);
+      // A gzip body is inflated here, with the body limit as a hard stop (compression.ts).
+      const raw = requestBody(sent, event.headers?.['content-encoding']);
       if (raw.length > MAX_BODY_BYTES) {
         throw new DomainError('PAYLOAD_TOO_LARGE', `the body is larger than ${MAX_BODY_BYTES} bytes`);
       }
@@ -154,6 +157,10 @@ function parseJsonBody(): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> 
       }
     },
   };
+}
+
+function acceptEncodingOf(event: ApiEvent): string | undefined {
+  return event.headers?.['accept-encoding'];
 }
 
 function isJsonMediaType(contentType: string | undefined): boolean {
@@ -175,6 +182,11 @@ function errorEnvelope(countsMetrics = false): MiddlewareObj<ApiEvent, ApiResult
 
 /** The response for an error: domain errors by the one table, throttling as 503, anything else a logged, generic 500. */
 function respondToError(request: Request<ApiEvent, ApiResult, Error, ApiContext>): void {
+  respondToErrorPlain(request);
+  if (request.response) request.response = compressResponse(request.response, acceptEncodingOf(request.event));
+}
+
+function respondToErrorPlain(request: Request<ApiEvent, ApiResult, Error, ApiContext>): void {
   const error = request.error;
   if (error instanceof DomainError) {
     const { issues, record, retryAfterSeconds } = error.details;

@@ -5,6 +5,7 @@
 // (test/support/deployed/). Every route answers its documented status and
 // no call is denied. What ships is what passed.
 import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundlesOf } from '../../dev/deployment.ts';
 import { type Call, type DeployedApi, startDeployedApi } from '../support/deployed/deployed-api.ts';
@@ -99,5 +100,34 @@ describe.each(Object.entries(STAGES))('the %s stage, as deployed', (stage, extra
       body: '{not json',
     });
     expect(bad).toMatchObject({ status: 400, body: { error: { code: 'BAD_REQUEST' } } });
+  });
+
+  it('takes a gzip body base64-encoded in the event and answers compressed, base64 with isBase64Encoded', async () => {
+    const now = Date.now();
+    const changes = {
+      products: Array.from({ length: 20 }, (_, i) => ({
+        id: `gz${i}`,
+        updatedAt: now,
+        name: `Product ${i}`,
+        sku: `S${i}`,
+        priceCents: 1,
+        currency: 'EUR',
+      })),
+    };
+    const gzipped = gzipSync(JSON.stringify({ deviceId: 'ipad-9', clientTime: now, changes }));
+    const push = await api.request({
+      claims,
+      method: 'POST',
+      path: '/v1/sync/push',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', 'accept-encoding': 'gzip' },
+      body: gzipped.toString('base64'),
+      isBase64Encoded: true,
+    });
+    expect(push.status).toBe(200);
+    const result = push.invocation.ok ? (push.invocation.result as { isBase64Encoded?: boolean }) : {};
+    expect(result.isBase64Encoded).toBe(true);
+    expect(push.headers['content-encoding']).toBe('gzip');
+    const body = JSON.parse(gunzipSync(push.bytes).toString('utf8'));
+    expect(body.results.products).toHaveLength(20);
   });
 });

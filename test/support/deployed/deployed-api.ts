@@ -32,7 +32,14 @@ export type Call = {
   claims?: Record<string, string>;
 };
 
-export type Answer = { status: number; headers: Record<string, string>; body: string; invocation: Invocation };
+/** What API Gateway sends back: `bytes` as they go on the wire (a base64 result decoded), `body` as UTF-8 text. */
+export type Answer = {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  bytes: Buffer;
+  invocation: Invocation;
+};
 
 export type DeployedApi = {
   deployment: Deployment;
@@ -143,7 +150,8 @@ function toAnswer(invocation: Invocation): Answer {
   if (!invocation.ok) {
     // A failed invocation (crash, timeout, oversized result) is API Gateway's own 500 or 502, or 413 for the event.
     const status = invocation.reason === 'event-too-large' ? 413 : invocation.reason === 'result-too-large' ? 502 : 500;
-    return { status, headers: {}, body: JSON.stringify({ message: 'Internal Server Error' }), invocation };
+    const body = JSON.stringify({ message: 'Internal Server Error' });
+    return { status, headers: {}, body, bytes: Buffer.from(body), invocation };
   }
   const result = invocation.result as {
     statusCode?: number;
@@ -151,13 +159,14 @@ function toAnswer(invocation: Invocation): Answer {
     body?: string;
     isBase64Encoded?: boolean;
   };
-  const body =
-    result.body === undefined
-      ? ''
-      : result.isBase64Encoded
-        ? Buffer.from(result.body, 'base64').toString('latin1')
-        : result.body;
-  return { status: result.statusCode ?? 200, headers: result.headers ?? {}, body, invocation };
+  const bytes = Buffer.from(result.body ?? '', result.isBase64Encoded ? 'base64' : 'utf8');
+  return {
+    status: result.statusCode ?? 200,
+    headers: result.headers ?? {},
+    body: bytes.toString('utf8'),
+    bytes,
+    invocation,
+  };
 }
 
 function matchRoute(routes: ReturnType<Deployment['routes']>, method: string, path: string) {
