@@ -553,7 +553,8 @@ export class SyncClient {
         }
         // 2c: a tombstone deletes the local copy, edited or not.
         if (record.deleted) {
-          batch.remove.push({ collection, id: record.id });
+          // Guarded: an edit the rep makes after this read survives, goes out, and comes back `deleted`.
+          batch.remove.push({ collection, id: record.id, ifEditSeqAtMost: local?.editSeq ?? 0 });
           batch.put = batch.put.filter((r) => !(r.collection === collection && r.id === record.id));
           continue;
         }

@@ -46,10 +46,12 @@ export type FeedConfig = { lookbackMs: number; tombstoneRetentionMs: number };
  */
 export function startPosition(previous: SyncPosition | null, now: number, config: FeedConfig): SyncPosition {
   if (previous === null) return { since: null, start: now };
-  if (previous.start !== undefined) return previous; // mid-pass
+  // Older than tombstone retention — between passes or in the middle of one —
+  // deletions it would need may be gone: a full snapshot instead.
   if (previous.since !== null && previous.since < now - config.tombstoneRetentionMs) {
     return { since: null, start: now, reset: true };
   }
+  if (previous.start !== undefined) return previous; // mid-pass
   return { since: previous.since, start: now };
 }
 

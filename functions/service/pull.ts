@@ -105,10 +105,14 @@ export async function pullPage(
       }
     }
   }
+  // Owed once per record: a resumed pass that pushes the same pending rows again adds nothing.
+  const owedAlready = new Set([...earlier, ...owed].map(([c, id]) => `${c}\u0000${id}`));
   for (const { collection, item } of pushed.winners) {
+    const entry: Owed = [collectionNames.indexOf(collection), item.id];
+    if (owedAlready.has(`${entry[0]}\u0000${entry[1]}`)) continue;
     if (full || !deliver(collection, toSyncedRecord(item))) {
       full = true;
-      owed.push([collectionNames.indexOf(collection), item.id]);
+      owed.push(entry);
     }
   }
 

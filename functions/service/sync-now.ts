@@ -7,7 +7,7 @@
 //      otherwise record the push, if there was one.
 import { collectionNames } from '../../protocol/collections.ts';
 import { MAX_CURSOR_CHARS } from '../../protocol/limits.ts';
-import type { SyncNowRequest } from '../../protocol/requests.ts';
+import { idOf, type SyncNowRequest } from '../../protocol/requests.ts';
 import type { SyncNowResponse } from '../../protocol/responses.ts';
 import { decodeCursor, encodeCursor, encodedCursorLength } from '../core/cursor.ts';
 import { DomainError } from '../core/errors.ts';
@@ -37,13 +37,20 @@ export async function syncNow(
     request.cursor === null ? null : decodeCursor(secret, accountId, 'sync', syncPosition, request.cursor);
   const position = startPosition(previous, deps.now(), deps.config);
   const pushes = Object.values(request.changes).reduce((n, list) => n + (list?.length ?? 0), 0);
-  // The cursor must be able to owe every record this request might lose, on top of what it owes already.
+  // The cursor must be able to owe every record this request might lose, on top of what it owes already
+  // (a record already owed is owed once: a resumed pass that pushes the same rows again adds nothing).
+  const owedKeys = new Set((position.owed ?? []).map(([c, id]) => `${c}\u0000${id}`));
+  const mayAdd = collectionNames.reduce(
+    (n, collection, c) =>
+      n + (request.changes[collection] ?? []).filter((r) => !owedKeys.has(`${c}\u0000${idOf(r)}`)).length,
+    0,
+  );
   const worstCursor = encodedCursorLength(accountId, 'sync', {
     ...position,
     key: { id: 'x'.repeat(128), changedAt: Number.MAX_SAFE_INTEGER },
     owed: [
       ...(position.owed ?? []),
-      ...Array.from({ length: pushes }, () => [collectionNames.length, 'x'.repeat(128)]),
+      ...Array.from({ length: mayAdd }, () => [collectionNames.length, 'x'.repeat(128)]),
     ],
   });
   if (worstCursor > MAX_CURSOR_CHARS) {

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Invocation } from '../../dev/local-api.ts';
 import { signLocalToken } from '../../dev/local-token.ts';
 import { seedItems, storedItem } from '../../dev/seed.ts';
-import { encodeCursor } from '../../functions/core/cursor.ts';
+import { decodeCursor, encodeCursor } from '../../functions/core/cursor.ts';
+import { syncPosition } from '../../functions/core/feed.ts';
 import { LAMBDA_PAYLOAD_BYTES } from '../../functions/core/page-budget.ts';
 import {
   type ApiClient,
@@ -107,6 +108,29 @@ describe('responses fit a Lambda payload, whatever the records hold', () => {
     expect(result.pages[0]!.results.orders?.every((r) => r.status === 'stale')).toBe(true);
     expect(new Set(idsOf(result.pages, 'orders')).size).toBe(300);
     expect(result.pages.length).toBeGreaterThan(1); // they did not all fit one page
+  });
+
+  it('a resumed pass that pushes the same losing rows again owes each record once', async () => {
+    const account = stack.newAccount();
+    const api = await stack.as(account);
+    const now = T();
+    await seedItems(
+      stack.client,
+      Array.from({ length: 300 }, (_, i) =>
+        storedItem(account, 'orders', order(`o${i}`, bigLines(250), { updatedAt: now - 3_000_000 }), now - 3_600_000),
+      ),
+    );
+    const since = encodeCursor(stack.deps.cursorSecret, account, 'sync', { since: now - 600_000 });
+    const stale = Array.from({ length: 300 }, (_, i) => order(`o${i}`, bigLines(1), { updatedAt: now - 3_600_000 }));
+    const first = await api.syncNow('ipad-1', since, { changes: { orders: stale } });
+    const owedAfter = (cursor: string) =>
+      decodeCursor(stack.deps.cursorSecret, account, 'sync', syncPosition, cursor).owed?.length ?? 0;
+    const owedFirst = owedAfter(first.body.cursor);
+    expect(owedFirst).toBeGreaterThan(0);
+    // The device lost the page, and resumes from its stored cursor pushing the same pending rows again.
+    const again = await api.syncNow('ipad-1', first.body.cursor, { changes: { orders: stale } });
+    expect(again.status).toBe(200);
+    expect(owedAfter(again.body.cursor)).toBeLessThanOrEqual(owedFirst);
   });
 
   it('200 stale ~64 KB orders from a tiny request: the winners are owed across pages, never one oversized page', async () => {

@@ -31,6 +31,11 @@ describe('startPosition', () => {
       { since: NOW - DAY, start: NOW - 5000, col: 1, key: { id: 'p9', changedAt: NOW - 6000 }, owed: [[0, 'p1']] },
     ],
     [
+      'mid-pass, resumed after tombstone retention: a reset snapshot (deletions it needs may be gone)',
+      { since: NOW - 91 * DAY, start: NOW - 91 * DAY + 5000, col: 1, owed: [[0, 'p1']] },
+      { since: null, start: NOW, reset: true },
+    ],
+    [
       'mid-pass of a reset: still a reset',
       { since: null, start: NOW - 5000, col: 2, reset: true },
       { since: null, start: NOW - 5000, col: 2, reset: true },
