@@ -88,20 +88,31 @@ async function syncPass(api: ApiClient, deviceId: string, cursor: string | null,
 const idsOf = (pages: SyncNowBody[], collection: string) =>
   pages.flatMap((p) => (p.changes[collection] ?? []).map((r) => r.id));
 
+/**
+ * An account holding 300 ~25 KB orders written an hour ago (before the
+ * device's last pass, so only winners are owed to it, not the feed), a
+ * cursor from that pass, and 300 stale pushes of the same orders.
+ */
+async function staleAgainstBigOrders() {
+  const account = stack.newAccount();
+  const now = T();
+  await seedItems(
+    stack.client,
+    Array.from({ length: 300 }, (_, i) =>
+      storedItem(account, 'orders', order(`o${i}`, bigLines(250), { updatedAt: now - 3_000_000 }), now - 3_600_000),
+    ),
+  );
+  return {
+    account,
+    api: await stack.as(account),
+    cursor: encodeCursor(stack.deps.cursorSecret, account, 'sync', { since: now - 600_000 }),
+    stale: Array.from({ length: 300 }, (_, i) => order(`o${i}`, bigLines(1), { updatedAt: now - 3_600_000 })),
+  };
+}
+
 describe('responses fit a Lambda payload, whatever the records hold', () => {
   it('300 stale ~25 KB orders pushed in one Sync Now with limit 1: every winner arrives within the pass', async () => {
-    const account = stack.newAccount();
-    const api = await stack.as(account);
-    const now = T();
-    // Written an hour ago, before the device's last pass: only the winners are owed to it, not the feed.
-    await seedItems(
-      stack.client,
-      Array.from({ length: 300 }, (_, i) =>
-        storedItem(account, 'orders', order(`o${i}`, bigLines(250), { updatedAt: now - 3_000_000 }), now - 3_600_000),
-      ),
-    );
-    const cursor = encodeCursor(stack.deps.cursorSecret, account, 'sync', { since: now - 600_000 });
-    const stale = Array.from({ length: 300 }, (_, i) => order(`o${i}`, bigLines(1), { updatedAt: now - 3_600_000 }));
+    const { api, cursor, stale } = await staleAgainstBigOrders();
     const { result } = await withinEnvelope(() =>
       syncPass(api, 'ipad-1', cursor, { limit: 1, changes: { orders: stale } }),
     );
@@ -111,17 +122,7 @@ describe('responses fit a Lambda payload, whatever the records hold', () => {
   });
 
   it('a resumed pass that pushes the same losing rows again owes each record once', async () => {
-    const account = stack.newAccount();
-    const api = await stack.as(account);
-    const now = T();
-    await seedItems(
-      stack.client,
-      Array.from({ length: 300 }, (_, i) =>
-        storedItem(account, 'orders', order(`o${i}`, bigLines(250), { updatedAt: now - 3_000_000 }), now - 3_600_000),
-      ),
-    );
-    const since = encodeCursor(stack.deps.cursorSecret, account, 'sync', { since: now - 600_000 });
-    const stale = Array.from({ length: 300 }, (_, i) => order(`o${i}`, bigLines(1), { updatedAt: now - 3_600_000 }));
+    const { account, api, cursor: since, stale } = await staleAgainstBigOrders();
     const first = await api.syncNow('ipad-1', since, { changes: { orders: stale } });
     const owedAfter = (cursor: string) =>
       decodeCursor(stack.deps.cursorSecret, account, 'sync', syncPosition, cursor).owed?.length ?? 0;
