@@ -11,6 +11,9 @@ export type KeyPosition = z.infer<typeof keyPosition>;
 const owed = z.tuple([z.number().int().min(0), z.string()]);
 export type Owed = z.infer<typeof owed>;
 
+/** One string per owed record, for sets: a record is owed at most once per pass. */
+export const owedKey = ([collection, id]: Owed): string => `${collection}\u0000${id}`;
+
 /**
  * Sync Now position.
  * - `since`: feed lower bound (server-clock ms, inclusive); null while the

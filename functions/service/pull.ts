@@ -37,7 +37,7 @@
 // allows; what does not fit is owed in the cursor and fetched on the next
 // page. A pass does not end while it owes anything.
 import { type CollectionName, collectionNames, type SyncedRecord } from '../../protocol/collections.ts';
-import { advance, isComplete, isEcho, type Owed, type SyncPosition } from '../core/feed.ts';
+import { advance, isComplete, isEcho, type Owed, owedKey, type SyncPosition } from '../core/feed.ts';
 import { type PageBudget, WorkBudget, wireCost } from '../core/page-budget.ts';
 import type { Deps } from '../deps.ts';
 import { type RecordItem, toSyncedRecord } from '../store/records-store.ts';
@@ -106,10 +106,10 @@ export async function pullPage(
     }
   }
   // Owed once per record: a resumed pass that pushes the same pending rows again adds nothing.
-  const owedAlready = new Set([...earlier, ...owed].map(([c, id]) => `${c}\u0000${id}`));
+  const owedAlready = new Set([...earlier, ...owed].map(owedKey));
   for (const { collection, item } of pushed.winners) {
     const entry: Owed = [collectionNames.indexOf(collection), item.id];
-    if (owedAlready.has(`${entry[0]}\u0000${entry[1]}`)) continue;
+    if (owedAlready.has(owedKey(entry))) continue;
     if (full || !deliver(collection, toSyncedRecord(item))) {
       full = true;
       owed.push(entry);

@@ -11,7 +11,7 @@ import { idOf, type SyncNowRequest } from '../../protocol/requests.ts';
 import type { SyncNowResponse } from '../../protocol/responses.ts';
 import { decodeCursor, encodeCursor, encodedCursorLength } from '../core/cursor.ts';
 import { DomainError } from '../core/errors.ts';
-import { nextPass, startPosition, syncPosition } from '../core/feed.ts';
+import { nextPass, owedKey, startPosition, syncPosition } from '../core/feed.ts';
 import { deviceWriter } from '../core/identity.ts';
 import { PageBudget, wireCost } from '../core/page-budget.ts';
 import type { Deps } from '../deps.ts';
@@ -39,10 +39,10 @@ export async function syncNow(
   const pushes = Object.values(request.changes).reduce((n, list) => n + (list?.length ?? 0), 0);
   // The cursor must be able to owe every record this request might lose, on top of what it owes already
   // (a record already owed is owed once: a resumed pass that pushes the same rows again adds nothing).
-  const owedKeys = new Set((position.owed ?? []).map(([c, id]) => `${c}\u0000${id}`));
+  const owedKeys = new Set((position.owed ?? []).map(owedKey));
   const mayAdd = collectionNames.reduce(
     (n, collection, c) =>
-      n + (request.changes[collection] ?? []).filter((r) => !owedKeys.has(`${c}\u0000${idOf(r)}`)).length,
+      n + (request.changes[collection] ?? []).filter((r) => !owedKeys.has(owedKey([c, idOf(r) ?? '']))).length,
     0,
   );
   const worstCursor = encodedCursorLength(accountId, 'sync', {
