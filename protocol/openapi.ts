@@ -108,7 +108,8 @@ export const operations: Operation[] = [
     method: 'get',
     path: '/v1/records/{collection}',
     summary: 'List live records (Main App)',
-    description: 'Live records of one collection in id order, a page at a time; `cursor` continues a listing.',
+    description:
+      'Live records of one collection in id order, a page at a time; `from` (inclusive) and `to` (exclusive) bound the ids. `cursor` continues a listing: send it with the same `from` and `to` (a cursor of another collection or range is `BAD_CURSOR`).',
     authenticated: true,
     pathParams: ['collection'],
     query: listQuery,

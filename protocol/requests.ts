@@ -11,6 +11,7 @@ import {
   type Issue,
   isCollectionName,
   MAX_ISSUES,
+  recordId,
   timestampMs,
   toIssues,
 } from './collections.ts';
@@ -59,11 +60,18 @@ export type SyncNowRequest = z.infer<typeof syncNowRequest>;
 /** `GET /v1/sync/status`: without a deviceId, the device's part and the pending counts are null. */
 export const statusQuery = z.strictObject({ deviceId: deviceId.optional() });
 
-/** `GET /v1/records/{collection}`: a page of live records in id order. */
+/**
+ * `GET /v1/records/{collection}`: a page of live records in id order, with
+ * ids from `from` (inclusive) to `to` (exclusive) when given. A cursor
+ * continues the listing it came from: send the same `from` and `to` with it.
+ */
 export const listQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(DEFAULT_LIST_LIMIT),
   cursor: z.string().min(1).max(MAX_CURSOR_CHARS).optional(),
+  from: recordId.meta({ description: 'Lowest id listed (inclusive).' }).optional(),
+  to: recordId.meta({ description: 'Ids listed are below this one (exclusive).' }).optional(),
 });
+export type ListQuery = z.infer<typeof listQuery>;
 
 /** The id a pushed record claims, if it claims a plausible one; validation comes later. */
 export function idOf(record: unknown): string | null {
