@@ -207,7 +207,7 @@ export function buildOpenApiDocument(): JsonSchema {
       title: 'Mobile Sales Sync',
       version: '1.0.0',
       description:
-        'The sync API of the Mobile Sales App (login push, Sync Now, the Account sync page) and the Main App (web) records API. docs/protocol.md explains the semantics.',
+        'The sync API of the Mobile Sales App (login push, Sync Now, the Account sync page, verify) and the Main App (web) records API. docs/protocol.md explains the semantics.',
     },
     servers: [{ url: 'http://localhost:3000', description: 'npm start' }],
     security: [{ bearerAuth: [] }],
