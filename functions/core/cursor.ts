@@ -1,7 +1,8 @@
 // Opaque, signed cursors: the Sync Now change-feed position, the web list
-// position and where a verify continues. A cursor names the account it was issued for and carries an
-// HMAC-SHA256 over its content, so a forged, edited or foreign cursor is
-// rejected as BAD_CURSOR instead of reading someone else's feed.
+// position and where a verify continues. A cursor names the account it was
+// issued for and carries an HMAC-SHA256 over its content, so a forged,
+// edited or foreign cursor is rejected as BAD_CURSOR instead of reading
+// someone else's feed.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
 import { badCursor } from './errors.ts';
