@@ -1,12 +1,18 @@
 // fetch with retries. Every call of the sync API is idempotent (a re-pushed
 // version reports `unchanged`, a page can be read twice), so network errors,
 // 429, 5xx from the gateway and 503 are retried with exponential backoff and
-// full jitter, honouring Retry-After.
+// full jitter, honouring Retry-After. A body over 1 KiB goes gzip when a
+// compressor is at hand: uplink is the scarcest thing on a trade-show link.
 import * as z from 'zod';
 
 export type Fetch = (
   url: string,
-  init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal },
+  init: {
+    method: string;
+    headers: Record<string, string>;
+    body?: string | Uint8Array<ArrayBuffer>;
+    signal?: AbortSignal;
+  },
 ) => Promise<{
   status: number;
   headers: { get(name: string): string | null };
@@ -63,7 +69,28 @@ export type HttpOptions = {
   retry?: Partial<RetryPolicy> | undefined;
   /** One request's time limit; a hung request is aborted and retried like a network error. */
   timeoutMs?: number | undefined;
+  /** Gzips a request body; `null` sends every body plain. Default: `gzipStream` where the platform has it. */
+  compress?: Compressor | null | undefined;
 };
+
+/** Turns a body's UTF-8 bytes into gzip (RFC 1952) bytes. */
+export type Compressor = (body: Uint8Array) => Promise<Uint8Array<ArrayBuffer>>;
+
+/** Bodies this small go plain, as the server's responses do: gzip would not pay for itself. */
+export const COMPRESS_ABOVE_BYTES = 1024;
+
+/**
+ * Gzip through the platform's CompressionStream (browsers, Node 18+, Deno,
+ * Bun); undefined where there is none (React Native's Hermes: inject one,
+ * e.g. pako's `gzip`).
+ */
+export const gzipStream: Compressor | undefined =
+  typeof CompressionStream === 'function'
+    ? async (body) => {
+        const stream = new Blob([body as BlobPart]).stream().pipeThrough(new CompressionStream('gzip'));
+        return new Uint8Array(await new Response(stream).arrayBuffer());
+      }
+    : undefined;
 
 /** How long one request may take by default: a page over a slow link, with room. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
@@ -72,6 +99,7 @@ export function createHttp(options: HttpOptions) {
   const fetchFn: Fetch = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
   const retry = { ...defaultRetry, ...options.retry };
   const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  let compress = options.compress === undefined ? gzipStream : options.compress;
 
   return async function request<T>(
     method: string,
@@ -80,7 +108,8 @@ export function createHttp(options: HttpOptions) {
     body?: unknown,
     signal?: AbortSignal,
   ): Promise<T> {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const json = body === undefined ? undefined : JSON.stringify(body);
+    let payload = json === undefined ? undefined : await encodeBody(json, compress);
     let refreshed = false;
     for (let attempt = 1; ; attempt++) {
       signal?.throwIfAborted();
@@ -96,8 +125,9 @@ export function createHttp(options: HttpOptions) {
           headers: {
             authorization: `Bearer ${await options.token(refreshed ? { refresh: true } : undefined)}`,
             ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+            ...(payload?.encoding === undefined ? {} : { 'content-encoding': payload.encoding }),
           },
-          ...(payload === undefined ? {} : { body: payload }),
+          ...(payload === undefined ? {} : { body: payload.bytes }),
           signal: attemptSignal,
         });
         status = response.status;
@@ -117,6 +147,12 @@ export function createHttp(options: HttpOptions) {
         refreshed = true;
         continue;
       }
+      // Something between us and the API refuses gzip: send this body, and every later one, plain.
+      if (status === 415 && payload?.encoding !== undefined && json !== undefined) {
+        compress = null;
+        payload = { bytes: json };
+        continue;
+      }
       if (RETRYABLE.has(status) && attempt < retry.attempts) {
         await retry.sleep(backoff(retry, attempt, retryAfter));
         continue;
@@ -129,6 +165,18 @@ export function createHttp(options: HttpOptions) {
 }
 
 export type Request = ReturnType<typeof createHttp>;
+
+/** The body as sent: gzip when there is a compressor, the body is over the threshold and gzip comes out smaller. */
+async function encodeBody(
+  json: string,
+  compress: Compressor | null | undefined,
+): Promise<{ bytes: string | Uint8Array<ArrayBuffer>; encoding?: 'gzip' }> {
+  if (!compress) return { bytes: json };
+  const plain = new TextEncoder().encode(json);
+  if (plain.byteLength <= COMPRESS_ABOVE_BYTES) return { bytes: json };
+  const packed = await compress(plain);
+  return packed.byteLength < plain.byteLength ? { bytes: packed, encoding: 'gzip' } : { bytes: json };
+}
 
 function backoff(policy: RetryPolicy, attempt: number, retryAfter: string | null): number {
   const hinted = retryAfter === null ? NaN : Number(retryAfter) * 1000;

@@ -1,7 +1,7 @@
 // The reference sync client a mobile app embeds (no Node-only APIs here;
 // the SQLite store lives in ./sqlite-store.ts for Node apps and tests).
 
-export { type Fetch, type RetryPolicy, SyncApiError, type TokenSource } from './http.ts';
+export { type Compressor, type Fetch, gzipStream, type RetryPolicy, SyncApiError, type TokenSource } from './http.ts';
 export { uuidGenerator } from './ids.ts';
 export { type IndexedDbApi, IndexedDbStore } from './indexeddb-store.ts';
 export {

@@ -7,7 +7,7 @@ import * as z from 'zod';
 import { type CollectionName, isCollectionName, parseDeviceChange } from '../protocol/collections.ts';
 import { DEFAULT_PAGE_LIMIT, MAX_RECORDS_PER_REQUEST } from '../protocol/limits.ts';
 import { type PushResult, pushResponse, statusResponse } from '../protocol/responses.ts';
-import { createHttp, type Fetch, type RetryPolicy, SyncApiError, type TokenSource } from './http.ts';
+import { type Compressor, createHttp, type Fetch, type RetryPolicy, SyncApiError, type TokenSource } from './http.ts';
 import { uuidGenerator } from './ids.ts';
 import {
   type Batch,
@@ -90,6 +90,13 @@ export type SyncClientOptions = {
   /** Ids for new records; the default needs crypto.getRandomValues (it fails at construction without it). */
   newId?: () => string;
   fetch?: Fetch;
+  /**
+   * Gzips request bodies over 1 KiB (pushes, mostly); `null` sends them
+   * plain. Default: the platform's CompressionStream where there is one.
+   * Responses are decompressed by `fetch` itself, which offers the encodings
+   * it can decode.
+   */
+  compress?: Compressor | null;
   retry?: Partial<RetryPolicy>;
   /** One request's time limit: a hung request is aborted and retried. */
   timeoutMs?: number;
@@ -173,6 +180,7 @@ export class SyncClient {
       baseUrl: options.baseUrl,
       token: options.token,
       fetch: options.fetch,
+      compress: options.compress,
       retry: options.retry,
       timeoutMs: options.timeoutMs,
     });

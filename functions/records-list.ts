@@ -6,9 +6,12 @@ import { collectionParam, queryParams } from './http/params.ts';
 import { listWebRecords } from './service/web-records.ts';
 
 export const recordsList = (deps: DepsSource) =>
-  httpHandler(deps, {}, async ({ event, identity, deps }) => {
+  httpHandler(deps, {}, async ({ event, identity, deps, encoding }) => {
     const collection = collectionParam(event.pathParameters?.collection);
-    return { statusCode: 200, body: await listWebRecords(deps, identity, collection, queryParams(listQuery, event)) };
+    return {
+      statusCode: 200,
+      body: await listWebRecords(deps, identity, collection, queryParams(listQuery, event), encoding),
+    };
   });
 
 export const handler = recordsList(lambdaDeps('RecordsList'));

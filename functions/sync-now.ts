@@ -8,8 +8,9 @@ import { syncEnvelope } from './http/params.ts';
 import { syncNow as runSyncNow } from './service/sync-now.ts';
 
 export const syncNow = (deps: DepsSource) =>
-  httpHandler(deps, { jsonBody: true, metrics: true }, async ({ body, identity, receivedAt, deps }) => {
-    const { response, page } = await runSyncNow(deps, identity, syncEnvelope(syncNowRequest, body), receivedAt);
+  httpHandler(deps, { jsonBody: true, metrics: true }, async ({ body, identity, receivedAt, encoding, deps }) => {
+    const request = syncEnvelope(syncNowRequest, body);
+    const { response, page } = await runSyncNow(deps, identity, request, receivedAt, encoding);
     countPushOutcomes(response.results);
     countPull({
       records: Object.values(response.changes).flat().length,

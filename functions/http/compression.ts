@@ -3,14 +3,10 @@
 // 413 that never allocates its whole), and a response over 1 KiB goes gzip
 // or br when the client offers it — base64 in the proxy result, as API
 // Gateway expects binary — unless that would be larger than the plain body.
-import { brotliCompressSync, constants, gunzipSync, gzipSync } from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
 import { MAX_BODY_BYTES } from '../../protocol/limits.ts';
 import { DomainError } from '../core/errors.ts';
-
-/** Bodies this small go as they are: compression would not pay for itself. */
-export const COMPRESS_ABOVE_BYTES = 1024;
-/** Brotli's default (11) costs ~900 ms a page; 5 is within a few percent of it, in ~10 ms. */
-const BROTLI_QUALITY = 5;
+import { COMPRESS_ABOVE_BYTES, compressBody, type ResponseEncoding } from '../core/wire-encoding.ts';
 
 type Result = {
   statusCode?: number;
@@ -37,7 +33,7 @@ export function requestBody(body: Buffer, contentEncoding: string | undefined): 
 }
 
 /** Which encoding to answer in: br or gzip when offered (and not refused with q=0), else none. */
-export function chooseEncoding(acceptEncoding: string | undefined): 'br' | 'gzip' | null {
+export function chooseEncoding(acceptEncoding: string | undefined): ResponseEncoding | null {
   const offered = new Map<string, number>();
   for (const part of (acceptEncoding ?? '').toLowerCase().split(',')) {
     const [name, ...params] = part.trim().split(';');
@@ -50,19 +46,18 @@ export function chooseEncoding(acceptEncoding: string | undefined): 'br' | 'gzip
   return null;
 }
 
-/** The response, compressed when the client takes it, the body is large enough and it comes out smaller. */
-export function compressResponse<T extends Result>(result: T, acceptEncoding: string | undefined): T {
+/**
+ * The response in `encoding` (chooseEncoding's answer for this request),
+ * when the body is large enough and it comes out smaller. A page sized for
+ * compression fits either way: its budget counted the compressed bytes
+ * (core/page-budget.ts), and plain is sent only when it is smaller still.
+ */
+export function compressResponse<T extends Result>(result: T, encoding: ResponseEncoding | null): T {
   const { body } = result;
   if (body === undefined || result.isBase64Encoded || Buffer.byteLength(body) <= COMPRESS_ABOVE_BYTES) return result;
   const headers = { ...result.headers, vary: 'Accept-Encoding' };
-  const encoding = chooseEncoding(acceptEncoding);
   if (encoding === null) return { ...result, headers };
-  const plain = Buffer.from(body);
-  const packed =
-    encoding === 'br'
-      ? brotliCompressSync(plain, { params: { [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY } })
-      : gzipSync(plain);
-  const base64 = packed.toString('base64');
+  const base64 = compressBody(encoding, Buffer.from(body)).toString('base64');
   // What travels in the proxy result: base64 as is, the plain body escaped as a JSON string.
   if (base64.length >= JSON.stringify(body).length) return { ...result, headers };
   return { ...result, headers: { ...headers, 'content-encoding': encoding }, body: base64, isBase64Encoded: true };

@@ -15,9 +15,10 @@ import { ID_PATTERN } from '../../protocol/collections.ts';
 import { MAX_BODY_BYTES } from '../../protocol/limits.ts';
 import { DomainError } from '../core/errors.ts';
 import { LAMBDA_PAYLOAD_BYTES } from '../core/page-budget.ts';
+import type { ResponseEncoding } from '../core/wire-encoding.ts';
 import type { Deps, DepsSource } from '../deps.ts';
 import { isThrottle } from '../store/client.ts';
-import { compressResponse, requestBody } from './compression.ts';
+import { chooseEncoding, compressResponse, requestBody } from './compression.ts';
 import { errorBody, statusOf } from './errors.ts';
 import { logger, metrics, SYNC_METRICS, tracer } from './observability.ts';
 
@@ -33,6 +34,8 @@ export type ApiRequest = {
   body: unknown;
   /** When the request reached the API (the gateway's clock): the skew correction's reference. */
   receivedAt: number;
+  /** How the response will go (Accept-Encoding): pages are sized on the bytes actually sent. */
+  encoding: ResponseEncoding | null;
   deps: Deps;
 };
 
@@ -66,14 +69,16 @@ export function httpHandler(
   return stack.handler(async (event, context) => {
     const { deps, caller } = context;
     if (deps === undefined) throw new Error('dependencies were not set up');
+    const encoding = encodingFor(event);
     const response = await route({
       event,
       identity: caller ?? { accountId: '', userId: '' },
       body: context.jsonBody,
       receivedAt: receivedAt(event, deps),
+      encoding,
       deps,
     });
-    return compressResponse(json(response.statusCode, response.body), acceptEncodingOf(event));
+    return fitted(compressResponse(json(response.statusCode, response.body), encoding));
   });
 }
 
@@ -84,18 +89,21 @@ export function plainHandler(response: () => ApiResponse) {
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .handler(async (event) => {
       const { statusCode, body } = response();
-      return compressResponse(json(statusCode, body), acceptEncodingOf(event));
+      return fitted(compressResponse(json(statusCode, body), encodingFor(event)));
     });
 }
 
 export function json(statusCode: number, body?: unknown, headers: Record<string, string> = {}): ApiResult {
   if (body === undefined) return { statusCode, headers };
-  const result = {
-    statusCode,
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  };
-  // Pages are budgeted to fit (core/page-budget.ts); this is the last line of defence, never the plan.
+  return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+}
+
+/**
+ * The result as it will be sent, if it fits a Lambda payload. Pages are
+ * budgeted to fit (core/page-budget.ts); this is the last line of defence,
+ * never the plan.
+ */
+function fitted(result: ApiResult): ApiResult {
   const size = Buffer.byteLength(JSON.stringify(result));
   if (size > LAMBDA_PAYLOAD_BYTES) throw new Error(`response of ${size} bytes would not fit a Lambda payload`);
   return result;
@@ -159,8 +167,8 @@ function parseJsonBody(): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> 
   };
 }
 
-function acceptEncodingOf(event: ApiEvent): string | undefined {
-  return event.headers?.['accept-encoding'];
+function encodingFor(event: ApiEvent): ResponseEncoding | null {
+  return chooseEncoding(event.headers?.['accept-encoding']);
 }
 
 function isJsonMediaType(contentType: string | undefined): boolean {
@@ -183,7 +191,7 @@ function errorEnvelope(countsMetrics = false): MiddlewareObj<ApiEvent, ApiResult
 /** The response for an error: domain errors by the one table, throttling as 503, anything else a logged, generic 500. */
 function respondToError(request: Request<ApiEvent, ApiResult, Error, ApiContext>): void {
   respondToErrorPlain(request);
-  if (request.response) request.response = compressResponse(request.response, acceptEncodingOf(request.event));
+  if (request.response) request.response = compressResponse(request.response, encodingFor(request.event));
 }
 
 function respondToErrorPlain(request: Request<ApiEvent, ApiResult, Error, ApiContext>): void {

@@ -5,7 +5,7 @@
 // pull and the web list.
 import { type CollectionName, collectionNames, type SyncedRecord } from '../../protocol/collections.ts';
 import type { KeyPosition } from '../core/feed.ts';
-import { type PageBudget, type WorkBudget, wireCost } from '../core/page-budget.ts';
+import type { PageBudget, WorkBudget } from '../core/page-budget.ts';
 import type { Page } from '../store/records-store.ts';
 import { positionAfter, type RecordItem, toSyncedRecord } from '../store/records-store.ts';
 
@@ -49,7 +49,7 @@ export async function readCollection(
         continue;
       }
       const record = toSyncedRecord(item);
-      if (records.length >= bounds.limit || !bounds.bytes.take(wireCost(record))) {
+      if (records.length >= bounds.limit || !bounds.bytes.take(record)) {
         return { records, key, done: false }; // full: the next page starts at this item
       }
       records.push(record);

@@ -38,7 +38,7 @@
 // page. A pass does not end while it owes anything.
 import { type CollectionName, collectionNames, type SyncedRecord } from '../../protocol/collections.ts';
 import { advance, isComplete, isEcho, type Owed, owedKey, type SyncPosition } from '../core/feed.ts';
-import { type PageBudget, WorkBudget, wireCost } from '../core/page-budget.ts';
+import { type PageBudget, WorkBudget } from '../core/page-budget.ts';
 import type { Deps } from '../deps.ts';
 import { everyId, type RecordItem, toSyncedRecord } from '../store/records-store.ts';
 import { emptyChanges, readCollection } from './paging.ts';
@@ -79,7 +79,7 @@ export async function pullPage(
   const deliver = (collection: CollectionName, record: SyncedRecord, paid = false): boolean => {
     const seen = delivered[collectionNames.indexOf(collection)]!;
     if (seen.has(record.id)) return true;
-    if (!paid && !bytes.take(wireCost(record))) return false;
+    if (!paid && !bytes.take(record)) return false;
     seen.add(record.id);
     changes[collection].push(record);
     return true;

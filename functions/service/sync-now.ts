@@ -13,7 +13,8 @@ import { decodeCursor, encodeCursor, encodedCursorLength } from '../core/cursor.
 import { DomainError } from '../core/errors.ts';
 import { nextPass, owedKey, startPosition, syncPosition } from '../core/feed.ts';
 import { deviceWriter } from '../core/identity.ts';
-import { PageBudget, wireCost } from '../core/page-budget.ts';
+import { pageBudget, wireCost } from '../core/page-budget.ts';
+import type { ResponseEncoding } from '../core/wire-encoding.ts';
 import type { Deps } from '../deps.ts';
 import { asDevice } from '../store/sync-state-store.ts';
 import type { Caller } from './login-push.ts';
@@ -27,6 +28,8 @@ export async function syncNow(
   caller: Caller,
   request: SyncNowRequest,
   receivedAt: number,
+  /** How the response will be sent (null: plain): its page is sized on that. */
+  encoding: ResponseEncoding | null,
 ): Promise<{ response: SyncNowResponse; outcome: PushOutcome; page: PullPage }> {
   const { accountId } = caller;
   const writer = deviceWriter(caller.userId, request.deviceId);
@@ -64,7 +67,7 @@ export async function syncNow(
       : nothingPushed;
 
   // 3. The page: what is left of the response once the results and the cursor have their room.
-  const bytes = new PageBudget(wireCost(outcome.results) + worstCursor);
+  const bytes = pageBudget(encoding, wireCost(outcome.results) + worstCursor);
   const page = await pullPage(deps, accountId, position, request.limit, bytes, {
     justWritten: outcome.stored,
     winners: outcome.winners,

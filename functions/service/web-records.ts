@@ -8,8 +8,9 @@ import { decodeCursor, encodeCursor } from '../core/cursor.ts';
 import { badCursor, DomainError } from '../core/errors.ts';
 import { type ListPosition, listPosition } from '../core/feed.ts';
 import { webWriter, writerKey } from '../core/identity.ts';
-import { PageBudget, WorkBudget } from '../core/page-budget.ts';
+import { pageBudget, WorkBudget } from '../core/page-budget.ts';
 import { webStamp } from '../core/reconcile.ts';
+import type { ResponseEncoding } from '../core/wire-encoding.ts';
 import type { Deps } from '../deps.ts';
 import { type NewVersion, type RecordItem, toSyncedRecord, type WriteRule } from '../store/records-store.ts';
 import type { Caller } from './login-push.ts';
@@ -96,6 +97,8 @@ export async function listWebRecords(
   caller: Caller,
   collection: CollectionName,
   query: ListQuery,
+  /** How the response will be sent (null: plain): the page is sized on that. */
+  encoding: ResponseEncoding | null,
 ): Promise<ListResponse> {
   const { accountId } = caller;
   const { limit, cursor, from, to } = query;
@@ -108,7 +111,7 @@ export async function listWebRecords(
   const page = await readCollection(
     (after, n) => deps.records.readLive(accountId, collection, range, after, n),
     position?.key,
-    { limit, bytes: new PageBudget(), work: new WorkBudget() },
+    { limit, bytes: pageBudget(encoding), work: new WorkBudget() },
     { inFeed: false, filtered: true },
   );
   const next: ListPosition | null =

@@ -1,9 +1,12 @@
 // HTTP compression over real HTTP: responses gzip or br when offered (over
 // 1 KiB, with Vary), a gzip request body accepted, a gzip bomb a fast 413
-// that never inflates whole, bad gzip a 400, any other encoding a 415.
+// that never inflates whole, bad gzip a 400, any other encoding a 415 —
+// and the reference client over the same wire: its pushes go gzip, its
+// pages come back gzip, and a broken compressor is the server's 400.
 import { request } from 'node:http';
 import { brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Fetch } from '../../client/index.ts';
 import { type ApiClient, product, type Stack, startStack, webProduct } from '../support/local-stack.ts';
 
 let stack: Stack;
@@ -109,5 +112,62 @@ describe('requests', () => {
     const other = await raw('POST', '/v1/sync/push', { ...json, 'content-encoding': 'deflate' }, Buffer.from('x'));
     expect(other.status).toBe(415);
     expect(JSON.parse(other.body.toString('utf8')).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+  });
+});
+
+describe('the reference client', () => {
+  /** Global fetch (which offers gzip and inflates what comes back), recording each request and response's encoding. */
+  const recording = () => {
+    const seen: { path: string; sent: string | undefined; received: string | null; vary: string | null }[] = [];
+    const fetchFn: Fetch = async (url, init) => {
+      const response = await fetch(url, init);
+      seen.push({
+        path: new URL(url).pathname,
+        sent: init.headers['content-encoding'],
+        received: response.headers.get('content-encoding'),
+        vary: response.headers.get('vary'),
+      });
+      return response;
+    };
+    return { seen, fetch: fetchFn };
+  };
+  const catalogue = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      name: `Trade-show item ${i}`,
+      sku: `SKU-${i}`,
+      priceCents: 100 + i,
+      currency: 'EUR',
+      description: `Item ${i}: ${['oak', 'steel', 'linen', 'glass'][i % 4]} finish, ${i % 7} colours, ships in ${i % 5} days`,
+    }));
+
+  it('pushes gzip and pulls gzip; the server stores every record', async () => {
+    const account = stack.newAccount();
+    const ipadWire = recording();
+    const ipad = await stack.device(account, 'ipad-1', { fetch: ipadWire.fetch });
+    for (const fields of catalogue(200)) await ipad.save('products', fields);
+    const pushed = await ipad.loginPush();
+    expect(pushed.outcomes.filter((o) => o.status === 'created')).toHaveLength(200);
+    expect(ipadWire.seen.find((r) => r.path === '/v1/sync/push')?.sent).toBe('gzip');
+
+    const phoneWire = recording();
+    const phone = await stack.device(account, 'phone-1', { fetch: phoneWire.fetch });
+    await phone.syncNow();
+    expect(await phone.list('products')).toHaveLength(200);
+    const page = phoneWire.seen.find((r) => r.path === '/v1/sync/now')!;
+    expect(page.sent).toBeUndefined(); // a Sync Now with nothing to push is small: plain
+    expect(page.received).toBe('gzip'); // Node's fetch offers gzip (and deflate), not br
+    expect(page.vary).toMatch(/Accept-Encoding/i);
+  });
+
+  it("surfaces a broken compressor as the server's 400, and pushes nothing", async () => {
+    const account = stack.newAccount();
+    const ipad = await stack.device(account, 'ipad-1', {
+      compress: async (body) => new Uint8Array(body.byteLength >> 4),
+    });
+    for (const fields of catalogue(50)) await ipad.save('products', fields);
+    await expect(ipad.loginPush()).rejects.toMatchObject({ status: 400, code: 'BAD_REQUEST' });
+    const web = await stack.as(account);
+    const listed = await web.request<{ records: unknown[] }>('GET', '/v1/records/products');
+    expect(listed.body.records).toHaveLength(0);
   });
 });

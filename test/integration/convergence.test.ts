@@ -19,6 +19,7 @@ import { type Fetch, MemoryStore, SyncClient } from '../../client/index.ts';
 import { signLocalToken } from '../../dev/local-token.ts';
 import { type Stack, startStack, TEST_JWT_SECRET } from '../support/local-stack.ts';
 import { propertyParams } from '../support/property.ts';
+import { type SentRequest, sentJson } from '../support/wire.ts';
 
 const params = propertyParams(12);
 const MAX_STEPS = Number(process.env.FC_STEPS ?? 30);
@@ -124,13 +125,9 @@ async function runHistory(skews: number[], faults: Fault[], steps: Step[]): Prom
       return { status: response.status, headers: response.headers, text: async () => text };
     };
   };
-  const observe = async (
-    init: { method: string; body?: string },
-    response: { status: number; text(): Promise<string> },
-    skew: number,
-  ) => {
+  const observe = async (init: SentRequest, response: { status: number; text(): Promise<string> }, skew: number) => {
     if (response.status !== 200 || init.method !== 'POST' || !init.body) return;
-    const sent = JSON.parse(init.body) as {
+    const sent = sentJson(init) as {
       changes?: Record<string, { id: string; updatedAt: number; name?: string; deleted?: boolean }[]>;
     };
     const body = JSON.parse(await response.text()) as {

@@ -3,6 +3,8 @@
 // the hostile cases, over real HTTP against the local server (which answers
 // 502 for a result over 6 MB, as AWS does), each timed and sized. Also the
 // identity and retry defects found by the same probe.
+import { randomBytes } from 'node:crypto';
+import { faker } from '@faker-js/faker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Invocation } from '../../dev/local-api.ts';
 import { signLocalToken } from '../../dev/local-token.ts';
@@ -59,6 +61,12 @@ async function withinEnvelope<T>(work: () => Promise<T>): Promise<{ result: T; l
   return { result, largest, slowest };
 }
 
+/**
+ * A caller that takes responses plain: the escaped body is the hostile
+ * cases' worst case (a compressed page is sized on its own bytes, below).
+ */
+const plainAs = (account: string) => stack.as(account, 'alice', { 'accept-encoding': 'identity' });
+
 const T = () => Date.now();
 const order = (id: string, lines: unknown[], extra: Record<string, unknown> = {}) => ({
   id,
@@ -104,7 +112,7 @@ async function staleAgainstBigOrders() {
   );
   return {
     account,
-    api: await stack.as(account),
+    api: await plainAs(account),
     cursor: encodeCursor(stack.deps.cursorSecret, account, 'sync', { since: now - 600_000 }),
     stale: Array.from({ length: 300 }, (_, i) => order(`o${i}`, bigLines(1), { updatedAt: now - 3_600_000 })),
   };
@@ -136,7 +144,7 @@ describe('responses fit a Lambda payload, whatever the records hold', () => {
 
   it('200 stale ~64 KB orders from a tiny request: the winners are owed across pages, never one oversized page', async () => {
     const account = stack.newAccount();
-    const api = await stack.as(account);
+    const api = await plainAs(account);
     const now = T();
     await seedItems(
       stack.client,
@@ -154,7 +162,7 @@ describe('responses fit a Lambda payload, whatever the records hold', () => {
 
   it('600 products of 5,000 quotes each: Sync Now and list pages stay under the limit escaped', async () => {
     const account = stack.newAccount();
-    const api = await stack.as(account);
+    const api = await plainAs(account);
     const now = T();
     await seedItems(
       stack.client,
@@ -184,7 +192,7 @@ describe('responses fit a Lambda payload, whatever the records hold', () => {
 
   it('132 products of control characters: pages sized on their escaped form', async () => {
     const account = stack.newAccount();
-    const api = await stack.as(account);
+    const api = await plainAs(account);
     const now = T();
     await seedItems(
       stack.client,
@@ -223,10 +231,72 @@ describe('responses fit a Lambda payload, whatever the records hold', () => {
   });
 });
 
+describe('compressed pages: sized on the bytes actually sent', () => {
+  /** Orders of ~40 KB: 500 lines and 5,000 characters of notes, from `text` and `id`. */
+  const bigOrder = (i: number, text: (n: number) => string, id: () => string) =>
+    order(
+      `o${String(i).padStart(4, '0')}`,
+      Array.from({ length: 500 }, () => ({ productId: id(), quantity: 2, unitPriceCents: 1999 })),
+      {
+        notes: text(5000),
+      },
+    );
+  const seedOrders = async (account: string, n: number, make: (i: number) => Record<string, unknown>) => {
+    const now = T();
+    await seedItems(
+      stack.client,
+      Array.from({ length: n }, (_, i) => storedItem(account, 'orders', { ...make(i), updatedAt: now } as never, now)),
+    );
+  };
+  const pass = async (account: string, acceptEncoding: string) => {
+    const api = await stack.as(account, 'alice', { 'accept-encoding': acceptEncoding });
+    return withinEnvelope(() => syncPass(api, 'ipad-1', null, { limit: 1000 }));
+  };
+
+  it('catalogue-like text: a gzip or br page carries several plain pages, and fits as base64', async () => {
+    faker.seed(12);
+    const account = stack.newAccount();
+    const words = (n: number) =>
+      faker.commerce
+        .productDescription()
+        .repeat(Math.ceil(n / 80))
+        .slice(0, n);
+    await seedOrders(account, 400, (i) => bigOrder(i, words, () => `p-${faker.string.alphanumeric(8)}`));
+    const plain = await pass(account, 'identity');
+    const gzip = await pass(account, 'gzip');
+    const br = await pass(account, 'br');
+    for (const run of [plain, gzip, br]) expect(new Set(idsOf(run.result.pages, 'orders')).size).toBe(400);
+    expect(plain.result.pages.length).toBeGreaterThanOrEqual(3);
+    expect(gzip.result.pages.length).toBeLessThan(plain.result.pages.length);
+    expect(br.result.pages.length).toBeLessThan(plain.result.pages.length);
+  });
+
+  it('high-entropy text: compressed + base64 is larger than plain, and the page is still sized to fit', async () => {
+    const account = stack.newAccount();
+    const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 !#$%&()*+,-./:;<=>?@[]^_{|}~';
+    const noise = (n: number) => Array.from(randomBytes(n), (b) => chars[b % chars.length]).join('');
+    const now = T();
+    await seedItems(
+      stack.client,
+      Array.from({ length: 1500 }, (_, i) =>
+        // 8,000 characters, past the schema's 5,000 (written straight to the table), so pages end on bytes, not on `limit`.
+        storedItem(account, 'products', product(`p${i}`, now, { description: noise(8000) }), now),
+      ),
+    );
+    for (const encoding of ['gzip', 'br']) {
+      const api = await stack.as(account, 'alice', { 'accept-encoding': encoding });
+      const run = await withinEnvelope(() => syncPass(api, 'ipad-1', null, { limit: 1000 }));
+      expect(new Set(idsOf(run.result.pages, 'products')).size).toBe(1500);
+      expect(run.result.pages.length).toBeGreaterThan(1);
+      expect(run.largest).toBeGreaterThan(0.9 * LAMBDA_PAYLOAD_BYTES); // full pages, not timid ones
+    }
+  });
+});
+
 describe('bounded work per request', () => {
   it('5,000 tombstones and one live record: a snapshot with limit 1 and the web list do bounded work per request', async () => {
     const account = stack.newAccount();
-    const api = await stack.as(account);
+    const api = await plainAs(account);
     const now = T();
     await seedItems(stack.client, [
       ...Array.from({ length: 5000 }, (_, i) =>
@@ -314,7 +384,7 @@ describe('hostile envelopes and identities', () => {
 
   it('a reused (deviceId, updatedAt) with different content is not a retry, and the backend is not hidden', async () => {
     const account = stack.newAccount();
-    const api = await stack.as(account);
+    const api = await plainAs(account);
     const stamp = T() - 5000;
     const first = await api.push('ipad-1', { products: [product('p1', stamp, { name: 'first' })] });
     expect(first.body.results.products?.[0]?.status).toBe('created');

@@ -30,6 +30,7 @@ import { signLocalToken } from '../../dev/local-token.ts';
 import { expoShaped } from '../support/expo-shaped.ts';
 import { type Stack, startStack, TEST_JWT_SECRET } from '../support/local-stack.ts';
 import { propertyParams } from '../support/property.ts';
+import { type SentRequest, sentJson } from '../support/wire.ts';
 
 const HOUR = 3_600_000;
 const IDS = ['a', 'b'];
@@ -101,9 +102,9 @@ test.prop([history], propertyParams(8))(
         return { status: response.status, headers: response.headers, text: async () => text };
       };
     };
-    const note = (init: { method: string; body?: string }, text: string) => {
+    const note = (init: SentRequest, text: string) => {
       if (init.method !== 'POST' || !init.body) return;
-      const sent = JSON.parse(init.body) as { changes?: Record<string, WireRecord[]> };
+      const sent = sentJson(init) as { changes?: Record<string, WireRecord[]> };
       const body = JSON.parse(text) as { results?: Record<string, { status: string }[]> };
       for (const [collection, list] of Object.entries(body.results ?? {})) {
         list.forEach((result, i) => {

@@ -10,7 +10,8 @@ export const TEST_JWT_SECRET = 'test-secret';
 export type Stack = LocalStack & {
   /** A fresh account id, so tests in one file never see each other's data. */
   newAccount: () => string;
-  as: (accountId: string, userId?: string) => Promise<ApiClient>;
+  /** A caller; `headers` go on every request (e.g. `accept-encoding`; fetch offers gzip and deflate by default). */
+  as: (accountId: string, userId?: string, headers?: Record<string, string>) => Promise<ApiClient>;
   /** The reference client as device `deviceId` of user `rep-<deviceId>`, retrying without waiting. */
   device: (account: string, deviceId: string, options?: Partial<SyncClientOptions>) => Promise<SyncClient>;
 };
@@ -43,8 +44,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         ...options,
       });
     },
-    as: async (accountId, userId = 'alice') =>
-      new ApiClient(stack.api.url, await signLocalToken(TEST_JWT_SECRET, accountId, userId)),
+    as: async (accountId, userId = 'alice', headers = {}) =>
+      new ApiClient(stack.api.url, await signLocalToken(TEST_JWT_SECRET, accountId, userId), headers),
   };
 }
 
@@ -55,6 +56,7 @@ export class ApiClient {
   constructor(
     readonly url: string,
     readonly token: string,
+    private readonly defaultHeaders: Record<string, string> = {},
   ) {}
 
   async request<T = Record<string, unknown>>(
@@ -68,6 +70,7 @@ export class ApiClient {
       headers: {
         authorization: `Bearer ${this.token}`,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...this.defaultHeaders,
         ...headers,
       },
       ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),

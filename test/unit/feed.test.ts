@@ -10,7 +10,7 @@ import {
   type SyncPosition,
   startPosition,
 } from '../../functions/core/feed.ts';
-import { LAMBDA_PAYLOAD_BYTES, PageBudget, WorkBudget, wireCost } from '../../functions/core/page-budget.ts';
+import { pageBudget, WorkBudget, wireCost } from '../../functions/core/page-budget.ts';
 
 const NOW = 1_800_000_000_000;
 const DAY = 86_400_000;
@@ -121,11 +121,13 @@ describe('page budget: a record costs its escaped size in the proxy result', () 
   });
 
   it('takes only what fits, and a reservation comes off the top', () => {
-    const budget = new PageBudget(LAMBDA_PAYLOAD_BYTES - 100, LAMBDA_PAYLOAD_BYTES);
-    expect(budget.take(60)).toBe(true);
-    expect(budget.take(60)).toBe(false);
-    expect(budget.take(40)).toBe(true);
-    expect(budget.take(1)).toBe(false);
+    const record = (bytes: number) => ({ d: 'x'.repeat(bytes - wireCost({ d: '' })) });
+    expect(wireCost(record(60))).toBe(60);
+    const budget = pageBudget(null, 1000 - 100, 1000);
+    expect(budget.take(record(60))).toBe(true);
+    expect(budget.take(record(60))).toBe(false);
+    expect(budget.take(record(40))).toBe(true);
+    expect(budget.take(record(13))).toBe(false); // the smallest record there is
   });
 
   it('bounds the work of a request', () => {
