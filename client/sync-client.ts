@@ -16,6 +16,7 @@ import {
   keyOf,
   type LocalRow,
   type LocalStore,
+  versionOf,
   type WireRecord,
   type Writer,
 } from './local-store.ts';
@@ -350,7 +351,8 @@ export class SyncClient {
    * Stamps and stores a local edit. The backend recognises a retry by
    * (device, updatedAt, content), so this device never stamps two versions
    * with the same updatedAt, nor goes backwards when its clock is set back:
-   * each stamp is max(clock, previous stamp + 1).
+   * each stamp is max(clock, previous stamp + 1). The row keeps the
+   * backend version it was based on (none for a new record).
    */
   private edit(collection: string, id: string, version: (updatedAt: number) => WireRecord): Promise<void> {
     return this.editing(async () => {
@@ -358,6 +360,7 @@ export class SyncClient {
       await this.claimStore();
       const seq = Number((await store.meta(EDIT_SEQ)) ?? 0) + 1;
       const stamp = Math.max(this.now(), Number((await store.meta(LAST_STAMP)) ?? 0) + 1);
+      const before = await store.get({ collection, id });
       const row: LocalRow = {
         collection,
         id,
@@ -366,6 +369,7 @@ export class SyncClient {
         editSeq: seq,
         issues: null,
         mark: null,
+        base: before === undefined ? null : versionOf(before),
       };
       await store.apply({ put: [row], meta: { [EDIT_SEQ]: String(seq), [LAST_STAMP]: String(stamp) } });
       this.changed([row]);
@@ -567,7 +571,11 @@ export class SyncClient {
           continue;
         }
         if (local?.pending && (local.editSeq > startSeq || !sent.has(keyOf(local)))) {
-          if (mark !== null) batch.put.push({ ...local, mark });
+          // Kept as edited; it has now seen this backend version, which verify compares it by.
+          if (mark !== null || local.base !== record.updatedAt) {
+            batch.put = batch.put.filter((r) => !(r.collection === collection && r.id === record.id));
+            batch.put.push({ ...local, mark: mark ?? local.mark, base: record.updatedAt });
+          }
           continue;
         }
         // 1: not held → store it; 2b: otherwise the backend's version replaces the local one.
@@ -580,12 +588,20 @@ export class SyncClient {
           editSeq: local?.editSeq ?? 0,
           issues: null,
           mark,
+          base: record.updatedAt,
         });
       }
     }
   }
 
-  /** Applies push results to the rows that were sent, unless edited again since. */
+  /**
+   * Applies push results to the rows that were sent, unless edited again
+   * since, and notes the backend's version of each: an accepted row is clean
+   * at the backend's (skew-corrected) updatedAt — its record keeps the rep's
+   * stamp, since a login push changes nothing shown — a beaten one stays
+   * pending over the version that beat it, and one the backend deleted is no
+   * longer in its view.
+   */
   private async acknowledge(
     sent: LocalRow[],
     byCollection: Record<string, PushResult[]>,
@@ -604,7 +620,8 @@ export class SyncClient {
           case 'updated':
           case 'unchanged':
             if (row.record.deleted) batch.remove.push({ collection, id: row.id, ifEditSeqAtMost: row.editSeq });
-            else batch.put.push({ ...row, pending: false, issues: null, mark: mark ?? row.mark });
+            else
+              batch.put.push({ ...row, pending: false, issues: null, mark: mark ?? row.mark, base: result.updatedAt });
             break;
           case 'invalid':
             batch.put.push({ ...row, issues: result.issues ?? [] });
@@ -613,6 +630,7 @@ export class SyncClient {
           case 'deleted':
             // Lost. It stays pending (a login push changes nothing); Sync Now brings the winner,
             // and with it who wrote it. Until then the rep's version is kept with when it lost.
+            batch.put.push({ ...row, base: result.status === 'stale' ? result.updatedAt : null });
             batch.discard.push({
               collection,
               id: row.id,
