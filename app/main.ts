@@ -4,10 +4,12 @@
 // makes every request fail as a dead network would) — and open Account sync
 // to press Sync Now, see when the account and this device last synced,
 // whether each part of the data is up to date, unsent edits, and the edits
-// that lost, with what replaced them.
+// that lost, with what replaced them; and to press Verify, which proves the
+// device holds what the backend holds (or repairs what differs).
 import {
   type DiscardedEdit,
   IndexedDbStore,
+  type RepairResult,
   SyncApiError,
   SyncClient,
   type SyncState,
@@ -25,6 +27,8 @@ let offline = false;
 let client: SyncClient | null = null;
 let session: Session | null = null;
 let view: View = 'products';
+/** What the last Verify found, shown on the Account sync page until the next one. */
+let verified: { text: string; repaired: RepairResult['records'] } | null = null;
 
 /** fetch, unless the Offline switch is on: then it fails as a dead network does. */
 const network: typeof fetch = (input, init) =>
@@ -66,6 +70,7 @@ async function signIn(accountId: string, userId: string) {
   });
   const { token } = (await response.json()) as { token: string };
   session = { accountId, userId, token };
+  verified = null;
   const store = await IndexedDbStore.open(`mobile-sales:${accountId}:${userId}`);
   client = new SyncClient({
     baseUrl: location.origin,
@@ -208,7 +213,34 @@ function who(edit: DiscardedEdit): string {
 }
 
 const time = (ms: number | null) => (ms === null ? 'never' : new Date(ms).toLocaleString());
+const clock = (ms: number) =>
+  new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+const busy = (state: SyncState) => ['pushing', 'pulling', 'verifying', 'repairing'].includes(state.phase);
 
+/** While a Sync Now or a Verify runs: how far it is. */
+function progressText(state: SyncState): string {
+  if (state.progress) return `page ${state.progress.page} · ${state.progress.pulled} record(s) received`;
+  const v = state.verifyProgress;
+  if (!v) return '';
+  const doing = state.phase === 'repairing' ? 'Repairing' : 'Verifying';
+  return `${doing} ${v.collection} (${Math.min(v.done + 1, v.collections)} of ${v.collections}) · ${v.requests} request(s)`;
+}
+
+/** Verify; if anything differs, repair it and verify again. */
+async function verifyAndRepair(): Promise<void> {
+  const found = await client!.verify();
+  if (found.matched) {
+    verified = { text: `Verified in sync at ${clock(found.serverTime)}.`, repaired: [] };
+  } else {
+    const repair = await client!.repair(found);
+    const n = repair.records.length + repair.rebased;
+    const after = repair.after.matched
+      ? `Verified in sync at ${clock(repair.after.serverTime)}.`
+      : 'Some records still differ: press Verify again, or Sync Now.';
+    verified = { text: `${n} record(s) differed, repaired. ${after}`, repaired: repair.records };
+  }
+  say(verified.text);
+}
 async function renderSync() {
   if (!client) return;
   const state: SyncState = client.getState();
@@ -216,7 +248,7 @@ async function renderSync() {
   const unsent = Object.entries(state.unsent).filter(([, n]) => n > 0);
   let status = '<p class="muted">Server status unavailable offline.</p>';
   try {
-    if (!offline && state.phase !== 'pushing' && state.phase !== 'pulling') {
+    if (!offline && !busy(state)) {
       const s = await client.status();
       status = `
         <p>Account last synced: <b data-account-sync>${time(s.account.lastSyncAt)}</b>${s.account.lastSyncBy ? ` by ${escapeHtml(s.account.lastSyncBy.deviceId)}` : ''}</p>
@@ -236,10 +268,26 @@ async function renderSync() {
   const progress = state.progress;
   main.innerHTML = `
     <h2>Account sync</h2>
-    <button id="sync-now" ${state.phase === 'pushing' || state.phase === 'pulling' ? 'disabled' : ''}>Sync Now</button>
-    <progress id="progress" max="1" value="${state.phase === 'idle' ? 1 : 0}" ${progress ? '' : 'hidden'}></progress>
-    <span id="progress-text">${progress ? `page ${progress.page} · ${progress.pulled} record(s) received` : ''}</span>
+    <button id="sync-now" ${busy(state) ? 'disabled' : ''}>Sync Now</button>
+    <button id="verify" ${busy(state) ? 'disabled' : ''}>Verify</button>
+    <progress id="progress" max="1" value="${state.phase === 'idle' ? 1 : 0}" ${progress || state.verifyProgress ? '' : 'hidden'}></progress>
+    <span id="progress-text">${escapeHtml(progressText(state))}</span>
     <p>This device last synced: <b data-device-sync>${time(state.lastSyncAt)}</b> · last sent changes: ${time(state.lastPushAt)}</p>
+    <p>Last verified in sync with the backend: <b data-last-verified>${time(state.lastVerifiedAt)}</b></p>
+    ${
+      verified === null
+        ? ''
+        : `<p data-verify-result>${escapeHtml(verified.text)}</p>${
+            verified.repaired.length === 0
+              ? ''
+              : `<ul data-repaired>${verified.repaired
+                  .map(
+                    (r) =>
+                      `<li data-repaired-record="${r.collection}/${r.id}">${r.collection} ${escapeHtml(r.id)}: ${r.change === 'stored' ? "the backend's version stored" : 'removed (the backend no longer has it)'}</li>`,
+                  )
+                  .join('')}</ul>`
+          }`
+    }
     ${status}
     <h3>Unsent edits</h3>
     <p data-unsent>${unsent.length === 0 ? 'None.' : unsent.map(([c, n]) => `${c}: ${n}`).join(', ')}</p>
@@ -265,6 +313,7 @@ async function renderSync() {
           : `Synced: ${summary.pushed} sent, ${summary.pulled} received in ${summary.pages} page(s).`,
       );
     });
+  $('#verify').onclick = () => act(verifyAndRepair);
   for (const button of main.querySelectorAll<HTMLButtonElement>('[data-restore]')) {
     const [collection, id] = button.dataset.restore!.split('/') as [string, string];
     button.onclick = () =>

@@ -1,7 +1,7 @@
 // Builds the SDK package (npm pack runs it): one ES module per entry point
 // with the shared protocol code (../protocol) inside it, and declarations.
-// zod is a dependency; React and better-sqlite3 are the app's, for the
-// entry points that use them.
+// zod and @noble/hashes are dependencies; React and better-sqlite3 are the
+// app's, for the entry points that use them.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -21,7 +21,7 @@ await build({
   platform: 'neutral',
   target: 'es2022',
   outdir: 'dist',
-  external: ['zod', 'react', 'better-sqlite3'],
+  external: ['zod', '@noble/hashes', 'react', 'better-sqlite3'],
   sourcemap: true,
   logLevel: 'warning',
 });

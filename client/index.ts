@@ -17,15 +17,21 @@ export { type SqlAsyncDatabase, SqlAsyncStore } from './sql-async-store.ts';
 export { type ContractRunner, describeStoreContract } from './store-contract.ts';
 export {
   type ChangeEvent,
+  type CollectionCheck,
+  type DifferingRange,
   InvalidRecordError,
   type Outcome,
   type Phase,
   type Progress,
   type PushResult,
+  type RepairResult,
   StoreOwnedByAnotherError,
   SyncClient,
   type SyncClientOptions,
   type SyncState,
   type SyncStatus,
   type SyncSummary,
+  type VerifyOptions,
+  type VerifyProgress,
+  type VerifyResult,
 } from './sync-client.ts';

@@ -144,6 +144,7 @@ function toStored(row: LocalRow): StoredRow {
   return { ...row, pending: row.pending ? 1 : 0 };
 }
 
+/** A row stored before rows had `base` reads it as null: unknown (LocalRow's versionOf says what that means). */
 function toRow(row: StoredRow): LocalRow {
-  return { ...row, pending: row.pending === 1 };
+  return { ...row, pending: row.pending === 1, base: row.base ?? null };
 }

@@ -21,6 +21,15 @@ export type LocalRow = {
   issues: Issue[] | null;
   /** Which snapshot pass last delivered or acknowledged this row. */
   mark: string | null;
+  /**
+   * The backend's `updatedAt` of this record as this device last knew it:
+   * what it pulled, or what the backend answered for its push. A local edit
+   * keeps it, so a pending row still says which backend version it was
+   * based on; null for a record made here and never acknowledged. Verify
+   * compares these with the backend (versionOf). Rows stored before it
+   * existed read as null: see versionOf.
+   */
+  base: number | null;
 };
 
 export type RowKey = { collection: string; id: string };
@@ -125,6 +134,23 @@ export class MemoryStore implements LocalStore {
     this.metas = metas;
     this.losers = losers;
   }
+}
+
+/**
+ * The backend version this row stands for in the device's view of the
+ * backend (what verify compares): a clean row's own `updatedAt` as received,
+ * a pending row's `base` (null: the backend does not have it, as far as this
+ * device knows). A clean row's `base` wins over its `updatedAt` where they
+ * differ — a push the backend accepted with a skew-corrected `updatedAt` is
+ * held with the rep's stamp — and a clean row stored before `base` existed
+ * falls back to its `updatedAt` (a skewed one then shows as differing, and a
+ * repair replaces it with the backend's copy). A pending row stored before
+ * `base` existed is left out until its push is acknowledged or a repair
+ * learns its backend version: it can make a range differ, never match.
+ */
+export function versionOf(row: LocalRow): number | null {
+  if (row.pending) return row.base ?? null;
+  return row.base ?? row.record.updatedAt;
 }
 
 export function isSweepable(row: LocalRow, mark: string): boolean {

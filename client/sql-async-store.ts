@@ -22,12 +22,13 @@ type DbRow = {
   edit_seq: number;
   issues: string | null;
   mark: string | null;
+  base: number | null;
 };
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS rows (
     collection TEXT NOT NULL, id TEXT NOT NULL, record TEXT NOT NULL,
-    pending INTEGER NOT NULL, edit_seq INTEGER NOT NULL, issues TEXT, mark TEXT,
+    pending INTEGER NOT NULL, edit_seq INTEGER NOT NULL, issues TEXT, mark TEXT, base INTEGER,
     PRIMARY KEY (collection, id));
   CREATE INDEX IF NOT EXISTS rows_pending ON rows (pending) WHERE pending = 1;
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -42,7 +43,7 @@ export class SqlAsyncStore implements LocalStore {
 
   /** Creates the tables if needed (before the first read or write). */
   constructor(private readonly db: SqlAsyncDatabase) {
-    this.ready = db.execAsync(SCHEMA);
+    this.ready = db.execAsync(SCHEMA).then(() => addBaseColumn(db));
   }
 
   static async open(db: SqlAsyncDatabase): Promise<SqlAsyncStore> {
@@ -104,9 +105,9 @@ export class SqlAsyncStore implements LocalStore {
     return db.withTransactionAsync(async () => {
       for (const r of batch.put ?? []) {
         await db.runAsync(
-          `INSERT INTO rows (collection, id, record, pending, edit_seq, issues, mark) VALUES (?, ?, ?, ?, ?, ?, ?)
+          `INSERT INTO rows (collection, id, record, pending, edit_seq, issues, mark, base) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (collection, id) DO UPDATE SET record = excluded.record, pending = excluded.pending,
-             edit_seq = excluded.edit_seq, issues = excluded.issues, mark = excluded.mark
+             edit_seq = excluded.edit_seq, issues = excluded.issues, mark = excluded.mark, base = excluded.base
            WHERE rows.edit_seq <= excluded.edit_seq`,
           r.collection,
           r.id,
@@ -115,6 +116,7 @@ export class SqlAsyncStore implements LocalStore {
           r.editSeq,
           r.issues ? JSON.stringify(r.issues) : null,
           r.mark,
+          r.base ?? null,
         );
       }
       for (const k of batch.remove ?? []) {
@@ -161,5 +163,22 @@ function toRow(row: DbRow): LocalRow {
     editSeq: row.edit_seq,
     issues: row.issues === null ? null : JSON.parse(row.issues),
     mark: row.mark,
+    base: row.base ?? null,
   };
+}
+
+/**
+ * A database made before rows had `base` gains the column; its rows read
+ * null there, which LocalRow's versionOf treats as unknown (safe: verify can
+ * then only find a difference, and repair or the next push fills it in).
+ */
+async function addBaseColumn(db: SqlAsyncDatabase): Promise<void> {
+  const hasBase = async () =>
+    (await db.getAllAsync<{ name: string }>('PRAGMA table_info(rows)')).some((c) => c.name === 'base');
+  if (await hasBase()) return;
+  try {
+    await db.execAsync('ALTER TABLE rows ADD COLUMN base INTEGER');
+  } catch (error) {
+    if (!(await hasBase())) throw error; // another connection added it first: fine
+  }
 }

@@ -26,6 +26,7 @@ const row = (id: string, over: Partial<LocalRow> = {}): LocalRow => ({
   editSeq: 0,
   issues: null,
   mark: null,
+  base: 1,
   ...over,
 });
 
@@ -85,6 +86,37 @@ export function describeStoreContract(
       expect((await s.get({ collection: 'products', id: 'a' }))?.record.name).toBe('local edit');
       await s.apply({ remove: [{ collection: 'products', id: 'a' }] }); // a pulled tombstone removes whatever is there
       expect(await s.get({ collection: 'products', id: 'a' })).toBeUndefined();
+    });
+
+    it("keeps each row's backend version (base), null for a record the backend never had", async () => {
+      const s = await make();
+      await s.apply({
+        put: [
+          row('pulled', { base: 1 }),
+          row('skewed', { record: { id: 'skewed', updatedAt: 7, name: 'rep stamp' }, base: 9 }),
+          row('edited', { pending: true, editSeq: 1, record: { id: 'edited', updatedAt: 20, name: 'edit' }, base: 1 }),
+          row('created', { pending: true, editSeq: 2, base: null }),
+        ],
+      });
+      const bases = async () => (await s.list('products')).map((r) => [r.id, r.base]).sort();
+      expect(await bases()).toStrictEqual([
+        ['created', null],
+        ['edited', 1],
+        ['pulled', 1],
+        ['skewed', 9],
+      ]);
+      // A newer version replaces it; a put refused by the edit counter leaves it.
+      await s.apply({ put: [row('pulled', { record: { id: 'pulled', updatedAt: 5, name: 'v2' }, base: 5 })] });
+      await s.apply({ put: [row('edited', { editSeq: 0, base: 30 })] });
+      expect(await bases()).toStrictEqual([
+        ['created', null],
+        ['edited', 1],
+        ['pulled', 5],
+        ['skewed', 9],
+      ]);
+      expect(await s.get({ collection: 'products', id: 'created' })).toStrictEqual(
+        row('created', { pending: true, editSeq: 2, base: null }),
+      );
     });
 
     it('sweeps clean rows a snapshot did not mark, keeping pending and quarantined ones', async () => {

@@ -4,9 +4,22 @@
 // page, applying the protocol's client apply rules (docs/protocol.md). No
 // Node-only APIs: fetch, an injectable clock, id generator and store.
 import * as z from 'zod';
-import { type CollectionName, isCollectionName, parseDeviceChange } from '../protocol/collections.ts';
-import { DEFAULT_PAGE_LIMIT, MAX_RECORDS_PER_REQUEST } from '../protocol/limits.ts';
-import { type PushResult, pushResponse, statusResponse } from '../protocol/responses.ts';
+import { type CollectionName, collectionNames, isCollectionName, parseDeviceChange } from '../protocol/collections.ts';
+import {
+  DEFAULT_PAGE_LIMIT,
+  DEFAULT_VERIFY_PARTS,
+  MAX_PAGE_LIMIT,
+  MAX_RECORDS_PER_REQUEST,
+} from '../protocol/limits.ts';
+import {
+  type PushResult,
+  pushResponse,
+  statusResponse,
+  type VerifyPart,
+  type VerifyResponse,
+  verifyResponse,
+} from '../protocol/responses.ts';
+import { VersionIndex } from './digest.ts';
 import { type Compressor, createHttp, type Fetch, type RetryPolicy, SyncApiError, type TokenSource } from './http.ts';
 import { uuidGenerator } from './ids.ts';
 import {
@@ -16,9 +29,11 @@ import {
   keyOf,
   type LocalRow,
   type LocalStore,
+  versionOf,
   type WireRecord,
   type Writer,
 } from './local-store.ts';
+import { type CollectionCheck, type DifferingRange, narrowDown } from './verify.ts';
 
 const wireRecord = z.looseObject({ id: z.string(), updatedAt: z.number(), deleted: z.boolean().optional() });
 /** Sync Now's response; its records pass through loosely (a newer server may add fields or a collection). */
@@ -28,8 +43,10 @@ const syncResponse = pushResponse.extend({
   hasMore: z.boolean(),
   reset: z.boolean(),
 });
+/** A page of the web list, its records passed through as loosely. */
+const listPage = z.object({ records: z.array(wireRecord), cursor: z.string().nullable() });
 
-export type { PushResult };
+export type { CollectionCheck, DifferingRange, PushResult };
 export type SyncStatus = z.infer<typeof statusResponse>;
 export type Progress = { pass: number; page: number; pulled: number; pushed: number };
 /** What happened to one pushed record: its status, the rep's version, and what the backend holds after it. */
@@ -51,7 +68,59 @@ export type SyncSummary = {
   outcomes: Outcome[];
 };
 
-export type Phase = 'idle' | 'pushing' | 'pulling' | 'error';
+export type Phase = 'idle' | 'pushing' | 'pulling' | 'verifying' | 'repairing' | 'error';
+
+/** While a verify or repair runs: which collection, how far, and what it found so far. */
+export type VerifyProgress = {
+  collection: string;
+  /** Collections finished, of `collections`. */
+  done: number;
+  collections: number;
+  /** Requests sent so far (verify requests, and list pages while repairing). */
+  requests: number;
+  /** Differing ranges found so far; while repairing, records stored or removed so far. */
+  differing: number;
+};
+
+/** What a verify found: per collection, whether it matched and the small ranges that differ. */
+export type VerifyResult = {
+  matched: boolean;
+  collections: CollectionCheck[];
+  /**
+   * Server time of the verify's first answer: when `matched`, every change
+   * the backend held at that time is on this device. Kept as
+   * `lastVerifiedAt` when matched.
+   */
+  serverTime: number;
+  /** Verify requests sent. */
+  requests: number;
+};
+
+/** What a repair changed; `after` is the verify that followed it. */
+export type RepairResult = {
+  /** Records the backend listed in the differing ranges. */
+  fetched: number;
+  /** Clean records stored (missing here, or held in another version). */
+  stored: number;
+  /** Clean records dropped: the backend no longer holds them. */
+  removed: number;
+  /** Pending edits whose backend version was brought up to date (the edit itself untouched). */
+  rebased: number;
+  /** Each record stored or removed. */
+  records: { collection: string; id: string; change: 'stored' | 'removed' }[];
+  /** List pages fetched. */
+  requests: number;
+  after: VerifyResult;
+};
+
+export type VerifyOptions = {
+  /** Parts per verify answer (1–64, default 16). */
+  parts?: number;
+  /** A differing range with at most this many backend records is fetched rather than split (default 32). */
+  smallRange?: number;
+  /** Verify requests in flight at once while narrowing down (default 4). */
+  concurrency?: number;
+};
 
 /** What an app shows: kept locally, so the Account sync page works offline. */
 export type SyncState = {
@@ -65,6 +134,10 @@ export type SyncState = {
   unsent: Record<string, number>;
   /** Local edits that lost and are kept for the rep (discardedEdits()). */
   discarded: number;
+  /** Server time of the last verify that found every collection matching the backend (after a repair too). */
+  lastVerifiedAt: number | null;
+  /** While a verify or repair runs. */
+  verifyProgress: VerifyProgress | null;
   lastError: { message: string; code: string | null } | null;
 };
 
@@ -104,6 +177,8 @@ export type SyncClientOptions = {
   pageSize?: number;
   /** Records per push request (at most the protocol's 1,000). */
   maxRecordsPerPush?: number;
+  /** How verify narrows down a difference. */
+  verify?: VerifyOptions;
 };
 
 /** A record the app tried to save does not fit its collection's schema: nothing was stored. */
@@ -138,6 +213,9 @@ const LAST_STAMP = 'lastStamp';
 const OWNER = 'owner';
 const LAST_SYNC = 'lastSyncAt';
 const LAST_PUSH = 'lastPushAt';
+const LAST_VERIFIED = 'lastVerifiedAt';
+const SMALL_RANGE = 32;
+const VERIFY_CONCURRENCY = 4;
 
 /** One push-and-pull pass of a Sync Now. */
 type Pass = {
@@ -170,6 +248,8 @@ export class SyncClient {
     lastPushAt: null,
     unsent: {},
     discarded: 0,
+    lastVerifiedAt: null,
+    verifyProgress: null,
     lastError: null,
   };
   private readonly listeners = new Set<(state: SyncState) => void>();
@@ -257,6 +337,7 @@ export class SyncClient {
     this.setState({
       lastSyncAt: await number(LAST_SYNC),
       lastPushAt: await number(LAST_PUSH),
+      lastVerifiedAt: await number(LAST_VERIFIED),
       unsent,
       discarded: (await store.discarded()).length,
     });
@@ -277,15 +358,16 @@ export class SyncClient {
 
   /** Runs a sync operation with its phase shown, its failure kept, and the stored state re-read after. */
   private async observed<T>(phase: Phase, work: () => Promise<T>): Promise<T> {
-    this.setState({ phase, progress: null });
+    this.setState({ phase, progress: null, verifyProgress: null });
     try {
       const result = await work();
-      this.setState({ phase: 'idle', progress: null, lastError: null });
+      this.setState({ phase: 'idle', progress: null, verifyProgress: null, lastError: null });
       return result;
     } catch (error) {
       this.setState({
         phase: 'error',
         progress: null,
+        verifyProgress: null,
         lastError: {
           message: error instanceof Error ? error.message : String(error),
           code: error instanceof SyncApiError ? error.code : null,
@@ -339,7 +421,14 @@ export class SyncClient {
         await store.apply({
           remove: rows.map(({ collection, id }) => ({ collection, id })),
           forget: lost.map(({ collection, id }) => ({ collection, id })),
-          meta: { [CURSOR]: null, [SNAPSHOT_MARK]: null, [OWNER]: null, [LAST_SYNC]: null, [LAST_PUSH]: null },
+          meta: {
+            [CURSOR]: null,
+            [SNAPSHOT_MARK]: null,
+            [OWNER]: null,
+            [LAST_SYNC]: null,
+            [LAST_PUSH]: null,
+            [LAST_VERIFIED]: null,
+          },
         });
         await this.refresh();
       }),
@@ -350,7 +439,8 @@ export class SyncClient {
    * Stamps and stores a local edit. The backend recognises a retry by
    * (device, updatedAt, content), so this device never stamps two versions
    * with the same updatedAt, nor goes backwards when its clock is set back:
-   * each stamp is max(clock, previous stamp + 1).
+   * each stamp is max(clock, previous stamp + 1). The row keeps the
+   * backend version it was based on (none for a new record).
    */
   private edit(collection: string, id: string, version: (updatedAt: number) => WireRecord): Promise<void> {
     return this.editing(async () => {
@@ -358,6 +448,7 @@ export class SyncClient {
       await this.claimStore();
       const seq = Number((await store.meta(EDIT_SEQ)) ?? 0) + 1;
       const stamp = Math.max(this.now(), Number((await store.meta(LAST_STAMP)) ?? 0) + 1);
+      const before = await store.get({ collection, id });
       const row: LocalRow = {
         collection,
         id,
@@ -366,6 +457,7 @@ export class SyncClient {
         editSeq: seq,
         issues: null,
         mark: null,
+        base: before === undefined ? null : versionOf(before),
       };
       await store.apply({ put: [row], meta: { [EDIT_SEQ]: String(seq), [LAST_STAMP]: String(stamp) } });
       this.changed([row]);
@@ -567,7 +659,11 @@ export class SyncClient {
           continue;
         }
         if (local?.pending && (local.editSeq > startSeq || !sent.has(keyOf(local)))) {
-          if (mark !== null) batch.put.push({ ...local, mark });
+          // Kept as edited; it has now seen this backend version, which verify compares it by.
+          if (mark !== null || local.base !== record.updatedAt) {
+            batch.put = batch.put.filter((r) => !(r.collection === collection && r.id === record.id));
+            batch.put.push({ ...local, mark: mark ?? local.mark, base: record.updatedAt });
+          }
           continue;
         }
         // 1: not held → store it; 2b: otherwise the backend's version replaces the local one.
@@ -580,12 +676,20 @@ export class SyncClient {
           editSeq: local?.editSeq ?? 0,
           issues: null,
           mark,
+          base: record.updatedAt,
         });
       }
     }
   }
 
-  /** Applies push results to the rows that were sent, unless edited again since. */
+  /**
+   * Applies push results to the rows that were sent, unless edited again
+   * since, and notes the backend's version of each: an accepted row is clean
+   * at the backend's (skew-corrected) updatedAt — its record keeps the rep's
+   * stamp, since a login push changes nothing shown — a beaten one stays
+   * pending over the version that beat it, and one the backend deleted is no
+   * longer in its view.
+   */
   private async acknowledge(
     sent: LocalRow[],
     byCollection: Record<string, PushResult[]>,
@@ -604,7 +708,8 @@ export class SyncClient {
           case 'updated':
           case 'unchanged':
             if (row.record.deleted) batch.remove.push({ collection, id: row.id, ifEditSeqAtMost: row.editSeq });
-            else batch.put.push({ ...row, pending: false, issues: null, mark: mark ?? row.mark });
+            else
+              batch.put.push({ ...row, pending: false, issues: null, mark: mark ?? row.mark, base: result.updatedAt });
             break;
           case 'invalid':
             batch.put.push({ ...row, issues: result.issues ?? [] });
@@ -613,6 +718,7 @@ export class SyncClient {
           case 'deleted':
             // Lost. It stays pending (a login push changes nothing); Sync Now brings the winner,
             // and with it who wrote it. Until then the rep's version is kept with when it lost.
+            batch.put.push({ ...row, base: result.status === 'stale' ? result.updatedAt : null });
             batch.discard.push({
               collection,
               id: row.id,
@@ -638,6 +744,211 @@ export class SyncClient {
       undefined,
       options.signal,
     );
+  }
+
+  // ── Verify and repair ──────────────────────────────────────────────────
+
+  /**
+   * Proves this device holds what the backend holds, or finds where not:
+   * per collection, the backend's count and digest of id ranges against the
+   * same over the device's view of the backend (clean records as received,
+   * pending ones at the backend version they were based on), narrowed down
+   * to small differing ranges (client/verify.ts). Writes nothing but
+   * `lastVerifiedAt` when every collection matched. Queued with Sync Now.
+   */
+  verify(
+    options: { signal?: AbortSignal; onProgress?: (progress: VerifyProgress) => void } = {},
+  ): Promise<VerifyResult> {
+    return this.serial(() =>
+      this.observed('verifying', async () => {
+        await this.claimStore();
+        return this.verifyAll(options.signal, options.onProgress);
+      }),
+    );
+  }
+
+  /**
+   * Fetches the differing ranges of `result` (a fresh verify when not
+   * given) through the web list's `from`/`to` and stores them as clean
+   * records; drops clean records of those ranges the backend no longer
+   * holds. A pending edit is never changed — only the backend version it is
+   * based on is brought up to date, as a Sync Now would — and an edit made
+   * while this runs wins (the store's edit counter guard). Then verifies
+   * again (`after`), keeping `lastVerifiedAt` if everything matches. Queued
+   * with Sync Now.
+   */
+  repair(
+    result?: VerifyResult,
+    options: { signal?: AbortSignal; onProgress?: (progress: VerifyProgress) => void } = {},
+  ): Promise<RepairResult> {
+    const { signal, onProgress } = options;
+    return this.serial(() =>
+      this.observed('repairing', async () => {
+        await this.claimStore();
+        const found = result ?? (await this.verifyAll(signal, onProgress));
+        const repaired = await this.repairRanges(found, signal, onProgress);
+        this.setState({ phase: 'verifying' });
+        return { ...repaired, after: await this.verifyAll(signal, onProgress) };
+      }),
+    );
+  }
+
+  private async verifyAll(
+    signal: AbortSignal | undefined,
+    onProgress: ((progress: VerifyProgress) => void) | undefined,
+  ): Promise<VerifyResult> {
+    const { store, deviceId } = this.options;
+    const settings = this.options.verify ?? {};
+    let requests = 0;
+    let serverTime: number | null = null;
+    let differing = 0;
+    const checks: CollectionCheck[] = [];
+    for (const [done, collection] of collectionNames.entries()) {
+      const report = () => {
+        const progress = { collection, done, collections: collectionNames.length, requests, differing };
+        this.setState({ verifyProgress: progress });
+        onProgress?.(progress);
+      };
+      report();
+      const view = new VersionIndex(
+        (await store.list(collection)).flatMap((row) => {
+          const updatedAt = versionOf(row);
+          return updatedAt === null ? [] : [{ id: row.id, updatedAt }];
+        }),
+      );
+      const ask = async (from: string | null, to: string | null): Promise<VerifyPart[]> => {
+        const parts: VerifyPart[] = [];
+        let cursor: string | null = null;
+        do {
+          const page: VerifyResponse = await this.request(
+            'POST',
+            '/v1/sync/verify',
+            verifyResponse,
+            { deviceId, collection, from, to, parts: settings.parts ?? DEFAULT_VERIFY_PARTS, cursor },
+            signal,
+          );
+          requests += 1;
+          serverTime ??= page.serverTime;
+          parts.push(...page.parts);
+          cursor = page.cursor;
+          report();
+        } while (cursor !== null);
+        return parts;
+      };
+      const check = await narrowDown(collection, view, ask, {
+        smallRange: settings.smallRange ?? SMALL_RANGE,
+        concurrency: settings.concurrency ?? VERIFY_CONCURRENCY,
+      });
+      differing += check.differing.length;
+      checks.push(check);
+    }
+    const matched = checks.every((c) => c.matched);
+    const at = serverTime ?? this.now();
+    if (matched) await store.apply({ meta: { [LAST_VERIFIED]: String(at) } });
+    return { matched, collections: checks, serverTime: at, requests };
+  }
+
+  private async repairRanges(
+    found: VerifyResult,
+    signal: AbortSignal | undefined,
+    onProgress: ((progress: VerifyProgress) => void) | undefined,
+  ): Promise<Omit<RepairResult, 'after'>> {
+    const { store } = this.options;
+    // Mid-snapshot, a repaired row counts as delivered by it: the sweep at its end keeps it.
+    const snapshot = await store.meta(SNAPSHOT_MARK);
+    const out: Omit<RepairResult, 'after'> = {
+      fetched: 0,
+      stored: 0,
+      removed: 0,
+      rebased: 0,
+      records: [],
+      requests: 0,
+    };
+    const checks = found.collections.filter((c) => c.differing.length > 0);
+    for (const [done, { collection, differing }] of checks.entries()) {
+      const rows = await store.list(collection);
+      for (const range of differing) {
+        const progress = {
+          collection,
+          done,
+          collections: checks.length,
+          requests: out.requests,
+          differing: out.records.length,
+        };
+        this.setState({ verifyProgress: progress });
+        onProgress?.(progress);
+        const records = await this.listRange(collection, range, signal, () => (out.requests += 1));
+        out.fetched += records.length;
+        const held = new Map(rows.filter((r) => inRange(r.id, range)).map((r) => [r.id, r]));
+        const batch: Required<Pick<Batch, 'put' | 'remove'>> = { put: [], remove: [] };
+        const rebase = (row: LocalRow, base: number | null) => {
+          if (row.base === base) return;
+          batch.put.push({ ...row, base });
+          out.rebased += 1;
+        };
+        for (const record of records) {
+          const local = held.get(record.id);
+          held.delete(record.id);
+          if (local?.pending) rebase(local, record.updatedAt);
+          else if (local === undefined || versionOf(local) !== record.updatedAt || !sameContent(local.record, record)) {
+            batch.put.push({
+              collection,
+              id: record.id,
+              record,
+              pending: false,
+              editSeq: local?.editSeq ?? 0,
+              issues: null,
+              mark: snapshot ?? local?.mark ?? null,
+              base: record.updatedAt,
+            });
+            out.records.push({ collection, id: record.id, change: 'stored' });
+          }
+        }
+        // What is left the backend does not hold (live) in this range.
+        for (const local of held.values()) {
+          if (local.pending) rebase(local, null);
+          else {
+            batch.remove.push({ collection, id: local.id, ifEditSeqAtMost: local.editSeq });
+            out.records.push({ collection, id: local.id, change: 'removed' });
+          }
+        }
+        await store.apply(batch);
+        this.changed([...batch.put, ...batch.remove]);
+      }
+    }
+    out.stored = out.records.filter((r) => r.change === 'stored').length;
+    out.removed = out.records.length - out.stored;
+    return out;
+  }
+
+  /** Every live record of `[from, to)`, through the web list (all its pages). */
+  private async listRange(
+    collection: string,
+    { from, to }: { from: string | null; to: string | null },
+    signal: AbortSignal | undefined,
+    counted: () => void,
+  ): Promise<WireRecord[]> {
+    const records: WireRecord[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = [
+        `limit=${MAX_PAGE_LIMIT}`,
+        ...(from === null ? [] : [`from=${encodeURIComponent(from)}`]),
+        ...(to === null ? [] : [`to=${encodeURIComponent(to)}`]),
+        ...(cursor === null ? [] : [`cursor=${encodeURIComponent(cursor)}`]),
+      ].join('&');
+      const page: z.infer<typeof listPage> = await this.request(
+        'GET',
+        `/v1/records/${encodeURIComponent(collection)}?${query}`,
+        listPage,
+        undefined,
+        signal,
+      );
+      counted();
+      records.push(...page.records);
+      cursor = page.cursor;
+    } while (cursor !== null);
+    return records;
   }
 
   private serial<T>(work: () => Promise<T>): Promise<T> {
@@ -719,6 +1030,22 @@ function outcomesOf(chunk: LocalRow[], byCollection: Record<string, PushResult[]
       return [{ collection, id: row.id, status: result.status, local: row.record, server }];
     });
   });
+}
+
+/** Whether `id` lies in `[from, to)` (null: unbounded), ids compared as the protocol does. */
+function inRange(id: string, { from, to }: { from: string | null; to: string | null }): boolean {
+  return (from === null || id >= from) && (to === null || id < to);
+}
+
+/** The same fields and values, whatever order the keys came in. */
+function sameContent(a: unknown, b: unknown): boolean {
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return a === b;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keys = Object.keys(a);
+  return (
+    keys.length === Object.keys(b).length &&
+    keys.every((k) => sameContent((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+  );
 }
 
 function sameVersion(local: WireRecord, pulled: WireRecord): boolean {

@@ -13,6 +13,7 @@ import type { RouteName } from '../functions/routes.ts';
 import { syncNow } from '../functions/sync-now.ts';
 import { syncPush } from '../functions/sync-push.ts';
 import { syncStatus } from '../functions/sync-status.ts';
+import { syncVerify } from '../functions/sync-verify.ts';
 
 export type Handler = (event: ApiEvent, context: import('aws-lambda').Context) => Promise<ApiResult>;
 
@@ -22,6 +23,7 @@ export const handlerFactories: Record<RouteName, (deps: DepsSource) => Handler> 
   SyncPush: syncPush,
   SyncNow: syncNow,
   SyncStatus: syncStatus,
+  SyncVerify: syncVerify,
   RecordsList: recordsList,
   RecordsPut: recordsPut,
   RecordsGet: recordsGet,

@@ -23,6 +23,7 @@ export type RouteName =
   | 'SyncPush'
   | 'SyncNow'
   | 'SyncStatus'
+  | 'SyncVerify'
   | 'RecordsList'
   | 'RecordsPut'
   | 'RecordsGet'
@@ -83,6 +84,15 @@ export const routes: Route[] = [
       records: { actions: ['dynamodb:Query'], on: ['feed'] },
       syncState: { actions: ['dynamodb:GetItem'], on: ['table'] },
     },
+  },
+  {
+    name: 'SyncVerify',
+    method: 'POST',
+    path: '/v1/sync/verify',
+    entry: 'sync-verify.ts',
+    authenticated: true,
+    // Reads the base table's keys and versions only; writes nothing, not even the device's state.
+    needs: { records: { actions: ['dynamodb:Query'], on: ['table'] }, cursorKey: true },
   },
   {
     name: 'RecordsList',

@@ -13,5 +13,8 @@ export const DEFAULT_PAGE_LIMIT = 500;
 export const MAX_PAGE_LIMIT = 1000;
 /** Web list `limit` when the request does not say. */
 export const DEFAULT_LIST_LIMIT = 100;
+/** Verify `parts`: sub-ranges an answer is split into at most, when the request does not say, and at most. */
+export const DEFAULT_VERIFY_PARTS = 16;
+export const MAX_VERIFY_PARTS = 64;
 /** Longest cursor a request may carry (a Sync Now cursor carries the ids a pass still owes). */
 export const MAX_CURSOR_CHARS = 256 * 1024;

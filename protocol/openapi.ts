@@ -6,7 +6,7 @@
 import * as z from 'zod';
 import { type CollectionName, collectionNames, ID_PATTERN, recordSchemas, tombstoneRecord } from './collections.ts';
 import { MAX_BODY_BYTES, MAX_RECORD_BYTES, MAX_RECORDS_PER_REQUEST } from './limits.ts';
-import { listQuery, pushRequest, statusQuery, syncNowRequest } from './requests.ts';
+import { listQuery, pushRequest, statusQuery, syncNowRequest, verifyRequest } from './requests.ts';
 import {
   errorResponse,
   healthResponse,
@@ -17,6 +17,8 @@ import {
   recordResponse,
   statusResponse,
   syncNowResponse,
+  verifyPart,
+  verifyResponse,
 } from './responses.ts';
 
 type JsonSchema = Record<string, unknown>;
@@ -37,6 +39,7 @@ const pushedChanges = z
 const requestSchemas = {
   PushRequest: pushRequest.extend({ changes: pushedChanges.optional() }),
   SyncNowRequest: syncNowRequest.extend({ changes: pushedChanges.optional() }),
+  VerifyRequest: verifyRequest,
   ...perCollectionSchemas((c) => ({
     [`Pushed${pascal(c)}`]: recordSchemas[c].pushable,
     [`Pushed${pascal(c)}Tombstone`]: recordSchemas[c].tombstone,
@@ -47,6 +50,8 @@ const responseSchemas = {
   PushResponse: pushResponse,
   SyncNowResponse: syncNowResponse,
   StatusResponse: statusResponse,
+  VerifyResponse: verifyResponse,
+  VerifyPart: verifyPart,
   RecordResponse: recordResponse,
   ListResponse: listResponse,
   HealthResponse: healthResponse,
@@ -105,10 +110,21 @@ export const operations: Operation[] = [
     responses: { 200: 'StatusResponse', ...errors(authErrors) },
   },
   {
+    method: 'post',
+    path: '/v1/sync/verify',
+    summary: 'Verify',
+    description:
+      'Count and digest of one collection\'s live records with `from` ≤ id < `to` (null: unbounded; ids compare as bytes), split into at most `parts` consecutive sub-ranges of nearly equal count whose bounds are real ids, so a device can prove it holds what the backend holds and narrow down where it does not. A digest is, over the records of a part, the first 8 bytes of SHA-256 over UTF-8 `id + "\\n" + updatedAt` (decimal) read as an unsigned 64-bit big-endian integer, summed modulo 2^64, as 16 lowercase hex digits (`0000000000000000` for none). A page does bounded work: while `cursor` is not null, send the same request with it; the parts of all pages together cover the range. Writes nothing.',
+    authenticated: true,
+    body: 'VerifyRequest',
+    responses: { 200: 'VerifyResponse', ...errors([...authErrors, ...bodyErrors]) },
+  },
+  {
     method: 'get',
     path: '/v1/records/{collection}',
     summary: 'List live records (Main App)',
-    description: 'Live records of one collection in id order, a page at a time; `cursor` continues a listing.',
+    description:
+      'Live records of one collection in id order, a page at a time; `from` (inclusive) and `to` (exclusive) bound the ids. `cursor` continues a listing: send it with the same `from` and `to` (a cursor of another collection or range is `BAD_CURSOR`).',
     authenticated: true,
     pathParams: ['collection'],
     query: listQuery,
@@ -191,7 +207,7 @@ export function buildOpenApiDocument(): JsonSchema {
       title: 'Mobile Sales Sync',
       version: '1.0.0',
       description:
-        'The sync API of the Mobile Sales App (login push, Sync Now, the Account sync page) and the Main App (web) records API. docs/protocol.md explains the semantics.',
+        'The sync API of the Mobile Sales App (login push, Sync Now, the Account sync page, verify) and the Main App (web) records API. docs/protocol.md explains the semantics.',
     },
     servers: [{ url: 'http://localhost:3000', description: 'npm start' }],
     security: [{ bearerAuth: [] }],

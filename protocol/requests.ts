@@ -11,15 +11,18 @@ import {
   type Issue,
   isCollectionName,
   MAX_ISSUES,
+  recordId,
   timestampMs,
   toIssues,
 } from './collections.ts';
 import {
   DEFAULT_LIST_LIMIT,
   DEFAULT_PAGE_LIMIT,
+  DEFAULT_VERIFY_PARTS,
   MAX_CURSOR_CHARS,
   MAX_PAGE_LIMIT,
   MAX_RECORDS_PER_REQUEST,
+  MAX_VERIFY_PARTS,
 } from './limits.ts';
 
 export type Changes = Partial<Record<CollectionName, unknown[]>>;
@@ -56,14 +59,36 @@ export const syncNowRequest = z.strictObject({
 });
 export type SyncNowRequest = z.infer<typeof syncNowRequest>;
 
+/**
+ * `POST /v1/sync/verify`: count and digest of one collection's live records
+ * with `from` ≤ id < `to` (null: unbounded), in at most `parts` sub-ranges.
+ * A cursor continues the range it came from: send the same request with it.
+ */
+export const verifyRequest = z.strictObject({
+  deviceId,
+  collection: z.enum(collectionNames),
+  from: recordId.nullable().default(null),
+  to: recordId.nullable().default(null),
+  parts: z.number().int().min(1).max(MAX_VERIFY_PARTS).default(DEFAULT_VERIFY_PARTS),
+  cursor: z.string().min(1).max(MAX_CURSOR_CHARS).nullable().default(null),
+});
+export type VerifyRequest = z.infer<typeof verifyRequest>;
+
 /** `GET /v1/sync/status`: without a deviceId, the device's part and the pending counts are null. */
 export const statusQuery = z.strictObject({ deviceId: deviceId.optional() });
 
-/** `GET /v1/records/{collection}`: a page of live records in id order. */
+/**
+ * `GET /v1/records/{collection}`: a page of live records in id order, with
+ * ids from `from` (inclusive) to `to` (exclusive) when given. A cursor
+ * continues the listing it came from: send the same `from` and `to` with it.
+ */
 export const listQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(DEFAULT_LIST_LIMIT),
   cursor: z.string().min(1).max(MAX_CURSOR_CHARS).optional(),
+  from: recordId.meta({ description: 'Lowest id listed (inclusive).' }).optional(),
+  to: recordId.meta({ description: 'Ids listed are below this one (exclusive).' }).optional(),
 });
+export type ListQuery = z.infer<typeof listQuery>;
 
 /** The id a pushed record claims, if it claims a plausible one; validation comes later. */
 export function idOf(record: unknown): string | null {

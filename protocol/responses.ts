@@ -7,6 +7,7 @@
 // server never sends one undocumented. No Node APIs: the client imports this.
 import * as z from 'zod';
 import { type CollectionName, collectionNames, deviceId, recordSchemas, tombstoneRecord } from './collections.ts';
+import { MAX_VERIFY_PARTS } from './limits.ts';
 
 export const issue = z.object({ path: z.string(), message: z.string() });
 
@@ -80,6 +81,23 @@ export const statusResponse = z.object({
   upToDate: z.boolean().nullable(),
 });
 export type StatusResponse = z.infer<typeof statusResponse>;
+
+/** One sub-range `from` ≤ id < `to` (null: unbounded) of a verify, with its live records' count and digest. */
+export const verifyPart = z.object({
+  from: z.string().nullable(),
+  to: z.string().nullable(),
+  count: z.number().int().min(0),
+  digest: z.string().regex(/^[0-9a-f]{16}$/),
+});
+export type VerifyPart = z.infer<typeof verifyPart>;
+
+/** The parts cover the range this page reached, in order; `cursor` continues the range, null once it is covered. */
+export const verifyResponse = z.object({
+  serverTime: z.number().int(),
+  parts: z.array(verifyPart).min(1).max(MAX_VERIFY_PARTS),
+  cursor: z.string().nullable(),
+});
+export type VerifyResponse = z.infer<typeof verifyResponse>;
 
 /** A live record of any collection (the web routes name the collection in the path). */
 const anyLiveRecord = z.union(collectionNames.map((c) => recordSchemas[c].returned));

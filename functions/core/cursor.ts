@@ -1,14 +1,15 @@
-// Opaque, signed cursors: the Sync Now change-feed position and the web list
-// position. A cursor names the account it was issued for and carries an
-// HMAC-SHA256 over its content, so a forged, edited or foreign cursor is
-// rejected as BAD_CURSOR instead of reading someone else's feed.
+// Opaque, signed cursors: the Sync Now change-feed position, the web list
+// position and where a verify continues. A cursor names the account it was
+// issued for and carries an HMAC-SHA256 over its content, so a forged,
+// edited or foreign cursor is rejected as BAD_CURSOR instead of reading
+// someone else's feed.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
 import { badCursor } from './errors.ts';
 
-const envelope = z.object({ v: z.literal(1), a: z.string(), k: z.enum(['sync', 'list']), p: z.unknown() });
+const envelope = z.object({ v: z.literal(1), a: z.string(), k: z.enum(['sync', 'list', 'verify']), p: z.unknown() });
 
-export type CursorKind = 'sync' | 'list';
+export type CursorKind = 'sync' | 'list' | 'verify';
 
 export function encodeCursor(secret: string, accountId: string, kind: CursorKind, position: unknown): string {
   const body = Buffer.from(JSON.stringify({ v: 1, a: accountId, k: kind, p: position })).toString('base64url');

@@ -36,8 +36,16 @@ export const syncPosition = z.object({
 });
 export type SyncPosition = z.infer<typeof syncPosition>;
 
-/** Web list position inside one collection. */
-export const listPosition = z.object({ collection: z.string(), key: keyPosition });
+/**
+ * Web list position inside one collection, and the id range the listing was
+ * asked for (absent: unbounded), so the cursor continues that listing only.
+ */
+export const listPosition = z.object({
+  collection: z.string(),
+  key: keyPosition,
+  from: z.string().optional(),
+  to: z.string().optional(),
+});
 export type ListPosition = z.infer<typeof listPosition>;
 
 export type FeedConfig = { lookbackMs: number; tombstoneRetentionMs: number };

@@ -19,6 +19,9 @@ export const SYNC_METRICS = {
   pulled: 'RecordsPulled',
   resets: 'CursorResets',
   syncsCompleted: 'SyncNowCompleted',
+  /** Live records a verify page counted, and ranges verified to their end (the page with no cursor). */
+  verified: 'RecordsVerified',
+  verifiesCompleted: 'VerifyRangesCompleted',
   /** Sync requests answered 4xx (bad envelopes, cursors, tokens) and 5xx. */
   rejected: 'SyncRequestsRejected',
   failed: 'SyncRequestsFailed',

@@ -4,7 +4,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
-import type { PushResult } from '../../protocol/responses.ts';
+import type { VerifyRequest } from '../../protocol/requests.ts';
+import type { PushResult, VerifyResponse } from '../../protocol/responses.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME, STAGE_ENV, SYNC_METRICS } from './metric-names.ts';
 
 export { SYNC_METRICS };
@@ -37,4 +38,24 @@ export function countPull(page: { records: number; reset: boolean; complete: boo
   metrics.addMetric(SYNC_METRICS.pulled, MetricUnit.Count, page.records);
   if (page.reset) metrics.addMetric(SYNC_METRICS.resets, MetricUnit.Count, 1);
   if (page.complete) metrics.addMetric(SYNC_METRICS.syncsCompleted, MetricUnit.Count, 1);
+}
+
+/**
+ * A verify page: its metrics, and one log line naming the device. Verify
+ * writes nothing, so this line is the only trace of which device verified
+ * what, and how often (a client stuck re-verifying shows here).
+ */
+export function recordVerify(request: VerifyRequest, response: VerifyResponse): void {
+  const records = response.parts.reduce((n, part) => n + part.count, 0);
+  const complete = response.cursor === null;
+  metrics.addMetric(SYNC_METRICS.verified, MetricUnit.Count, records);
+  if (complete) metrics.addMetric(SYNC_METRICS.verifiesCompleted, MetricUnit.Count, 1);
+  logger.info('verify', {
+    deviceId: request.deviceId,
+    collection: request.collection,
+    continued: request.cursor !== null,
+    parts: response.parts.length,
+    records,
+    complete,
+  });
 }

@@ -40,7 +40,7 @@ import { type CollectionName, collectionNames, type SyncedRecord } from '../../p
 import { advance, isComplete, isEcho, type Owed, owedKey, type SyncPosition } from '../core/feed.ts';
 import { type PageBudget, WorkBudget } from '../core/page-budget.ts';
 import type { Deps } from '../deps.ts';
-import { type RecordItem, toSyncedRecord } from '../store/records-store.ts';
+import { everyId, type RecordItem, toSyncedRecord } from '../store/records-store.ts';
 import { emptyChanges, readCollection } from './paging.ts';
 
 /** Versions this request just wrote, by collection and id: not echoed back. */
@@ -126,7 +126,7 @@ export async function pullPage(
     const written = pushed.justWritten[collection];
     const read =
       position.since === null
-        ? (after: typeof key, n: number) => deps.records.readLive(accountId, collection, after, n)
+        ? (after: typeof key, n: number) => deps.records.readLive(accountId, collection, everyId, after, n)
         : (after: typeof key, n: number) => deps.records.readFeed(accountId, collection, position.since!, after, n);
     const page = await readCollection(
       read,

@@ -2,6 +2,7 @@
 // max(serverNow, current + 1) and written conditionally; if another writer
 // got in between, DynamoDB hands back its version and we stamp past it.
 import type { CollectionName, RecordFields, SyncedRecord } from '../../protocol/collections.ts';
+import type { ListQuery } from '../../protocol/requests.ts';
 import type { ListResponse } from '../../protocol/responses.ts';
 import { decodeCursor, encodeCursor } from '../core/cursor.ts';
 import { badCursor, DomainError } from '../core/errors.ts';
@@ -85,27 +86,38 @@ export async function getWebRecord(
   return toSyncedRecord(item);
 }
 
-/** A page of live records in id order, within the response's budget and bounded work (a page may be short). */
+/**
+ * A page of live records in id order, within the response's budget and
+ * bounded work (a page may be short), limited to ids `from` ≤ id < `to` when
+ * given. A cursor is valid only for the collection and the range it was
+ * issued for: anything else is BAD_CURSOR, not a silent switch of listing.
+ */
 export async function listWebRecords(
   deps: Deps,
   caller: Caller,
   collection: CollectionName,
-  limit: number,
-  cursor: string | null,
+  query: ListQuery,
   /** How the response will be sent (null: plain): the page is sized on that. */
   encoding: ResponseEncoding | null,
 ): Promise<ListResponse> {
   const { accountId } = caller;
+  const { limit, cursor, from, to } = query;
   const position =
-    cursor === null ? undefined : decodeCursor(deps.cursorSecret, accountId, 'list', listPosition, cursor);
-  if (position !== undefined && position.collection !== collection) throw badCursor();
+    cursor === undefined ? undefined : decodeCursor(deps.cursorSecret, accountId, 'list', listPosition, cursor);
+  if (position !== undefined && (position.collection !== collection || position.from !== from || position.to !== to)) {
+    throw badCursor();
+  }
+  const range = { from: from ?? null, to: to ?? null };
   const page = await readCollection(
-    (after, n) => deps.records.readLive(accountId, collection, after, n),
+    (after, n) => deps.records.readLive(accountId, collection, range, after, n),
     position?.key,
     { limit, bytes: pageBudget(encoding), work: new WorkBudget() },
     { inFeed: false, filtered: true },
   );
-  const next: ListPosition | null = page.done || page.key === undefined ? null : { collection, key: page.key };
+  const next: ListPosition | null =
+    page.done || page.key === undefined
+      ? null
+      : { collection, key: page.key, ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
   return {
     records: page.records as ListResponse['records'],
     cursor: next ? encodeCursor(deps.cursorSecret, accountId, 'list', next) : null,

@@ -14,6 +14,7 @@ import * as z from 'zod';
 import type { CollectionName, RecordFields, SyncedRecord } from '../../protocol/collections.ts';
 import type { KeyPosition } from '../core/feed.ts';
 import { writerFromKey } from '../core/identity.ts';
+import type { Version } from '../core/verify.ts';
 import { isConditionalCheckFailed } from './client.ts';
 import { FEED_INDEX } from './tables.ts';
 
@@ -32,6 +33,7 @@ const recordItem = z.object({
 });
 /** One record as stored, with its sync metadata. */
 export type RecordItem = z.infer<typeof recordItem>;
+const versionItem = recordItem.pick({ id: true, updatedAt: true, deleted: true });
 
 /** A version to store. `changedAt` is stamped by the store just before the write. */
 export type NewVersion = {
@@ -57,7 +59,11 @@ export type WriteOutcome =
   | { written: false; current: RecordItem | undefined };
 
 /** Items in key order, and how many DynamoDB evaluated to find them (filtered ones included). */
-export type Page = { items: RecordItem[]; evaluated: number; next: KeyPosition | undefined };
+export type Page<T = RecordItem> = { items: T[]; evaluated: number; next: KeyPosition | undefined };
+
+/** Ids `from` ≤ id < `to` of one collection; null is unbounded. */
+export type IdRange = { from: string | null; to: string | null };
+export const everyId: IdRange = { from: null, to: null };
 
 export type RecordRef = { collection: CollectionName; id: string };
 
@@ -72,8 +78,22 @@ export interface RecordsStore {
   get(accountId: string, collection: CollectionName, id: string): Promise<RecordItem | undefined>;
   /** The current versions of up to 100 records, strongly consistent (records a pass still owes). */
   getMany(accountId: string, refs: RecordRef[]): Promise<{ ref: RecordRef; item: RecordItem | undefined }[]>;
-  /** Live records in id order, strongly consistent (snapshots and the web list). */
-  readLive(accountId: string, collection: CollectionName, after: KeyPosition | undefined, limit: number): Promise<Page>;
+  /** Live records of `range` in id order, strongly consistent (snapshots and the web list). */
+  readLive(
+    accountId: string,
+    collection: CollectionName,
+    range: IdRange,
+    after: KeyPosition | undefined,
+    limit: number,
+  ): Promise<Page>;
+  /** Every version of `range` (tombstones too), id, updatedAt and deleted only, in id order, strongly consistent (verify). */
+  readVersions(
+    accountId: string,
+    collection: CollectionName,
+    range: IdRange,
+    after: KeyPosition | undefined,
+    limit: number,
+  ): Promise<Page<Version>>;
   /** Every version (live and tombstones) with changedAt ≥ since, in changedAt order. */
   readFeed(
     accountId: string,
@@ -145,6 +165,54 @@ export function conditionFor(rule: WriteRule, version: NewVersion): Expression {
       };
   }
 }
+
+/**
+ * The key condition of a read of `range` in partition `pk`: the sort key
+ * `id` bounded as the range says, or null when the range is empty (from ≥
+ * to; DynamoDB refuses a BETWEEN whose bounds are the wrong way round).
+ * BETWEEN includes its upper bound, so a reader drops an item whose id is
+ * `to` (see `inRange`); the sort key cannot appear in a filter expression.
+ */
+export function idRangeCondition(
+  pk: string,
+  { from, to }: IdRange,
+): {
+  KeyConditionExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues: Record<string, unknown>;
+} | null {
+  const names = { '#pk': 'pk', '#id': 'id' };
+  if (from !== null && to !== null) {
+    if (from >= to) return null; // ids are ASCII: JavaScript's order is DynamoDB's byte order
+    return {
+      KeyConditionExpression: '#pk = :pk AND #id BETWEEN :from AND :to',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: { ':pk': pk, ':from': from, ':to': to },
+    };
+  }
+  if (from !== null) {
+    return {
+      KeyConditionExpression: '#pk = :pk AND #id >= :from',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: { ':pk': pk, ':from': from },
+    };
+  }
+  if (to !== null) {
+    return {
+      KeyConditionExpression: '#pk = :pk AND #id < :to',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: { ':pk': pk, ':to': to },
+    };
+  }
+  return {
+    KeyConditionExpression: '#pk = :pk',
+    ExpressionAttributeNames: { '#pk': 'pk' },
+    ExpressionAttributeValues: { ':pk': pk },
+  };
+}
+
+/** Is `id` inside the range's exclusive upper bound (the one BETWEEN lets through)? */
+const inRange = (to: string | null) => (item: { id: string }) => to === null || item.id < to;
 
 export function partitionKey(accountId: string, collection: CollectionName): string {
   return `${accountId}#${collection}`;
@@ -232,22 +300,52 @@ export function createRecordsStore({
       return refs.map((ref) => ({ ref, item: found.get(`${partitionKey(accountId, ref.collection)}\u0000${ref.id}`) }));
     },
 
-    async readLive(accountId, collection, after, limit) {
+    async readLive(accountId, collection, range, after, limit) {
       const pk = partitionKey(accountId, collection);
+      const key = idRangeCondition(pk, range);
+      if (key === null) return { items: [], evaluated: 0, next: undefined };
       const result = await client.send(
         new QueryCommand({
           TableName: tableName,
-          KeyConditionExpression: '#pk = :pk',
+          ...key,
           FilterExpression: '#deleted = :false',
-          ExpressionAttributeNames: { '#pk': 'pk', '#deleted': 'deleted' },
-          ExpressionAttributeValues: { ':pk': pk, ':false': false },
+          ExpressionAttributeNames: { ...key.ExpressionAttributeNames, '#deleted': 'deleted' },
+          ExpressionAttributeValues: { ...key.ExpressionAttributeValues, ':false': false },
           ConsistentRead: true,
           Limit: limit,
           ...(after ? { ExclusiveStartKey: { pk, id: after.id } } : {}),
         }),
       );
       return {
-        items: parseItems(result.Items),
+        items: parseItems(result.Items).filter(inRange(range.to)),
+        evaluated: result.ScannedCount ?? 0,
+        next: keyPosition(result.LastEvaluatedKey),
+      };
+    },
+
+    async readVersions(accountId, collection, range, after, limit) {
+      const pk = partitionKey(accountId, collection);
+      const key = idRangeCondition(pk, range);
+      if (key === null) return { items: [], evaluated: 0, next: undefined };
+      const result = await client.send(
+        new QueryCommand({
+          TableName: tableName,
+          ...key,
+          // Just what a digest needs: the rest of each item stays on the server (the read costs the same).
+          ProjectionExpression: '#id, #updatedAt, #deleted',
+          ExpressionAttributeNames: {
+            ...key.ExpressionAttributeNames,
+            '#id': 'id',
+            '#updatedAt': 'updatedAt',
+            '#deleted': 'deleted',
+          },
+          ConsistentRead: true,
+          Limit: limit,
+          ...(after ? { ExclusiveStartKey: { pk, id: after.id } } : {}),
+        }),
+      );
+      return {
+        items: (result.Items ?? []).map((i) => versionItem.parse(i)).filter(inRange(range.to)),
         evaluated: result.ScannedCount ?? 0,
         next: keyPosition(result.LastEvaluatedKey),
       };

@@ -163,7 +163,7 @@ export class Monitoring extends Construct {
       widgets: [
         [
           new TextWidget({
-            markdown: `# Mobile Sales Sync (${props.stage})\nPushes by outcome, pulls, API health and the tables.`,
+            markdown: `# Mobile Sales Sync (${props.stage})\nPushes by outcome, pulls, verifies, API health and the tables.`,
             width: 24,
             height: 2,
           }),
@@ -178,6 +178,14 @@ export class Monitoring extends Construct {
               business(SYNC_METRICS.resets, 'cursor resets'),
             ],
             width: 12,
+          }),
+        ],
+        [
+          new GraphWidget({
+            title: 'Records verified and verify ranges completed',
+            left: [business(SYNC_METRICS.verified, 'verified')],
+            right: [business(SYNC_METRICS.verifiesCompleted, 'ranges completed')],
+            width: 24,
           }),
         ],
         [

@@ -15,6 +15,7 @@ import {
   recordResponse,
   statusResponse,
   syncNowResponse,
+  verifyResponse,
 } from '../../protocol/responses.ts';
 import { type ApiClient, product, type Stack, startStack, webProduct } from '../support/local-stack.ts';
 
@@ -71,6 +72,12 @@ describe('the API contract', () => {
     const next = exact(syncNowResponse, (await web.syncNow('ipad-7', first.cursor)).body);
     expect(next.changes.products).toContainEqual(expect.objectContaining({ id: 'p2', deleted: true }));
 
+    const verify = (body: Record<string, unknown>) =>
+      web.request('POST', '/v1/sync/verify', { deviceId: 'ipad-7', collection: 'products', ...body });
+    const verified = exact(verifyResponse, (await verify({ parts: 2 })).body);
+    expect(verified.parts.reduce((n, p) => n + p.count, 0)).toBe(1); // p1 (p2 is now a tombstone)
+    exact(verifyResponse, (await verify({ from: 'p', to: 'q', parts: 1, cursor: null })).body);
+
     const status = exact(statusResponse, (await web.status('ipad-7')).body);
     expect(status.device?.deviceId).toBe('ipad-7');
     exact(statusResponse, (await web.status()).body);
@@ -86,10 +93,11 @@ describe('the API contract', () => {
       await web.request('POST', '/v1/sync/push', '{not json'),
       await web.put('products', 'p3', { name: '' }),
       await web.syncNow('ipad-7', 'forged'),
+      await web.request('POST', '/v1/sync/verify', { deviceId: 'ipad-7', collection: 'products', parts: 0 }),
       await web.request('POST', '/v1/sync/push', 'x', { 'content-type': 'text/plain' }),
       await new (web.constructor as typeof ApiClient)(web.url, 'bad-token').status(),
     ];
-    expect(failures.map((f) => f.status)).toEqual([404, 404, 400, 400, 400, 415, 401]);
+    expect(failures.map((f) => f.status)).toEqual([404, 404, 400, 400, 400, 400, 415, 401]);
     for (const failure of failures) exact(errorResponse, failure.body);
   });
 });

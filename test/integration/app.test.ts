@@ -1,8 +1,10 @@
 // The reference app in a real headless Chromium (Debian's, driven by
 // playwright-core): two browser contexts are two devices, the web API is the
-// Main App, and the product's rules play out as a rep sees them. Screenshots
-// of the Account sync page — before and after a Sync Now, and with the edits
-// the web beat — go to .vitest/screenshots/ (docs/account-sync.png is one). Without Chromium on a developer's machine the file
+// Main App, and the product's rules play out as a rep sees them; a rep
+// verifies the device, and after its IndexedDB copy is damaged by hand,
+// Verify reports and repairs exactly the damaged records. Screenshots
+// of the Account sync page — before and after a Sync Now, with the edits
+// the web beat, and after a repair — go to .vitest/screenshots/ (docs/account-sync.png is one). Without Chromium on a developer's machine the file
 // is skipped with a loud message; under CI a missing browser fails the run.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -49,16 +51,16 @@ afterAll(async () => {
 });
 
 /** A device: its own browser context (its own IndexedDB and device id), signed in as `user`. */
-async function deviceFor(user: string): Promise<{ context: BrowserContext; page: Page }> {
+async function deviceFor(user: string, of = account): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(`${stack.api.url}/app/`);
-  await signIn(page, user);
+  await signIn(page, user, of);
   return { context, page };
 }
 
-async function signIn(page: Page, user: string) {
-  await page.fill('input[aria-label="Account"]', account);
+async function signIn(page: Page, user: string, of = account) {
+  await page.fill('input[aria-label="Account"]', of);
   await page.fill('input[aria-label="User"]', user);
   await page.click('button:has-text("Sign in")');
   await page.waitForSelector('body[data-signed-in]');
@@ -153,6 +155,78 @@ describe.skipIf(!haveBrowser)('the Mobile Sales App in Chromium', () => {
     await expect.poll(() => names(android.page)).toStrictEqual(['Espresso machine (show price)']);
     await ipad.context.close();
     await android.context.close();
+  }, 120_000);
+
+  it('verifies the device in sync, and repairs exactly the records damaged in its IndexedDB by hand', async () => {
+    const shop = stack.newAccount();
+    const admin = await stack.as(shop, 'web-admin');
+    for (const [id, name] of [
+      ['p-1', 'Espresso machine'],
+      ['p-2', 'Grinder'],
+      ['p-3', 'Milk jug'],
+      ['p-4', 'Tamper'],
+    ])
+      await admin.put('products', id!, webProduct(name!));
+    const ipad = await deviceFor('dave', shop);
+    await syncNow(ipad.page);
+    const verify = async () => {
+      await ipad.page.evaluate(() => {
+        document.querySelector('#banner')!.textContent = '';
+      });
+      await ipad.page.click('#verify');
+      await expect
+        .poll(() => ipad.page.textContent('#banner'), { timeout: 20_000 })
+        .toMatch(/Verified in sync|differed|offline|refused/);
+      const said = await ipad.page.textContent('#banner');
+      await expect.poll(() => ipad.page.textContent('[data-verify-result]')).toBe(said);
+      return said;
+    };
+    expect(await verify()).toMatch(/^Verified in sync at \d\d:\d\d\.$/);
+    await expect.poll(() => ipad.page.textContent('[data-last-verified]')).not.toBe('never');
+
+    // Damage the device's copy by hand: one record gone, another an older copy of itself.
+    await ipad.page.evaluate(async (name) => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open(name);
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      await new Promise<void>((resolve, reject) => {
+        const tx = db.transaction('rows', 'readwrite');
+        const rows = tx.objectStore('rows');
+        rows.delete(['products', 'p-2']);
+        const read = rows.get(['products', 'p-3']);
+        read.onsuccess = () => {
+          const row = read.result;
+          const older = row.record.updatedAt - 60_000;
+          rows.put({
+            ...row,
+            record: { ...row.record, updatedAt: older, name: 'Milk jug (old price list)' },
+            base: older,
+          });
+        };
+        tx.oncomplete = () => resolve();
+        tx.onerror = () => reject(tx.error);
+      });
+      db.close();
+    }, `mobile-sales:${shop}:dave`);
+    await open(ipad.page, 'Products');
+    await expect
+      .poll(() => names(ipad.page))
+      .toStrictEqual(['Espresso machine', 'Milk jug (old price list)', 'Tamper']);
+
+    await open(ipad.page, 'Account sync');
+    expect(await verify()).toMatch(/^2 record\(s\) differed, repaired\. Verified in sync at \d\d:\d\d\.$/);
+    const repaired = await ipad.page
+      .locator('[data-repaired] li')
+      .evaluateAll((items) => items.map((li) => (li as HTMLElement).dataset.repairedRecord));
+    expect(repaired.sort()).toStrictEqual(['products/p-2', 'products/p-3']);
+    await ipad.page.screenshot({ path: join(SHOTS, 'account-sync-repaired.png'), fullPage: true });
+    await open(ipad.page, 'Products');
+    await expect.poll(() => names(ipad.page)).toStrictEqual(['Espresso machine', 'Grinder', 'Milk jug', 'Tamper']);
+    await open(ipad.page, 'Account sync');
+    expect(await verify()).toMatch(/^Verified in sync at/);
+    await ipad.context.close();
   }, 120_000);
 
   it('says in words when the session has expired', async () => {

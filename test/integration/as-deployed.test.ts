@@ -78,6 +78,20 @@ describe.each(Object.entries(STAGES))('the %s stage, as deployed', (stage, extra
     expect(sync.body.changes.products.map((r: { id: string }) => r.id)).toEqual(['p1']);
     const status = await call({ method: 'GET', path: '/v1/sync/status?deviceId=ipad-7' });
     expect(status).toMatchObject({ status: 200, body: { upToDate: true } });
+    const verified = await call({
+      method: 'POST',
+      path: '/v1/sync/verify',
+      ...json({ deviceId: 'ipad-7', collection: 'products', parts: 4 }),
+    });
+    expect(verified).toMatchObject({
+      status: 200,
+      body: { parts: [{ from: null, to: null, count: 1 }], cursor: null },
+    });
+    expect(
+      (await call({ method: 'GET', path: '/v1/records/products?from=p0&to=p2' })).body.records.map(
+        (r: { id: string }) => r.id,
+      ),
+    ).toEqual(['p1']);
 
     expect((await call({ method: 'DELETE', path: '/v1/records/products/p1' })).status).toBe(204);
     expect((await call({ method: 'GET', path: '/v1/records/products/p1' })).status).toBe(410);

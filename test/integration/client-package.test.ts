@@ -27,8 +27,10 @@ beforeAll(() => {
   files = info!.files.map((f) => f.path);
   mkdirSync(installed, { recursive: true });
   execFileSync('tar', ['-xzf', join(work, info!.filename), '-C', installed, '--strip-components=1']);
-  // What npm install would bring: the package's dependency.
+  // What npm install would bring: the package's dependencies.
   symlinkSync(join(ROOT, 'node_modules', 'zod'), join(app, 'node_modules', 'zod'));
+  mkdirSync(join(app, 'node_modules', '@noble'));
+  symlinkSync(join(ROOT, 'node_modules', '@noble', 'hashes'), join(app, 'node_modules', '@noble', 'hashes'));
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 

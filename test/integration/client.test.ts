@@ -112,6 +112,38 @@ describe('SyncClient', () => {
     expect((await web.get('products', 'p1')).body.record.name).toBe('second, same millisecond');
   });
 
+  it("keeps each row's backend version (base): pulled, acknowledged skew-corrected, kept by an edit, beaten, deleted", async () => {
+    const account = stack.newAccount();
+    const web = await stack.as(account, 'web-admin');
+    const store = new MemoryStore();
+    const ipad = await device(account, 'ipad-1', store, { now: () => Date.now() + 3_600_000 }); // an hour ahead
+    const base = async (id: string) => (await store.get({ collection: 'products', id }))?.base;
+
+    await web.put('products', 'p-web', webProduct('From the web'));
+    await ipad.syncNow();
+    const pulled = await store.get({ collection: 'products', id: 'p-web' });
+    expect(pulled?.base, 'pulled: the version received').toBe(pulled?.record.updatedAt);
+
+    await ipad.save('products', { id: 'p-new', ...product('Made on the iPad') });
+    expect(await base('p-new'), 'made here, never acknowledged').toBeNull();
+    await ipad.loginPush();
+    const acknowledged = (await web.get('products', 'p-new')).body.record.updatedAt;
+    expect(await base('p-new'), "acknowledged: the backend's skew-corrected updatedAt").toBe(acknowledged);
+    expect((await store.get({ collection: 'products', id: 'p-new' }))?.record.updatedAt).not.toBe(acknowledged);
+
+    await ipad.save('products', { id: 'p-web', ...product('Edited on the iPad') });
+    expect(await base('p-web'), 'an edit keeps the version it was based on').toBe(pulled?.record.updatedAt);
+    await new Promise((r) => setTimeout(r, 250));
+    const newer = (await web.put('products', 'p-web', webProduct('Web again'))).body.record.updatedAt;
+    expect((await ipad.loginPush()).results[0]?.status).toBe('stale');
+    expect(await base('p-web'), 'beaten: the version that beat it').toBe(newer);
+
+    await ipad.save('products', { id: 'p-new', ...product('Edited, then deleted on the web') });
+    await web.delete('products', 'p-new');
+    expect((await ipad.loginPush()).results.map((r) => r.status)).toContain('deleted');
+    expect(await base('p-new'), 'deleted on the backend: not in its view').toBeNull();
+  });
+
   it('keeps stamping forward when the device clock is set back', async () => {
     const account = stack.newAccount();
     let clock = Date.now();
@@ -141,7 +173,18 @@ describe('SyncClient', () => {
     await ipad.save('products', { ...product('ok') });
     const bad = { id: 'legacy-1', updatedAt: Date.now(), ...product('bad'), priceCents: -5 };
     await store.apply({
-      put: [{ collection: 'products', id: bad.id, record: bad, pending: true, editSeq: 99, issues: null, mark: null }],
+      put: [
+        {
+          collection: 'products',
+          id: bad.id,
+          record: bad,
+          pending: true,
+          editSeq: 99,
+          issues: null,
+          mark: null,
+          base: null,
+        },
+      ],
     });
     await ipad.loginPush();
     expect((await ipad.rejected()).map((r) => [r.id, r.issues[0]?.path])).toEqual([[bad.id, 'priceCents']]);

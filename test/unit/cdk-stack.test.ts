@@ -259,11 +259,18 @@ describe('operations', () => {
     expect(() => synth({ stage: 'prod', webOrigin: 'https://app.example.com' })).toThrow(/alarmEmail/);
   });
 
-  it('has a dashboard per stage and region, with pushes by outcome and pulls of its own stage', () => {
+  it('has a dashboard per stage and region, with pushes by outcome, pulls and verifies of its own stage', () => {
     const dashboard = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0];
     expect(JSON.stringify(dashboard?.Properties.DashboardName)).toMatch(/mobile-sales-sync-dev-.*AWS::Region/);
     const body = JSON.stringify(dashboard?.Properties.DashboardBody);
-    for (const metric of ['PushCreated', 'PushStale', 'PushInvalid', 'RecordsPulled', 'CursorResets'])
+    for (const metric of [
+      'PushCreated',
+      'PushStale',
+      'PushInvalid',
+      'RecordsPulled',
+      'CursorResets',
+      'RecordsVerified',
+    ])
       expect(body).toMatch(new RegExp(metric));
     expect(body).toMatch(/\\"stage\\",\\"dev\\"/);
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));

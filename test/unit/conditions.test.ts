@@ -1,6 +1,6 @@
 // The condition expressions are the rules in DynamoDB's words; pin them.
 import { describe, expect, it } from 'vitest';
-import { conditionFor } from '../../functions/store/records-store.ts';
+import { conditionFor, type IdRange, idRangeCondition } from '../../functions/store/records-store.ts';
 
 const version = {
   updatedAt: 1_764_000_000_500,
@@ -52,5 +52,42 @@ describe('conditionFor', () => {
         [...Object.keys(c.ExpressionAttributeNames), ...Object.keys(c.ExpressionAttributeValues)].sort(),
       );
     }
+  });
+});
+
+describe('idRangeCondition: from ≤ id < to on the sort key', () => {
+  const rows: [string, IdRange, string | null, Record<string, unknown>][] = [
+    ['unbounded: the partition', { from: null, to: null }, '#pk = :pk', { ':pk': 'acme#products' }],
+    [
+      'from only: id ≥ from',
+      { from: 'p-1', to: null },
+      '#pk = :pk AND #id >= :from',
+      { ':pk': 'acme#products', ':from': 'p-1' },
+    ],
+    [
+      'to only: id < to',
+      { from: null, to: 'p-9' },
+      '#pk = :pk AND #id < :to',
+      { ':pk': 'acme#products', ':to': 'p-9' },
+    ],
+    [
+      'both: BETWEEN (the reader drops an item equal to `to`)',
+      { from: 'p-1', to: 'p-9' },
+      '#pk = :pk AND #id BETWEEN :from AND :to',
+      { ':pk': 'acme#products', ':from': 'p-1', ':to': 'p-9' },
+    ],
+    ['from = to: empty, no query', { from: 'p-5', to: 'p-5' }, null, {}],
+    ['from > to: empty, no query (DynamoDB refuses such a BETWEEN)', { from: 'p-9', to: 'p-1' }, null, {}],
+    ['byte order, not number order: "p-10" < "p-9"', { from: 'p-9', to: 'p-10' }, null, {}],
+  ];
+  it.each(rows)('%s', (_, range, expression, values) => {
+    const c = idRangeCondition('acme#products', range);
+    expect(c?.KeyConditionExpression ?? null).toBe(expression);
+    if (c === null) return;
+    expect(c.ExpressionAttributeValues).toStrictEqual(values);
+    const used = new Set(c.KeyConditionExpression.match(/[#:]\w+/g));
+    expect([...used].sort()).toStrictEqual(
+      [...Object.keys(c.ExpressionAttributeNames), ...Object.keys(c.ExpressionAttributeValues)].sort(),
+    );
   });
 });

@@ -27,6 +27,7 @@ describe('cursor', () => {
 
   rejects('rejects a cursor issued to another account', () => encodeCursor(secret, 'globex', 'sync', position));
   rejects('rejects a cursor of another kind', () => encodeCursor(secret, 'acme', 'list', position));
+  rejects('rejects a verify cursor as a Sync Now cursor', () => encodeCursor(secret, 'acme', 'verify', position));
   rejects('rejects a cursor signed with another secret', () => encodeCursor('other', 'acme', 'sync', position));
   rejects('rejects an edited body with the old signature', () => {
     const [, signature] = encodeCursor(secret, 'acme', 'sync', position).split('.');

@@ -14,6 +14,7 @@ import { createDocumentClient } from '../../functions/store/client.ts';
 import { syncNow } from '../../functions/sync-now.ts';
 import { syncPush } from '../../functions/sync-push.ts';
 import { syncStatus } from '../../functions/sync-status.ts';
+import { syncVerify } from '../../functions/sync-verify.ts';
 import { apiEvent, lambdaContext } from '../support/events.ts';
 
 const NOW = 1_764_000_000_000;
@@ -273,5 +274,80 @@ describe("HTTP checks, in the protocol's order", () => {
   it('400 for a malformed deviceId on the status page', async () => {
     const event = apiEvent({ method: 'GET', path: '/v1/sync/status', query: { deviceId: 'bad device' } });
     expect((await syncStatus(() => deps)(event, lambdaContext)).statusCode).toBe(400);
+  });
+});
+
+describe('verify with DynamoDB mocked', () => {
+  const verify = syncVerify(() => deps);
+  const verifyEvent = (body: Record<string, unknown>) =>
+    apiEvent({
+      method: 'POST',
+      path: '/v1/sync/verify',
+      body: { deviceId: 'ipad-7', collection: 'products', ...body },
+    });
+  const version = (id: string, deleted = false) => ({ id, updatedAt: NOW, deleted });
+
+  it('queries the table (not the feed) by key range, for id, updatedAt and deleted only, and writes nothing', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [version('p1'), version('p2', true), version('p3')], ScannedCount: 3 });
+    const result = await verify(verifyEvent({ from: 'p0', to: 'p9', parts: 2 }), lambdaContext);
+    expect(result.statusCode).toBe(200);
+    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 1);
+    const input = ddb.commandCalls(QueryCommand)[0]!.args[0].input;
+    expect(input).toStrictEqual({
+      TableName: 'records',
+      KeyConditionExpression: '#pk = :pk AND #id BETWEEN :from AND :to',
+      ProjectionExpression: '#id, #updatedAt, #deleted',
+      ExpressionAttributeNames: { '#pk': 'pk', '#id': 'id', '#updatedAt': 'updatedAt', '#deleted': 'deleted' },
+      ExpressionAttributeValues: { ':pk': 'acme#products', ':from': 'p0', ':to': 'p9' },
+      ConsistentRead: true,
+      Limit: 2000,
+    });
+    expect(
+      parse(result).parts.map((p: { from: string; to: string; count: number }) => [p.from, p.to, p.count]),
+    ).toEqual([
+      ['p0', 'p3', 1],
+      ['p3', 'p9', 1],
+    ]);
+    expect(ddb).not.toHaveReceivedCommand(PutCommand);
+    expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
+    expect(ddb).not.toHaveReceivedCommand(GetCommand);
+  });
+
+  it('stops at the work budget: 32 queries at most, and a cursor for the rest', async () => {
+    // A DynamoDB that hands back one item a query, with more to come, forever.
+    let n = 0;
+    ddb.on(QueryCommand).callsFake(() => {
+      const id = `p${String(n++).padStart(4, '0')}`;
+      return { Items: [version(id)], ScannedCount: 1, LastEvaluatedKey: { pk: 'acme#products', id } };
+    });
+    const result = await verify(verifyEvent({}), lambdaContext);
+    expect(result.statusCode).toBe(200);
+    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 32);
+    const body = parse(result);
+    expect(body.cursor).toEqual(expect.any(String));
+    // Ends before the last id read, which the next page starts at.
+    expect(body.parts.at(-1).to).toBe('p0031');
+    expect(body.parts.reduce((sum: number, p: { count: number }) => sum + p.count, 0)).toBe(31);
+  });
+
+  it('400 before any read: parts 0 or 65, a bad id, an unknown collection, no deviceId, a forged cursor', async () => {
+    const bodies = [
+      { parts: 0 },
+      { parts: 65 },
+      { from: 'bad id' },
+      { to: '' },
+      { collection: 'widgets' },
+      { deviceId: undefined },
+      { deviceId: 'bad device' },
+      { cursor: 'eyJ2IjoxfQ.forged' },
+    ];
+    const codes = [];
+    for (const body of bodies) {
+      const result = await verify(verifyEvent(body), lambdaContext);
+      expect(result.statusCode, JSON.stringify(body)).toBe(400);
+      codes.push(parse(result).error.code);
+    }
+    expect(codes).toStrictEqual([...Array(7).fill('BAD_REQUEST'), 'BAD_CURSOR']);
+    expect(ddb).not.toHaveReceivedCommand(QueryCommand);
   });
 });
