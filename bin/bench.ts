@@ -12,7 +12,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { catalogueProduct } from '../bench/catalogue.ts';
 import { FOUR_G, type LinkProfile, physicalCost, startLink, TRADE_SHOW_WIFI } from '../bench/link-proxy.ts';
 import { naivePushRoute } from '../bench/naive-push.ts';
-import { type Fetch, MemoryStore, SyncClient } from '../client/index.ts';
+import { type Fetch, type LocalRow, MemoryStore, SyncClient } from '../client/index.ts';
 import { bundlesOf, synthesize } from '../dev/deployment.ts';
 import { LOCAL_TABLES } from '../dev/dynamodb-local.ts';
 import { type LocalStack, startLocalStack } from '../dev/local-stack.ts';
@@ -500,18 +500,45 @@ async function linkScenarios(): Promise<Links> {
       await held(client, 10_000);
     },
   };
+  /** A device holding the whole catalogue (synced on loopback: not measured), then the same device over `url`. */
+  const syncedDevice = async (
+    url: string,
+    mode: Mode,
+    count: { requests: number },
+    damage?: (s: MemoryStore) => Promise<void>,
+  ) => {
+    const store = new MemoryStore();
+    const deviceId = `tablet-${++devices}`;
+    await (await sdkDevice(api, catalogueAccount, deviceId, mode, { requests: 0 }, store)).syncNow();
+    await damage?.(store);
+    return sdkDevice(url, catalogueAccount, deviceId, mode, count, store);
+  };
   const noop: Scenario = {
     name: 'Sync Now with nothing to pull',
-    setup: async (url, mode, count) => {
-      const store = new MemoryStore();
-      const deviceId = `tablet-${++devices}`;
-      // Synced on loopback (the setup is not what is measured), then the same device and store over `url`.
-      await (await sdkDevice(api, catalogueAccount, deviceId, mode, { requests: 0 }, store)).syncNow();
-      return sdkDevice(url, catalogueAccount, deviceId, mode, count, store);
-    },
+    setup: (url, mode, count) => syncedDevice(url, mode, count),
     work: async (client) => {
       const summary = await client.syncNow();
       if (summary.pulled !== 0) throw new Error(`pulled ${summary.pulled}`);
+    },
+  };
+  const verify: Scenario = {
+    name: 'Verify, 10,000 products that match',
+    setup: (url, mode, count) => syncedDevice(url, mode, count),
+    work: async (client) => {
+      const found = await client.verify();
+      if (!found.matched) throw new Error('a synced catalogue did not verify');
+    },
+  };
+  const repair: Scenario = {
+    name: 'Verify and repair, 10 of 10,000 damaged',
+    setup: (url, mode, count) => syncedDevice(url, mode, count, damageTen),
+    work: async (client) => {
+      const found = await client.verify();
+      const repaired = await client.repair(found);
+      if (found.matched || !repaired.after.matched || repaired.stored + repaired.removed !== 10)
+        throw new Error(
+          `repair: ${JSON.stringify({ ...repaired, records: undefined, after: repaired.after.matched })}`,
+        );
     },
   };
   const push: Scenario = {
@@ -532,7 +559,7 @@ async function linkScenarios(): Promise<Links> {
   const rows: LinkRow[] = [];
   const baselines: Links['baselines'] = [];
   for (const profile of [TRADE_SHOW_WIFI, FOUR_G]) {
-    for (const scenario of [firstSync, push, noop]) {
+    for (const scenario of [firstSync, push, noop, verify, repair]) {
       for (const mode of ['gzip', 'plain'] as const) {
         const loopback: number[] = [];
         for (let run = 0; run < 3; run++) {
@@ -570,6 +597,33 @@ async function linkScenarios(): Promise<Links> {
     baselines.push({ link: profile.name, ...(await linkBaseline(profile)) });
   }
   return { rows, baselines };
+}
+
+/**
+ * Ten records of a device's catalogue damaged, spread over the id range:
+ * three lost, three left at an older version, two at another version, and
+ * two the backend never had.
+ */
+async function damageTen(store: MemoryStore): Promise<void> {
+  const rows = (await store.list('products')).sort((a, b) => (a.id < b.id ? -1 : 1));
+  const picked = Array.from({ length: 8 }, (_, k) => rows[Math.floor(((k + 0.5) * rows.length) / 8)]!);
+  const shifted = (row: LocalRow, by: number): LocalRow => ({
+    ...row,
+    record: { ...row.record, updatedAt: row.record.updatedAt + by },
+    base: row.base === null ? null : row.base + by,
+  });
+  await store.apply({
+    remove: picked.slice(0, 3).map(({ collection, id }) => ({ collection, id })),
+    put: [
+      ...picked.slice(3, 6).map((row) => shifted(row, -86_400_000)),
+      ...picked.slice(6, 8).map((row) => shifted(row, 1)),
+      ...[0, 1].map((k) => ({
+        ...shifted(picked[k]!, 0),
+        id: `${picked[k]!.id}-extra`,
+        record: { ...picked[k]!.record, id: `${picked[k]!.id}-extra` },
+      })),
+    ],
+  });
 }
 
 /** The per-record pattern through the link: 100 records one request each, timed (and extrapolated in the report). */
@@ -742,6 +796,15 @@ function linkTable({ rows, baselines, compression = [] }: Links): string[] {
       `Per-record baseline over ${b.link}: ${b.records} records one request each took ${b.seconds.toFixed(1)} s; ` +
         `1,000 extrapolated linearly: ${((b.seconds * 1000) / b.records).toFixed(0)} s.`,
     );
+  for (const link of new Set(rows.map((r) => r.link))) {
+    const snapshot = rows.find((r) => r.link === link && r.scenario.startsWith('first Sync Now') && r.mode === 'gzip');
+    for (const r of rows.filter((r) => r.link === link && r.scenario.startsWith('Verify') && r.mode === 'gzip'))
+      if (snapshot)
+        lines.push(
+          `${link}: ${r.scenario.charAt(0).toLowerCase()}${r.scenario.slice(1)}: ${r.wallS.toFixed(1)} s and ${kb(r.up + r.down)} KB, ` +
+            `against a full snapshot's ${snapshot.wallS.toFixed(1)} s and ${kb(snapshot.up + snapshot.down)} KB.`,
+        );
+  }
   for (const c of compression)
     lines.push(
       `A page of 1,000 catalogue records (${kb(c.plainBytes)} KB of JSON) in ${c.encoding}${c.encoding === 'br' ? ' (quality 5)' : ''}: ${c.ratio.toFixed(2)}× smaller, ${c.ms.toFixed(1)} ms of CPU.`,
