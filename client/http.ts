@@ -4,6 +4,7 @@
 // full jitter, honouring Retry-After. A body over 1 KiB goes gzip when a
 // compressor is at hand: uplink is the scarcest thing on a trade-show link.
 import * as z from 'zod';
+import { COMPRESS_ABOVE_BYTES } from '../protocol/limits.ts';
 
 export type Fetch = (
   url: string,
@@ -75,9 +76,6 @@ export type HttpOptions = {
 
 /** Turns a body's UTF-8 bytes into gzip (RFC 1952) bytes. */
 export type Compressor = (body: Uint8Array) => Promise<Uint8Array<ArrayBuffer>>;
-
-/** Bodies this small go plain, as the server's responses do: gzip would not pay for itself. */
-export const COMPRESS_ABOVE_BYTES = 1024;
 
 /**
  * Gzip through the platform's CompressionStream (browsers, Node 18+, Deno,

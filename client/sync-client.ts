@@ -890,7 +890,9 @@ export class SyncClient {
           const local = held.get(record.id);
           held.delete(record.id);
           if (local?.pending) rebase(local, record.updatedAt);
-          else if (local === undefined || versionOf(local) !== record.updatedAt || !sameContent(local.record, record)) {
+          // A different version, or the same version holding other fields (which no digest can see). Not a
+          // difference: this device's own acknowledged push, kept at the rep's stamp without `updatedBy`.
+          else if (local === undefined || versionOf(local) !== record.updatedAt || !sameFields(local.record, record)) {
             batch.put.push({
               collection,
               id: record.id,
@@ -1038,6 +1040,13 @@ function inRange(id: string, { from, to }: { from: string | null; to: string | n
 }
 
 /** The same fields and values, whatever order the keys came in. */
+/** The same record content, whatever each copy says of when and by whom it was written. */
+function sameFields(local: WireRecord, backend: WireRecord): boolean {
+  const { updatedAt: _a, updatedBy: _b, ...mine } = local;
+  const { updatedAt: _c, updatedBy: _d, ...theirs } = backend;
+  return sameContent(mine, theirs);
+}
+
 function sameContent(a: unknown, b: unknown): boolean {
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return a === b;
   if (Array.isArray(a) !== Array.isArray(b)) return false;

@@ -18,6 +18,7 @@ import { errorBody } from '../functions/http/errors.ts';
 import { type ApiEvent, type ApiResult, json } from '../functions/http/http-handler.ts';
 import { notFound } from '../functions/not-found.ts';
 import { FUNCTION_TIMEOUT_SECONDS, type Route, routes } from '../functions/routes.ts';
+import { CORS_REQUEST_HEADERS } from '../protocol/limits.ts';
 import { type Handler, handlerFactories } from './handlers.ts';
 import { apiGatewayEvent, lambdaContext } from './lambda-event.ts';
 
@@ -98,7 +99,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
       if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
         res.writeHead(204, {
           'access-control-allow-methods': 'GET, POST, PUT, DELETE',
-          'access-control-allow-headers': 'authorization, content-type',
+          'access-control-allow-headers': CORS_REQUEST_HEADERS.join(', '),
           'access-control-max-age': '3600',
         });
         return void res.end();

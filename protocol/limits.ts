@@ -16,5 +16,9 @@ export const DEFAULT_LIST_LIMIT = 100;
 /** Verify `parts`: sub-ranges an answer is split into at most, when the request does not say, and at most. */
 export const DEFAULT_VERIFY_PARTS = 16;
 export const MAX_VERIFY_PARTS = 64;
+/** Bodies (request or response) at most this large go uncompressed: gzip would not pay for itself. */
+export const COMPRESS_ABOVE_BYTES = 1024;
+/** The request headers a browser on the Main App's origin may send (CORS): the SDK gzips large bodies. */
+export const CORS_REQUEST_HEADERS = ['authorization', 'content-type', 'content-encoding'];
 /** Longest cursor a request may carry (a Sync Now cursor carries the ids a pass still owes). */
 export const MAX_CURSOR_CHARS = 256 * 1024;

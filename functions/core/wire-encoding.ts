@@ -4,9 +4,6 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 export type ResponseEncoding = 'br' | 'gzip';
 
-/** Bodies this small go as they are: compression would not pay for itself. */
-export const COMPRESS_ABOVE_BYTES = 1024;
-
 /** Brotli's default (11) costs ~900 ms a page; 5 is within a few percent of it, in ~10 ms. */
 const BROTLI_QUALITY = 5;
 

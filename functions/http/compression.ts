@@ -4,9 +4,9 @@
 // or br when the client offers it — base64 in the proxy result, as API
 // Gateway expects binary — unless that would be larger than the plain body.
 import { gunzipSync } from 'node:zlib';
-import { MAX_BODY_BYTES } from '../../protocol/limits.ts';
+import { COMPRESS_ABOVE_BYTES, MAX_BODY_BYTES } from '../../protocol/limits.ts';
 import { DomainError } from '../core/errors.ts';
-import { COMPRESS_ABOVE_BYTES, compressBody, type ResponseEncoding } from '../core/wire-encoding.ts';
+import { compressBody, type ResponseEncoding } from '../core/wire-encoding.ts';
 
 type Result = {
   statusCode?: number;
@@ -58,7 +58,7 @@ export function compressResponse<T extends Result>(result: T, encoding: Response
   const headers = { ...result.headers, vary: 'Accept-Encoding' };
   if (encoding === null) return { ...result, headers };
   const base64 = compressBody(encoding, Buffer.from(body)).toString('base64');
-  // What travels in the proxy result: base64 as is, the plain body escaped as a JSON string.
-  if (base64.length >= JSON.stringify(body).length) return { ...result, headers };
+  // What travels in the proxy result, in bytes: base64 as is, the plain body escaped as a JSON string (UTF-8).
+  if (base64.length >= Buffer.byteLength(JSON.stringify(body))) return { ...result, headers };
   return { ...result, headers: { ...headers, 'content-encoding': encoding }, body: base64, isBase64Encoded: true };
 }

@@ -16,6 +16,7 @@ import { ENV } from '../../functions/config.ts';
 import { STAGE_ENV } from '../../functions/http/metric-names.ts';
 import { notFoundEntry, routes, type TableAccess } from '../../functions/routes.ts';
 import { FEED_INDEX } from '../../functions/store/tables.ts';
+import { CORS_REQUEST_HEADERS } from '../../protocol/limits.ts';
 import { SyncFunction } from '../sync-function.ts';
 
 export type SyncApiProps = {
@@ -42,7 +43,7 @@ export class SyncApi extends Construct {
       corsPreflight: {
         allowOrigins: [props.webOrigin],
         allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PUT, CorsHttpMethod.DELETE],
-        allowHeaders: ['authorization', 'content-type'],
+        allowHeaders: CORS_REQUEST_HEADERS,
         maxAge: Duration.hours(1),
       },
     });

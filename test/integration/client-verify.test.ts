@@ -255,4 +255,24 @@ describe('repair', () => {
     expect((await ipad.get('products', 'p-1'))?.name).toBe('Show price');
     expect(ipad.getState().unsent).toStrictEqual({ products: 1 });
   });
+
+  it("reports only what differed: the device's own acknowledged pushes (kept at its own stamp) are not 'repaired'", async () => {
+    const account = stack.newAccount();
+    const store = new MemoryStore();
+    // A clock two hours behind: the backend stamps each push at the corrected time, the device keeps its own.
+    const ipad = await device(account, store, { now: () => Date.now() - 2 * HOUR });
+    // 100 records: the differing part around the damage holds several of them.
+    for (let i = 0; i < 100; i++) await ipad.save('products', { id: pad(i), ...product(`Mine ${i}`) });
+    await ipad.loginPush();
+    const rows = await store.list('products');
+    expect(rows.every((r) => r.base !== r.record.updatedAt)).toBe(true); // acknowledged, at the rep's own stamp
+    await store.apply({ remove: [{ collection: 'products', id: pad(42) }] });
+
+    const found = await ipad.verify();
+    expect(found.matched).toBe(false);
+    const repair = await ipad.repair(found);
+    expect(repair.fetched).toBeGreaterThan(1); // the range fetched held acknowledged rows too
+    expect(repair.records).toStrictEqual([{ collection: 'products', id: pad(42), change: 'stored' }]);
+    expect(repair.after.matched).toBe(true);
+  });
 });

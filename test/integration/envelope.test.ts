@@ -271,6 +271,29 @@ describe('compressed pages: sized on the bytes actually sent', () => {
     expect(br.result.pages.length).toBeLessThan(plain.result.pages.length);
   });
 
+  it('non-ASCII text: a page sized compressed goes out compressed (its plain UTF-8 would not fit)', async () => {
+    const account = stack.newAccount();
+    // 2,048 common CJK characters: 3 bytes each in UTF-8, about 11 bits of information.
+    const cjk = (n: number) => {
+      const bytes = randomBytes(2 * n);
+      return Array.from({ length: n }, (_, i) => String.fromCharCode(0x4e00 + (bytes.readUInt16BE(2 * i) % 2048))).join(
+        '',
+      );
+    };
+    const now = T();
+    await seedItems(
+      stack.client,
+      Array.from({ length: 600 }, (_, i) =>
+        storedItem(account, 'products', product(`p${i}`, now, { description: cjk(5000) }), now),
+      ),
+    );
+    for (const encoding of ['gzip', 'br']) {
+      const api = await stack.as(account, 'alice', { 'accept-encoding': encoding });
+      const run = await withinEnvelope(() => syncPass(api, 'ipad-1', null, { limit: 1000 }));
+      expect(new Set(idsOf(run.result.pages, 'products')).size).toBe(600);
+    }
+  });
+
   it('high-entropy text: compressed + base64 is larger than plain, and the page is still sized to fit', async () => {
     const account = stack.newAccount();
     const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 !#$%&()*+,-./:;<=>?@[]^_{|}~';

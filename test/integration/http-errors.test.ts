@@ -46,7 +46,12 @@ describe('routes and tokens', () => {
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
-    expect(preflight.headers.get('access-control-allow-headers') ?? '').toMatch(/authorization/);
+    // The SDK sends large bodies gzip: a browser must be allowed to say so.
+    expect(preflight.headers.get('access-control-allow-headers')?.split(/, */).sort()).toStrictEqual([
+      'authorization',
+      'content-encoding',
+      'content-type',
+    ]);
     const health = await fetch(`${stack.api.url}/v1/health`);
     expect(health.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
   });
