@@ -1,38 +1,8 @@
-// The verify digest (docs/protocol.md, "Verify"), computed on the device:
-// per record the first 8 bytes of SHA-256 over UTF-8 `id + "\n" + updatedAt`
-// read as an unsigned big-endian integer, summed modulo 2^64, as 16
-// lowercase hex digits. SHA-256 comes from @noble/hashes, synchronous and
-// pure JS: React Native's Hermes has no WebCrypto, and a digest per record
-// through an async API would cost a microtask each for nothing.
-import { sha256 } from '@noble/hashes/sha2.js';
+// The device's view of the backend, indexed for verify: the digest itself
+// is the protocol's (protocol/digest.ts), shared with the server.
+import { compareIds, digestHex, versionShare } from '../protocol/digest.ts';
 
-/** The digest of no records. */
-export const EMPTY_DIGEST = '0000000000000000';
-
-const utf8 = new TextEncoder();
-
-/** One record's share of a digest. */
-export function versionShare(id: string, updatedAt: number): bigint {
-  const hash = sha256(utf8.encode(`${id}\n${updatedAt}`));
-  const view = new DataView(hash.buffer, hash.byteOffset, 8);
-  // Two 32-bit reads: DataView.getBigUint64 is not everywhere a React Native app runs.
-  return (BigInt(view.getUint32(0)) << 32n) | BigInt(view.getUint32(4));
-}
-
-const hex = (sum: bigint) => BigInt.asUintN(64, sum).toString(16).padStart(16, '0');
-
-/** The digest of a set of versions, in any order. */
-export function digestOf(versions: Iterable<{ id: string; updatedAt: number }>): string {
-  let sum = 0n;
-  for (const { id, updatedAt } of versions) sum += versionShare(id, updatedAt);
-  return hex(sum);
-}
-
-/**
- * Ids in the protocol's order: as UTF-8 bytes, which for the protocol's ids
- * (all ASCII) is JavaScript's own string order.
- */
-export const compareIds = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+export { compareIds, digestOf, EMPTY_DIGEST, versionShare } from '../protocol/digest.ts';
 
 /**
  * One collection of the device's view of the backend, sorted by id, with
@@ -60,7 +30,7 @@ export class VersionIndex {
   range(from: string | null, to: string | null): { count: number; digest: string; ids: string[] } {
     const lo = from === null ? 0 : this.firstAtLeast(from);
     const hi = Math.max(lo, to === null ? this.ids.length : this.firstAtLeast(to));
-    return { count: hi - lo, digest: hex(this.sums[hi]! - this.sums[lo]!), ids: this.ids.slice(lo, hi) };
+    return { count: hi - lo, digest: digestHex(this.sums[hi]! - this.sums[lo]!), ids: this.ids.slice(lo, hi) };
   }
 
   private firstAtLeast(id: string): number {

@@ -3,29 +3,14 @@
 // snapshot (docs/protocol.md, "Verify"). Pure: the service reads the
 // versions; this says what one record adds to a digest, how a page's reach
 // is fixed, and how the page is split into parts.
-import { createHash } from 'node:crypto';
 import * as z from 'zod';
+import { digestOf } from '../../protocol/digest.ts';
 
 /** What verify reads of a record: its key, its version and whether it is a tombstone. */
 export type Version = { id: string; updatedAt: number; deleted: boolean };
 
 /** One sub-range `[from, to)` (null: unbounded) with its live records' count and digest. */
 export type Part = { from: string | null; to: string | null; count: number; digest: string };
-
-/** The digest of no records. */
-export const EMPTY_DIGEST = '0000000000000000';
-
-/** One record's share: the first 8 bytes of SHA-256 over UTF-8 `id + "\n" + updatedAt`, unsigned big-endian. */
-export function versionHash(id: string, updatedAt: number): bigint {
-  return createHash('sha256').update(`${id}\n${updatedAt}`, 'utf8').digest().readBigUInt64BE(0);
-}
-
-/** The shares of `versions` summed modulo 2^64, as 16 lowercase hex digits: the same in any order. */
-export function digestOf(versions: Iterable<{ id: string; updatedAt: number }>): string {
-  let sum = 0n;
-  for (const { id, updatedAt } of versions) sum = BigInt.asUintN(64, sum + versionHash(id, updatedAt));
-  return sum.toString(16).padStart(16, '0');
-}
 
 /**
  * Where a verify page stops. `read` is every version the page evaluated, in

@@ -4,15 +4,8 @@
 // page is split into parts.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import {
-  digestOf,
-  EMPTY_DIGEST,
-  type Part,
-  pageExtent,
-  splitIntoParts,
-  type Version,
-  versionHash,
-} from '../../functions/core/verify.ts';
+import { type Part, pageExtent, splitIntoParts, type Version } from '../../functions/core/verify.ts';
+import { digestOf, EMPTY_DIGEST, versionShare as versionHash } from '../../protocol/digest.ts';
 
 /** The protocol's definition, written out: SHA-256 of `id \n updatedAt`, first 8 bytes big-endian. */
 const share = (id: string, updatedAt: number) =>
