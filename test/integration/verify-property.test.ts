@@ -1,19 +1,26 @@
 // Verify and repair, as a property (fast-check, seeded and replayable): an
 // account holding random records in every collection; a device — on one of
-// the stores the SDK ships — synced with it, with pending edits of some
+// the stores the SDK ships, its clock possibly hours off — synced with it,
+// with records of its own pushed and acknowledged (kept at the rep's own
+// stamp, the backend's corrected one as their base), pending edits of some
 // records and records of its own not sent yet; then its store damaged at
 // random, in any collection and id range: clean records dropped, records
 // the backend never had added, records aged (an older copy) or given another
-// updatedAt. Verify narrows with random parts and small-range sizes. Then:
+// updatedAt, a pending edit's base knocked off. Verify narrows with random
+// parts and small-range sizes. Then:
 //   1. verify reports every damaged id inside one of its differing ranges,
 //      each narrowed down to at most the small-range size; nothing when
 //      nothing was damaged;
-//   2. repair fetches only those ranges, and leaves every clean record equal
-//      to the backend's, every pending edit exactly as it was, and a verify
-//      after it matching (lastVerifiedAt kept).
-// Two bugs this was shown to catch (planted, then reverted): a repair that
-// never drops the clean records the backend does not have, and a verify
-// that stops narrowing one round early.
+//   2. repair fetches only those ranges and reports every damaged record
+//      and nothing that did not differ; it leaves every clean record's
+//      version and fields the backend's, every pending edit exactly as it
+//      was but for its base (now the backend's version), and a verify after
+//      it matching (lastVerifiedAt kept).
+// Bugs this was shown to catch (planted, then reverted): a repair that
+// never drops the clean records the backend does not have; a verify that
+// stops narrowing one round early; a repair that reports (and rewrites) the
+// device's own acknowledged pushes as differing; a repair that leaves a
+// pending edit's wrong base alone.
 // FC_SEED=<n> FC_PATH=<p> replay a failure as fast-check prints it; FC_RUNS
 // sets the number of runs (npm run test:soak).
 import { fc, test } from '@fast-check/vitest';
@@ -66,11 +73,11 @@ const records = fc.uniqueArray(fc.record({ id, updatedAt: fc.integer({ min: T, m
   maxLength: 40,
 });
 type Damage =
-  | { kind: 'drop' | 'age' | 'alter'; collection: CollectionName; pick: number; by: number }
+  | { kind: 'drop' | 'age' | 'alter' | 'rebase'; collection: CollectionName; pick: number; by: number }
   | { kind: 'add'; collection: CollectionName; id: string; updatedAt: number };
 const damage: fc.Arbitrary<Damage> = fc.oneof(
   fc.record({
-    kind: fc.constantFrom('drop' as const, 'age' as const, 'alter' as const),
+    kind: fc.constantFrom('drop' as const, 'age' as const, 'alter' as const, 'rebase' as const),
     collection,
     pick: fc.nat(),
     by: fc.integer({ min: 1, max: 1e9 }),
@@ -84,6 +91,8 @@ const run = fc.record({
   smallRange: fc.integer({ min: 1, max: 8 }),
   edits: fc.array(fc.record({ collection, pick: fc.nat() }), { maxLength: 4 }),
   created: fc.array(collection, { maxLength: 3 }),
+  acknowledged: fc.array(collection, { maxLength: 4 }),
+  skewHours: fc.constantFrom(0, -3, 2),
   damage: fc.array(damage, { maxLength: 6 }),
 });
 
@@ -101,7 +110,7 @@ const inRange = (id: string, r: { from: string | null; to: string | null }) =>
 
 test.prop([run], propertyParams(60))(
   'verify finds every damaged record in a small range; repair restores the backend and keeps every pending edit',
-  async ({ backend, store: kind, parts, smallRange, edits, created, damage: damages }) => {
+  async ({ backend, store: kind, parts, smallRange, edits, created, acknowledged, skewHours, damage: damages }) => {
     const account = stack.newAccount();
     await seedItems(
       stack.client,
@@ -110,9 +119,17 @@ test.prop([run], propertyParams(60))(
       ),
     );
     const store = await openStore(kind);
-    const ipad = await stack.device(account, 'ipad-1', { store, pageSize: 25, verify: { parts, smallRange } });
+    const ipad = await stack.device(account, 'ipad-1', {
+      store,
+      pageSize: 25,
+      verify: { parts, smallRange },
+      now: () => Date.now() + skewHours * 3_600_000,
+    });
     const web = await stack.as(account, 'web-admin');
     await ipad.syncNow();
+    // Records of its own, pushed: the backend stamps them at the corrected time; the device keeps its own.
+    for (const [i, c] of acknowledged.entries()) await ipad.save(c, { ...fields(c, `mine-${i}`), id: `mine-${i}` });
+    if (acknowledged.length > 0) await ipad.loginPush();
 
     // Pending edits of records it holds, and records of its own not sent yet.
     for (const edit of edits) {
@@ -126,8 +143,14 @@ test.prop([run], propertyParams(60))(
     for (const c of created) await ipad.save(c, fields(c, 'new'));
     const pendingBefore = (await store.list()).filter((r) => r.pending);
 
-    // Damage, to clean rows only: a pending row is the rep's own edit.
+    // Damage, to clean rows — and to a pending row's base only: its edit is the rep's own.
     for (const d of damages) {
+      if (d.kind === 'rebase') {
+        const based = (await store.list(d.collection)).filter((r) => r.pending && r.base !== null);
+        const row = based[d.pick % Math.max(1, based.length)];
+        if (row !== undefined) await store.apply({ put: [{ ...row, base: row.base! - d.by }] });
+        continue;
+      }
       const clean = (await store.list(d.collection)).filter((r) => !r.pending);
       if (d.kind === 'add') {
         if ((await store.get(d)) !== undefined || backend[d.collection].some((r) => r.id === d.id)) continue;
@@ -147,11 +170,12 @@ test.prop([run], propertyParams(60))(
       }
     }
 
-    // Which ids now differ from the backend in the device's view.
+    // Which ids now differ from the backend (as it is now: the seed and the device's acknowledged pushes).
+    const backendNow = await listAll(web);
     const damaged = new Map<string, string[]>();
     for (const c of collectionNames) {
       const mine = new Map<string, number | null>((await store.list(c)).map((r) => [r.id, versionOf(r)]));
-      const theirs = new Map(backend[c].map((r) => [r.id, r.updatedAt]));
+      const theirs = new Map([...backendNow[c].values()].map((r) => [r.id, r.updatedAt]));
       const ids = new Set([...mine.keys(), ...theirs.keys()]);
       damaged.set(
         c,
@@ -159,6 +183,21 @@ test.prop([run], propertyParams(60))(
       );
     }
     const anyDamage = [...damaged.values()].some((ids) => ids.length > 0);
+    // What a repair may report: clean rows the backend holds in another version or with other fields, or not
+    // at all, and backend records the device lacks (a pending row whose base differs is rebased, not reported).
+    const mayReport = new Set<string>();
+    for (const c of collectionNames) {
+      const rows = new Map((await store.list(c)).map((r) => [r.id, r]));
+      for (const [k, theirs] of backendNow[c]) {
+        const row = rows.get(k);
+        if (
+          row === undefined ||
+          (!row.pending && (versionOf(row) !== theirs.updatedAt || !sameFields(row.record, theirs)))
+        )
+          mayReport.add(`${c}/${k}`);
+      }
+      for (const [k, row] of rows) if (!row.pending && !backendNow[c].has(k)) mayReport.add(`${c}/${k}`);
+    }
 
     const found = await ipad.verify();
     expect(found.matched, 'matched exactly when nothing was damaged').toBe(!anyDamage);
@@ -180,23 +219,71 @@ test.prop([run], propertyParams(60))(
     const fetchable = found.collections.flatMap((c) => c.differing).reduce((n, r) => n + r.backendCount, 0);
     expect(repair.fetched, 'only the differing ranges are fetched').toBeLessThanOrEqual(fetchable);
     expect(repair.after.matched, 'a verify after the repair matches').toBe(true);
+    const reported = new Set(repair.records.map((r) => `${r.collection}/${r.id}`));
+    for (const c of collectionNames)
+      for (const k of damaged.get(c)!) {
+        const row = await store.get({ collection: c, id: k });
+        if (!row?.pending) expect(reported.has(`${c}/${k}`), `${c}/${k} repaired and reported`).toBe(true);
+      }
+    for (const k of reported) expect(mayReport.has(k), `${k} reported, and it did differ`).toBe(true);
     expect(ipad.getState().lastVerifiedAt).toBe(repair.after.serverTime);
 
     const pendingAfter = (await store.list()).filter((r) => r.pending);
-    expect(sortRows(pendingAfter), 'every pending edit, exactly as it was').toStrictEqual(sortRows(pendingBefore));
+    const withoutBase = (rows: LocalRow[]) => sortRows(rows).map(({ base: _b, ...row }) => row);
+    expect(withoutBase(pendingAfter), 'every pending edit, exactly as it was').toStrictEqual(
+      withoutBase(pendingBefore),
+    );
+    for (const row of pendingAfter)
+      expect(row.base, `${row.collection}/${row.id}: the backend version under the edit`).toBe(
+        backendNow[row.collection as CollectionName].get(row.id)?.updatedAt ?? null,
+      );
     for (const c of collectionNames) {
-      const listed = await web.request<{ records: WireRecord[] }>('GET', `/v1/records/${c}?limit=1000`);
       const rows = await store.list(c);
       const pendingIds = new Set(rows.filter((r) => r.pending).map((r) => r.id));
-      const clean = Object.fromEntries(rows.filter((r) => !r.pending).map((r) => [r.id, r.record]));
-      const expected = Object.fromEntries(
-        listed.body.records.filter((r) => !pendingIds.has(r.id)).map((r) => [r.id, r]),
-      );
-      expect(clean, `${c}: every clean record is the backend's`).toEqual(expected);
+      const theirs = [...backendNow[c].values()].filter((r) => !pendingIds.has(r.id));
+      // The device's view: each clean row at its version (its base), with the backend's fields.
+      expect(
+        Object.fromEntries(
+          rows.filter((r) => !r.pending).map((r) => [r.id, { ...withoutStamps(r.record), updatedAt: versionOf(r) }]),
+        ),
+        `${c}: every clean record is the backend's`,
+      ).toEqual(Object.fromEntries(theirs.map((r) => [r.id, { ...withoutStamps(r), updatedAt: r.updatedAt }])));
     }
   },
   10 * 60_000,
 );
+
+/** Every live record the backend holds, per collection and id. */
+async function listAll(
+  web: Awaited<ReturnType<Stack['as']>>,
+): Promise<Record<CollectionName, Map<string, WireRecord>>> {
+  const out = {} as Record<CollectionName, Map<string, WireRecord>>;
+  for (const c of collectionNames) {
+    const listed = await web.request<{ records: WireRecord[] }>('GET', `/v1/records/${c}?limit=1000`);
+    out[c] = new Map(listed.body.records.map((r) => [r.id, r]));
+  }
+  return out;
+}
+
+/** A record's fields, without when and by whom it was written. */
+function withoutStamps(record: WireRecord): Record<string, unknown> {
+  const { updatedAt: _u, updatedBy: _b, ...rest } = record;
+  return rest;
+}
+
+function sameFields(a: WireRecord, b: WireRecord): boolean {
+  return JSON.stringify(sortKeys(withoutStamps(a))) === JSON.stringify(sortKeys(withoutStamps(b)));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+  );
+}
 
 function cleanRow(collection: string, record: WireRecord): LocalRow {
   return { collection, id: record.id, record, pending: false, editSeq: 0, issues: null, mark: null, base: null };
