@@ -10,6 +10,7 @@ import {
   DEFAULT_VERIFY_PARTS,
   MAX_PAGE_LIMIT,
   MAX_RECORDS_PER_REQUEST,
+  MAX_VERIFY_PARTS,
 } from '../protocol/limits.ts';
 import {
   type PushResult,
@@ -267,6 +268,18 @@ export class SyncClient {
     this.now = options.now ?? Date.now;
     this.newId = options.newId ?? uuidGenerator();
     this.maxRecords = Math.min(options.maxRecordsPerPush ?? MAX_RECORDS_PER_REQUEST, MAX_RECORDS_PER_REQUEST);
+    const { parts = DEFAULT_VERIFY_PARTS, smallRange = 1, concurrency = 1 } = options.verify ?? {};
+    if (
+      ![parts, smallRange, concurrency].every(Number.isInteger) ||
+      parts < 2 ||
+      parts > MAX_VERIFY_PARTS ||
+      smallRange < 1 ||
+      concurrency < 1
+    ) {
+      throw new RangeError(
+        `verify options: parts must be 2–${MAX_VERIFY_PARTS}, smallRange and concurrency at least 1`,
+      );
+    }
   }
 
   // ── Local data ─────────────────────────────────────────────────────────
