@@ -34,7 +34,7 @@ import {
   type WireRecord,
   type Writer,
 } from './local-store.ts';
-import { type CollectionCheck, type DifferingRange, narrowDown } from './verify.ts';
+import { type CollectionCheck, type DifferingRange, inBatches, narrowDown } from './verify.ts';
 
 const wireRecord = z.looseObject({ id: z.string(), updatedAt: z.number(), deleted: z.boolean().optional() });
 /** Sync Now's response; its records pass through loosely (a newer server may add fields or a collection). */
@@ -878,19 +878,24 @@ export class SyncClient {
       requests: 0,
     };
     const checks = found.collections.filter((c) => c.differing.length > 0);
+    const concurrency = this.options.verify?.concurrency ?? VERIFY_CONCURRENCY;
     for (const [done, { collection, differing }] of checks.entries()) {
       const rows = await store.list(collection);
-      for (const range of differing) {
-        const progress = {
-          collection,
-          done,
-          collections: checks.length,
-          requests: out.requests,
-          differing: out.records.length,
-        };
-        this.setState({ verifyProgress: progress });
-        onProgress?.(progress);
-        const records = await this.listRange(collection, range, signal, () => (out.requests += 1));
+      const progress = {
+        collection,
+        done,
+        collections: checks.length,
+        requests: out.requests,
+        differing: out.records.length,
+      };
+      this.setState({ verifyProgress: progress });
+      onProgress?.(progress);
+      // The ranges' records, several requests in flight (each waits a round trip); then applied range by range.
+      const listed = await inBatches(differing, concurrency, (range) =>
+        this.listRange(collection, range, signal, () => (out.requests += 1)),
+      );
+      for (const [r, range] of differing.entries()) {
+        const records = listed[r]!;
         out.fetched += records.length;
         const held = new Map(rows.filter((r) => inRange(r.id, range)).map((r) => [r.id, r]));
         const batch: Required<Pick<Batch, 'put' | 'remove'>> = { put: [], remove: [] };

@@ -84,7 +84,7 @@ export async function narrowDown(
 }
 
 /** `work` over every item, at most `limit` at a time, answers in the items' order. */
-async function inBatches<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+export async function inBatches<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {
