@@ -241,6 +241,48 @@ export function createRecordsStore({
     raw === undefined ? undefined : recordItem.parse(raw);
   const parseItems = (raw: Record<string, unknown>[] | undefined) => (raw ?? []).map((i) => recordItem.parse(i));
 
+  /**
+   * One page of the items of `range` in id order, strongly consistent, from
+   * `after`, each item parsed by `parse`: `extra` adds a filter or a
+   * projection (its names and values merged with the key condition's). An
+   * empty range reads nothing.
+   */
+  const queryIdRange = async <T extends { id: string }>(
+    accountId: string,
+    collection: CollectionName,
+    range: IdRange,
+    after: KeyPosition | undefined,
+    limit: number,
+    parse: (raw: Record<string, unknown>) => T,
+    extra: {
+      FilterExpression?: string;
+      ProjectionExpression?: string;
+      ExpressionAttributeNames: Record<string, string>;
+      ExpressionAttributeValues?: Record<string, unknown>;
+    },
+  ): Promise<Page<T>> => {
+    const pk = partitionKey(accountId, collection);
+    const key = idRangeCondition(pk, range);
+    if (key === null) return { items: [], evaluated: 0, next: undefined };
+    const result = await client.send(
+      new QueryCommand({
+        TableName: tableName,
+        ...key,
+        ...extra,
+        ExpressionAttributeNames: { ...key.ExpressionAttributeNames, ...extra.ExpressionAttributeNames },
+        ExpressionAttributeValues: { ...key.ExpressionAttributeValues, ...extra.ExpressionAttributeValues },
+        ConsistentRead: true,
+        Limit: limit,
+        ...(after ? { ExclusiveStartKey: { pk, id: after.id } } : {}),
+      }),
+    );
+    return {
+      items: (result.Items ?? []).map(parse).filter(inRange(range.to)),
+      evaluated: result.ScannedCount ?? 0,
+      next: keyPosition(result.LastEvaluatedKey),
+    };
+  };
+
   return {
     async write(accountId, collection, id, version, rule) {
       const changedAt = now(); // stamped as late as possible: see service/pull.ts on the lookback window
@@ -301,54 +343,19 @@ export function createRecordsStore({
     },
 
     async readLive(accountId, collection, range, after, limit) {
-      const pk = partitionKey(accountId, collection);
-      const key = idRangeCondition(pk, range);
-      if (key === null) return { items: [], evaluated: 0, next: undefined };
-      const result = await client.send(
-        new QueryCommand({
-          TableName: tableName,
-          ...key,
-          FilterExpression: '#deleted = :false',
-          ExpressionAttributeNames: { ...key.ExpressionAttributeNames, '#deleted': 'deleted' },
-          ExpressionAttributeValues: { ...key.ExpressionAttributeValues, ':false': false },
-          ConsistentRead: true,
-          Limit: limit,
-          ...(after ? { ExclusiveStartKey: { pk, id: after.id } } : {}),
-        }),
-      );
-      return {
-        items: parseItems(result.Items).filter(inRange(range.to)),
-        evaluated: result.ScannedCount ?? 0,
-        next: keyPosition(result.LastEvaluatedKey),
-      };
+      return queryIdRange(accountId, collection, range, after, limit, (i) => recordItem.parse(i), {
+        FilterExpression: '#deleted = :false',
+        ExpressionAttributeNames: { '#deleted': 'deleted' },
+        ExpressionAttributeValues: { ':false': false },
+      });
     },
 
     async readVersions(accountId, collection, range, after, limit) {
-      const pk = partitionKey(accountId, collection);
-      const key = idRangeCondition(pk, range);
-      if (key === null) return { items: [], evaluated: 0, next: undefined };
-      const result = await client.send(
-        new QueryCommand({
-          TableName: tableName,
-          ...key,
-          // Just what a digest needs: the rest of each item stays on the server (the read costs the same).
-          ProjectionExpression: '#id, #updatedAt, #deleted',
-          ExpressionAttributeNames: {
-            ...key.ExpressionAttributeNames,
-            '#id': 'id',
-            '#updatedAt': 'updatedAt',
-            '#deleted': 'deleted',
-          },
-          ConsistentRead: true,
-          Limit: limit,
-          ...(after ? { ExclusiveStartKey: { pk, id: after.id } } : {}),
-        }),
-      );
-      return {
-        items: (result.Items ?? []).map((i) => versionItem.parse(i)).filter(inRange(range.to)),
-        evaluated: result.ScannedCount ?? 0,
-        next: keyPosition(result.LastEvaluatedKey),
-      };
+      return queryIdRange(accountId, collection, range, after, limit, (i) => versionItem.parse(i), {
+        // Just what a digest needs: the rest of each item stays on the server (the read costs the same).
+        ProjectionExpression: '#id, #updatedAt, #deleted',
+        ExpressionAttributeNames: { '#id': 'id', '#updatedAt': 'updatedAt', '#deleted': 'deleted' },
+      });
     },
 
     async readFeed(accountId, collection, since, after, limit) {
