@@ -681,16 +681,7 @@ export class SyncClient {
         }
         // 1: not held → store it; 2b: otherwise the backend's version replaces the local one.
         batch.put = batch.put.filter((r) => !(r.collection === collection && r.id === record.id));
-        batch.put.push({
-          collection,
-          id: record.id,
-          record,
-          pending: false,
-          editSeq: local?.editSeq ?? 0,
-          issues: null,
-          mark,
-          base: record.updatedAt,
-        });
+        batch.put.push(backendRow(collection, record, local, mark));
       }
     }
   }
@@ -911,16 +902,7 @@ export class SyncClient {
           // A different version, or the same version holding other fields (which no digest can see). Not a
           // difference: this device's own acknowledged push, kept at the rep's stamp without `updatedBy`.
           else if (local === undefined || versionOf(local) !== record.updatedAt || !sameFields(local.record, record)) {
-            batch.put.push({
-              collection,
-              id: record.id,
-              record,
-              pending: false,
-              editSeq: local?.editSeq ?? 0,
-              issues: null,
-              mark: snapshot ?? local?.mark ?? null,
-              base: record.updatedAt,
-            });
+            batch.put.push(backendRow(collection, record, local, snapshot ?? local?.mark ?? null));
             out.records.push({ collection, id: record.id, change: 'stored' });
           }
         }
@@ -1059,6 +1041,28 @@ function inRange(id: string, { from, to }: { from: string | null; to: string | n
 
 /** The same fields and values, whatever order the keys came in. */
 /** The same record content, whatever each copy says of when and by whom it was written. */
+/**
+ * The backend's version as a clean row: guarded by the edit counter of the
+ * local row it replaces (if any), so an edit made meanwhile is not lost.
+ */
+function backendRow(
+  collection: string,
+  record: WireRecord,
+  local: LocalRow | undefined,
+  mark: string | null,
+): LocalRow {
+  return {
+    collection,
+    id: record.id,
+    record,
+    pending: false,
+    editSeq: local?.editSeq ?? 0,
+    issues: null,
+    mark,
+    base: record.updatedAt,
+  };
+}
+
 function sameFields(local: WireRecord, backend: WireRecord): boolean {
   const { updatedAt: _a, updatedBy: _b, ...mine } = local;
   const { updatedAt: _c, updatedBy: _d, ...theirs } = backend;
