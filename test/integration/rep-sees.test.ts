@@ -14,27 +14,16 @@
 // FC_SEED=<n> FC_PATH=<p> replay a failure as fast-check prints it; FC_RUNS
 // sets the number of histories (npm run test:soak).
 import { fc, test } from '@fast-check/vitest';
-import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { afterAll, beforeAll, expect } from 'vitest';
-import {
-  type Fetch,
-  IndexedDbStore,
-  type LocalStore,
-  MemoryStore,
-  SqlAsyncStore,
-  SyncClient,
-  type WireRecord,
-} from '../../client/index.ts';
-import { SqliteStore } from '../../client/sqlite-store.ts';
+import { type Fetch, SyncClient, type WireRecord } from '../../client/index.ts';
 import { signLocalToken } from '../../dev/local-token.ts';
-import { expoShaped } from '../support/expo-shaped.ts';
 import { type Stack, startStack, TEST_JWT_SECRET } from '../support/local-stack.ts';
 import { propertyParams } from '../support/property.ts';
+import { openStore, STORES } from '../support/stores.ts';
 import { type SentRequest, sentJson } from '../support/wire.ts';
 
 const HOUR = 3_600_000;
 const IDS = ['a', 'b'];
-const STORES = ['memory', 'sqlite', 'indexeddb', 'expo-sqlite'] as const;
 
 let serverClock = 1_800_000_000_000;
 let stack: Stack;
@@ -114,14 +103,6 @@ test.prop([history], propertyParams(8))(
       }
     };
 
-    const openStore = async (kind: (typeof STORES)[number]): Promise<LocalStore> =>
-      kind === 'memory'
-        ? new MemoryStore()
-        : kind === 'sqlite'
-          ? new SqliteStore(':memory:')
-          : kind === 'expo-sqlite'
-            ? SqlAsyncStore.open(expoShaped())
-            : IndexedDbStore.open('device', { indexedDB: new IDBFactory(), IDBKeyRange });
     const edits: Edit[] = [];
     const pendingMidSync = new Map<number, string>(); // device → record to edit while its Sync Now runs
     const devices = await Promise.all(

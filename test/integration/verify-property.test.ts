@@ -24,26 +24,16 @@
 // FC_SEED=<n> FC_PATH=<p> replay a failure as fast-check prints it; FC_RUNS
 // sets the number of runs (npm run test:soak).
 import { fc, test } from '@fast-check/vitest';
-import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { afterAll, beforeAll, expect } from 'vitest';
-import {
-  IndexedDbStore,
-  type LocalRow,
-  type LocalStore,
-  MemoryStore,
-  SqlAsyncStore,
-  type WireRecord,
-} from '../../client/index.ts';
+import type { LocalRow, WireRecord } from '../../client/index.ts';
 import { versionOf } from '../../client/local-store.ts';
-import { SqliteStore } from '../../client/sqlite-store.ts';
 import { seedItems, storedItem } from '../../dev/seed.ts';
 import { type CollectionName, collectionNames } from '../../protocol/collections.ts';
-import { expoShaped } from '../support/expo-shaped.ts';
 import { type Stack, startStack } from '../support/local-stack.ts';
 import { propertyParams } from '../support/property.ts';
+import { openStore, STORES } from '../support/stores.ts';
 
 const T = 1_800_000_000_000;
-const STORES = ['memory', 'sqlite', 'indexeddb', 'expo-sqlite'] as const;
 
 let stack: Stack;
 beforeAll(async () => {
@@ -95,15 +85,6 @@ const run = fc.record({
   skewHours: fc.constantFrom(0, -3, 2),
   damage: fc.array(damage, { maxLength: 6 }),
 });
-
-const openStore = async (kind: (typeof STORES)[number]): Promise<LocalStore> =>
-  kind === 'memory'
-    ? new MemoryStore()
-    : kind === 'sqlite'
-      ? new SqliteStore(':memory:')
-      : kind === 'expo-sqlite'
-        ? SqlAsyncStore.open(expoShaped())
-        : IndexedDbStore.open('device', { indexedDB: new IDBFactory(), IDBKeyRange });
 
 const inRange = (id: string, r: { from: string | null; to: string | null }) =>
   (r.from === null || id >= r.from) && (r.to === null || id < r.to);
