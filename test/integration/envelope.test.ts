@@ -80,6 +80,17 @@ const order = (id: string, lines: unknown[], extra: Record<string, unknown> = {}
 const bigLines = (n: number) =>
   Array.from({ length: n }, (_, i) => ({ productId: `p-${i}-${'x'.repeat(20)}`, quantity: 1, unitPriceCents: 100 }));
 
+/** Writes `n` products straight to the table (no schema check), each described afresh by `description()`, changed now. */
+async function seedProducts(account: string, n: number, description: () => string) {
+  const now = T();
+  await seedItems(
+    stack.client,
+    Array.from({ length: n }, (_, i) =>
+      storedItem(account, 'products', product(`p${i}`, now, { description: description() }), now),
+    ),
+  );
+}
+
 /** Sync Now until the pass ends; every page checked. */
 async function syncPass(api: ApiClient, deviceId: string, cursor: string | null, first: Record<string, unknown>) {
   const pages: SyncNowBody[] = [];
@@ -163,13 +174,7 @@ describe('responses fit a Lambda payload, whatever the records hold', () => {
   it('600 products of 5,000 quotes each: Sync Now and list pages stay under the limit escaped', async () => {
     const account = stack.newAccount();
     const api = await plainAs(account);
-    const now = T();
-    await seedItems(
-      stack.client,
-      Array.from({ length: 600 }, (_, i) =>
-        storedItem(account, 'products', product(`p${i}`, now, { description: '"'.repeat(5000) }), now),
-      ),
-    );
+    await seedProducts(account, 600, () => '"'.repeat(5000));
     const { result } = await withinEnvelope(() => syncPass(api, 'ipad-1', null, { limit: 1000 }));
     expect(new Set(idsOf(result.pages, 'products')).size).toBe(600);
     expect(result.pages.length).toBeGreaterThan(1);
@@ -193,13 +198,7 @@ describe('responses fit a Lambda payload, whatever the records hold', () => {
   it('132 products of control characters: pages sized on their escaped form', async () => {
     const account = stack.newAccount();
     const api = await plainAs(account);
-    const now = T();
-    await seedItems(
-      stack.client,
-      Array.from({ length: 132 }, (_, i) =>
-        storedItem(account, 'products', product(`p${i}`, now, { description: '\u0001'.repeat(5000) }), now),
-      ),
-    );
+    await seedProducts(account, 132, () => '\u0001'.repeat(5000));
     const { result } = await withinEnvelope(() => syncPass(api, 'ipad-1', null, { limit: 1000 }));
     expect(new Set(idsOf(result.pages, 'products')).size).toBe(132);
   });
@@ -280,16 +279,9 @@ describe('compressed pages: sized on the bytes actually sent', () => {
         '',
       );
     };
-    const now = T();
-    await seedItems(
-      stack.client,
-      Array.from({ length: 600 }, (_, i) =>
-        storedItem(account, 'products', product(`p${i}`, now, { description: cjk(5000) }), now),
-      ),
-    );
+    await seedProducts(account, 600, () => cjk(5000));
     for (const encoding of ['gzip', 'br']) {
-      const api = await stack.as(account, 'alice', { 'accept-encoding': encoding });
-      const run = await withinEnvelope(() => syncPass(api, 'ipad-1', null, { limit: 1000 }));
+      const run = await pass(account, encoding);
       expect(new Set(idsOf(run.result.pages, 'products')).size).toBe(600);
     }
   });
@@ -298,17 +290,10 @@ describe('compressed pages: sized on the bytes actually sent', () => {
     const account = stack.newAccount();
     const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 !#$%&()*+,-./:;<=>?@[]^_{|}~';
     const noise = (n: number) => Array.from(randomBytes(n), (b) => chars[b % chars.length]).join('');
-    const now = T();
-    await seedItems(
-      stack.client,
-      Array.from({ length: 1500 }, (_, i) =>
-        // 8,000 characters, past the schema's 5,000 (written straight to the table), so pages end on bytes, not on `limit`.
-        storedItem(account, 'products', product(`p${i}`, now, { description: noise(8000) }), now),
-      ),
-    );
+    // 8,000 characters, past the schema's 5,000 (written straight to the table), so pages end on bytes, not on `limit`.
+    await seedProducts(account, 1500, () => noise(8000));
     for (const encoding of ['gzip', 'br']) {
-      const api = await stack.as(account, 'alice', { 'accept-encoding': encoding });
-      const run = await withinEnvelope(() => syncPass(api, 'ipad-1', null, { limit: 1000 }));
+      const run = await pass(account, encoding);
       expect(new Set(idsOf(run.result.pages, 'products')).size).toBe(1500);
       expect(run.result.pages.length).toBeGreaterThan(1);
       expect(run.largest).toBeGreaterThan(0.9 * LAMBDA_PAYLOAD_BYTES); // full pages, not timid ones
