@@ -13,10 +13,11 @@ import {
   SyncApiError,
   SyncClient,
   type SyncState,
-  type WireRecord,
 } from '../client/index.ts';
+import { type CollectionName, collectionNames } from '../protocol/records.ts';
+import { describe, formFields, headingOf, recordFrom, singularOf, valueAt } from './forms.ts';
 
-type View = 'products' | 'customers' | 'orders' | 'sync';
+type View = CollectionName | 'sync';
 type Session = { accountId: string; userId: string; token: string };
 
 const $ = <T extends HTMLElement>(selector: string) => document.querySelector(selector) as T;
@@ -26,7 +27,7 @@ const banner = $('#banner');
 let offline = false;
 let client: SyncClient | null = null;
 let session: Session | null = null;
-let view: View = 'products';
+let view: View = collectionNames[0]!;
 /** What the last Verify found, shown on the Account sync page until the next one. */
 let verified: { text: string; repaired: RepairResult['records'] } | null = null;
 
@@ -98,53 +99,14 @@ async function signIn(accountId: string, userId: string) {
   await render();
 }
 
-const fieldsOf: Record<Exclude<View, 'sync'>, { name: string; label: string; type?: string }[]> = {
-  products: [
-    { name: 'name', label: 'Name' },
-    { name: 'sku', label: 'SKU' },
-    { name: 'priceCents', label: 'Price (cents)', type: 'number' },
-  ],
-  customers: [
-    { name: 'name', label: 'Name' },
-    { name: 'email', label: 'Email' },
-  ],
-  orders: [
-    { name: 'customerId', label: 'Customer id' },
-    { name: 'productId', label: 'Product id' },
-    { name: 'quantity', label: 'Quantity', type: 'number' },
-  ],
-};
-
-/** Form values → a record of the collection. */
-function recordFrom(collection: Exclude<View, 'sync'>, form: FormData): Record<string, unknown> {
-  const value = (name: string) => String(form.get(name) ?? '').trim();
-  if (collection === 'products') {
-    return { name: value('name'), sku: value('sku'), priceCents: Number(value('priceCents')), currency: 'EUR' };
-  }
-  if (collection === 'customers') return { name: value('name'), ...(value('email') ? { email: value('email') } : {}) };
-  return {
-    customerId: value('customerId'),
-    status: 'draft',
-    currency: 'EUR',
-    lines: [{ productId: value('productId'), quantity: Number(value('quantity') || 1), unitPriceCents: 0 }],
-  };
-}
-
-function describe(collection: string, record: WireRecord): string {
-  if (collection === 'products')
-    return `${record.name} · ${record.sku} · €${(Number(record.priceCents) / 100).toFixed(2)}`;
-  if (collection === 'orders') return `order for ${record.customerId} · ${record.status}`;
-  return `${record.name}${record.email ? ` · ${record.email}` : ''}`;
-}
-
-async function renderList(collection: Exclude<View, 'sync'>) {
+async function renderList(collection: CollectionName) {
   if (!client) return;
   const records = await client.list(collection);
-  const fields = fieldsOf[collection];
+  const fields = formFields(collection);
   main.innerHTML = `
-    <h2>${collection[0]!.toUpperCase()}${collection.slice(1)}</h2>
+    <h2>${headingOf(collection)}</h2>
     <form id="create" class="row">
-      ${fields.map((f) => `<input name="${f.name}" placeholder="${f.label}" aria-label="${f.label}" ${f.type ? `type="${f.type}"` : ''} required>`).join('')}
+      ${fields.map((f) => `<input name="${f.path}" placeholder="${f.label}" aria-label="${f.label}" type="${f.input}" required>`).join('')}
       <button>Add</button>
     </form>
     <ul class="records">
@@ -158,7 +120,7 @@ async function renderList(collection: Exclude<View, 'sync'>) {
   $('#create').addEventListener('submit', (event) => {
     event.preventDefault();
     void act(async () => {
-      await client!.save(collection, recordFrom(collection, new FormData(event.target as HTMLFormElement)));
+      await client!.save(collection, recordFrom(collection, formValues(event.target as HTMLFormElement)));
       await render();
     });
   });
@@ -177,7 +139,7 @@ async function renderList(collection: Exclude<View, 'sync'>) {
       li.innerHTML = `<form class="row" data-editing="${id}">${fields
         .map(
           (f) =>
-            `<input name="${f.name}" aria-label="${f.label}" value="${escapeHtml(String(editable(collection, record, f.name)))}" ${f.type ? `type="${f.type}"` : ''}>`,
+            `<input name="${f.path}" aria-label="${f.label}" value="${escapeHtml(String(valueAt(record, f.path) ?? ''))}" type="${f.input}">`,
         )
         .join('')}<button>Save</button></form>`;
       li.querySelector('form')!.addEventListener('submit', (event) => {
@@ -186,7 +148,7 @@ async function renderList(collection: Exclude<View, 'sync'>) {
           const { id: _id, updatedAt: _u, updatedBy: _b, ...current } = record;
           await client!.save(collection, {
             ...current,
-            ...recordFrom(collection, new FormData(event.target as HTMLFormElement)),
+            ...recordFrom(collection, formValues(event.target as HTMLFormElement)),
             id,
           });
           await render();
@@ -196,13 +158,10 @@ async function renderList(collection: Exclude<View, 'sync'>) {
   }
 }
 
-function editable(collection: string, record: WireRecord, field: string): unknown {
-  if (collection === 'orders') {
-    const line = (record.lines as { productId: string; quantity: number }[] | undefined)?.[0];
-    if (field === 'productId') return line?.productId ?? '';
-    if (field === 'quantity') return line?.quantity ?? 1;
-  }
-  return record[field] ?? '';
+/** A form's values by field name. */
+function formValues(form: HTMLFormElement): (name: string) => string {
+  const data = new FormData(form);
+  return (name) => String(data.get(name) ?? '');
 }
 
 function who(edit: DiscardedEdit): string {
@@ -299,7 +258,7 @@ async function renderSync() {
             .map(
               (
                 d,
-              ) => `<li data-lost="${d.collection}/${d.id}">Your ${d.collection.slice(0, -1)} “${escapeHtml(String(d.local.name ?? d.id))}”: ${escapeHtml(who(d))}
+              ) => `<li data-lost="${d.collection}/${d.id}">Your ${singularOf(d.collection as CollectionName)} “${escapeHtml(String(d.local.name ?? d.id))}”: ${escapeHtml(who(d))}
                 <button data-restore="${d.collection}/${d.id}">Restore mine</button><button data-dismiss="${d.collection}/${d.id}">Dismiss</button></li>`,
             )
             .join('')}</ul>`
@@ -356,6 +315,10 @@ $('#sign-in').addEventListener('submit', (event) => {
   const form = new FormData(event.target as HTMLFormElement);
   void signIn(String(form.get('account')), String(form.get('user'))).catch((error) => say(explain(error), 'error'));
 });
+$('nav').insertAdjacentHTML(
+  'afterbegin',
+  collectionNames.map((c) => `<button type="button" data-view="${c}">${headingOf(c)}</button>`).join(''),
+);
 for (const link of document.querySelectorAll<HTMLElement>('nav [data-view]')) {
   link.onclick = () => {
     view = link.dataset.view as View;

@@ -8,15 +8,20 @@ import type { ExtraRoute } from '../dev/local-api.ts';
 import { DomainError } from '../functions/core/errors.ts';
 import { deviceWriter, writerKey } from '../functions/core/identity.ts';
 import { contentHash, decidePush, effectiveUpdatedAt, writes } from '../functions/core/reconcile.ts';
-import type { DepsSource } from '../functions/deps.ts';
 import { httpHandler } from '../functions/http/http-handler.ts';
+import type { ServicesSource } from '../functions/service/context.ts';
 import { partitionKey } from '../functions/store/records-store.ts';
-import { parseDeviceChange } from '../protocol/collections.ts';
+import { parseDeviceChange } from '../protocol/records.ts';
 
 const body = z.object({ deviceId: z.string(), clientTime: z.number(), record: z.unknown() });
 
-export function naivePushRoute(client: DynamoDBDocumentClient, tableName: string, deps: DepsSource): ExtraRoute {
-  const handler = httpHandler(deps, { jsonBody: true }, async ({ body: raw, identity, receivedAt }) => {
+export function naivePushRoute(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  services: ServicesSource,
+): ExtraRoute {
+  const handler = httpHandler(services, { jsonBody: true }, async ({ body: raw, context }) => {
+    const { caller: identity, receivedAt } = context;
     const request = body.parse(raw);
     const parsed = parseDeviceChange('products', request.record);
     if (!parsed.ok) throw new DomainError('VALIDATION_FAILED', 'invalid', { issues: parsed.issues });

@@ -19,7 +19,7 @@ import { type LocalStack, startLocalStack } from '../dev/local-stack.ts';
 import { signLocalToken } from '../dev/local-token.ts';
 import { seedItems, storedItem } from '../dev/seed.ts';
 import { encodeCursor } from '../functions/core/cursor.ts';
-import { compressBody } from '../functions/core/wire-encoding.ts';
+import { compressBody } from '../functions/http/compression.ts';
 
 const JWT_SECRET = 'bench-secret';
 const ROOT = join(import.meta.dirname, '..');
@@ -124,7 +124,7 @@ const stack = await startLocalStack({
       },
       { step: 'initialize', name: 'consumedCapacity' },
     ),
-  extraRoutes: (client, deps) => [naivePushRoute(client, LOCAL_TABLES.records, () => deps)],
+  extraRoutes: (client, services) => [naivePushRoute(client, LOCAL_TABLES.records, () => services)],
 });
 const api = stack.api.url;
 let accounts = 0;
@@ -250,7 +250,7 @@ try {
       storedItem(pullAccount, 'products', product(`p${i}`, pullNow), pullNow - 1000),
     ),
   );
-  const pullCursor = encodeCursor(stack.deps.cursorSecret, pullAccount, 'sync', { since: pullNow - 5 * 60_000 });
+  const pullCursor = encodeCursor(stack.services.cursorKey(), pullAccount, 'sync', { since: pullNow - 5 * 60_000 });
   const pullCall = await caller(api, pullAccount);
   let pages = 0;
   await measure(
@@ -296,7 +296,7 @@ try {
     }
     noop[size] = acct;
     const call = await caller(api, acct);
-    const cursor = encodeCursor(stack.deps.cursorSecret, acct, 'sync', { since: Date.now() - 10 * 60_000 });
+    const cursor = encodeCursor(stack.services.cursorKey(), acct, 'sync', { since: Date.now() - 10 * 60_000 });
     await measure(
       stack,
       `noop-${size}`,
@@ -312,7 +312,7 @@ try {
     );
   }
   const bigCall = await caller(api, noop[100_000]!);
-  await stack.deps.syncState.recordSync(
+  await stack.services.syncState.recordSync(
     noop[100_000]!,
     { userId: 'bench', deviceId: 'ipad-1' },
     Date.now(),

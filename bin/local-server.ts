@@ -6,7 +6,7 @@ import { createTables, LOCAL_TABLES, startDynamoDbLocal } from '../dev/dynamodb-
 import { DEFAULT_JWT_SECRET, startLocalApi } from '../dev/local-api.ts';
 import { createLocalDocumentClient } from '../dev/local-client.ts';
 import { syncConfigFromEnv } from '../functions/config.ts';
-import { buildDeps } from '../functions/deps.ts';
+import { buildServices } from '../functions/deps.ts';
 
 const { values: args } = parseArgs({ options: { 'in-memory': { type: 'boolean', default: false } } });
 const port = Number(process.env.PORT ?? 3000);
@@ -15,7 +15,7 @@ const dataDir = args['in-memory'] ? undefined : '.data/dynamodb';
 
 const dynamo = await startDynamoDbLocal({ port: dynamoPort, ...(dataDir ? { dataDir } : {}) });
 await createTables(dynamo.endpoint);
-const deps = buildDeps({
+const services = buildServices({
   client: createLocalDocumentClient(dynamo.endpoint),
   recordsTable: LOCAL_TABLES.records,
   syncStateTable: LOCAL_TABLES.syncState,
@@ -24,7 +24,7 @@ const deps = buildDeps({
 });
 const jwtSecret = process.env.LOCAL_JWT_SECRET ?? DEFAULT_JWT_SECRET;
 const api = await startLocalApi({
-  deps: () => deps,
+  services: () => services,
   port,
   host: process.env.HOST ?? '127.0.0.1',
   jwtSecret,

@@ -2,12 +2,9 @@
 // with whatever it has (SQLite, Realm, IndexedDB). Every `apply` is atomic:
 // a page of changes and the cursor after it land together or not at all.
 
-/** A record as the wire carries it: id, updatedAt, deleted?, fields. */
-export type WireRecord = { id: string; updatedAt: number; deleted?: boolean; [field: string]: unknown };
+import type { Issue, UpdatedBy, WireRecord } from '../protocol/fields.ts';
 
-import type { Issue } from '../protocol/collections.ts';
-
-export type { Issue };
+export type { Issue, WireRecord };
 
 export type LocalRow = {
   collection: string;
@@ -34,8 +31,8 @@ export type LocalRow = {
 
 export type RowKey = { collection: string; id: string };
 
-/** Who wrote a version the backend holds (`deviceId` null: the Main App, web). */
-export type Writer = { userId: string; deviceId: string | null };
+/** Who wrote a version the backend holds (`deviceId` null: the Main App, web): the protocol's `updatedBy`. */
+export type Writer = UpdatedBy;
 
 /**
  * A local edit that lost (the rep's version, kept so the app can say what

@@ -4,7 +4,6 @@
 // page, applying the protocol's client apply rules (docs/protocol.md). No
 // Node-only APIs: fetch, an injectable clock, id generator and store.
 import * as z from 'zod';
-import { type CollectionName, collectionNames, isCollectionName, parseDeviceChange } from '../protocol/collections.ts';
 import {
   DEFAULT_PAGE_LIMIT,
   DEFAULT_VERIFY_PARTS,
@@ -13,6 +12,14 @@ import {
   MAX_VERIFY_PARTS,
 } from '../protocol/limits.ts';
 import {
+  type CollectionName,
+  collectionNames,
+  isCollectionName,
+  parseDeviceChange,
+  type RecordInput,
+  type RecordOf,
+} from '../protocol/records.ts';
+import {
   type PushResult,
   pushResponse,
   statusResponse,
@@ -20,6 +27,7 @@ import {
   type VerifyResponse,
   verifyResponse,
 } from '../protocol/responses.ts';
+import { routePath } from '../protocol/routes.ts';
 import { VersionIndex } from './digest.ts';
 import { type Compressor, createHttp, type Fetch, type RetryPolicy, SyncApiError, type TokenSource } from './http.ts';
 import { uuidGenerator } from './ids.ts';
@@ -289,8 +297,8 @@ export class SyncClient {
    * Returns its id. An unknown collection or invalid fields throw here, so a
    * bad record never enters the queue to block the ones behind it.
    */
-  async save(collection: string, fields: Record<string, unknown> & { id?: string }): Promise<string> {
-    const { id = this.newId(), ...rest } = fields;
+  async save<C extends CollectionName>(collection: C, fields: RecordInput<C>): Promise<string> {
+    const { id = this.newId(), ...rest } = fields as Record<string, unknown> & { id?: string };
     const { updatedAt: _u, deleted: _d, updatedBy: _b, ...own } = rest;
     const checked = parseDeviceChange(knownCollection(collection), { ...own, id, updatedAt: this.now() });
     if (!checked.ok) throw new InvalidRecordError(collection, checked.issues);
@@ -299,19 +307,21 @@ export class SyncClient {
   }
 
   /** Deletes a record locally; the deletion is pushed like any edit. */
-  async remove(collection: string, id: string): Promise<void> {
+  async remove(collection: CollectionName, id: string): Promise<void> {
     knownCollection(collection);
     await this.edit(collection, id, (updatedAt) => ({ id, updatedAt, deleted: true }));
   }
 
-  async get(collection: string, id: string): Promise<WireRecord | undefined> {
+  async get<C extends CollectionName>(collection: C, id: string): Promise<RecordOf<C> | undefined> {
     const row = await this.options.store.get({ collection, id });
-    return row && !row.record.deleted ? row.record : undefined;
+    return row && !row.record.deleted ? (row.record as RecordOf<C>) : undefined;
   }
 
   /** Live records of a collection, as the app shows them. */
-  async list(collection: string): Promise<WireRecord[]> {
-    return (await this.options.store.list(collection)).filter((r) => !r.record.deleted).map((r) => r.record);
+  async list<C extends CollectionName>(collection: C): Promise<RecordOf<C>[]> {
+    return (await this.options.store.list(collection))
+      .filter((r) => !r.record.deleted)
+      .map((r) => r.record as RecordOf<C>);
   }
 
   /** Records the backend rejected, with why: the app shows them to the rep to fix. */
@@ -408,7 +418,10 @@ export class SyncClient {
     const edit = (await this.options.store.discarded()).find((d) => d.collection === collection && d.id === id);
     if (edit === undefined) throw new Error(`no discarded edit of ${collection} ${id}`);
     const { id: _id, updatedAt: _u, deleted: _d, updatedBy: _b, ...fields } = edit.local;
-    const restored = await this.save(collection, edit.reason === 'deleted' ? fields : { ...fields, id });
+    const restored = await this.save(
+      knownCollection(collection),
+      (edit.reason === 'deleted' ? fields : { ...fields, id }) as RecordInput<CollectionName>,
+    );
     await this.options.store.apply({ forget: [{ collection, id }] });
     await this.refresh();
     return restored;
@@ -525,7 +538,7 @@ export class SyncClient {
       for (const chunk of chunks(await this.options.store.pending(), this.maxRecords)) {
         const response = await this.request(
           'POST',
-          '/v1/sync/push',
+          routePath('SyncPush'),
           pushResponse,
           { deviceId: this.options.deviceId, clientTime: this.now(), changes: group(chunk) },
           signal,
@@ -597,7 +610,7 @@ export class SyncClient {
     for (let page = 1; ; page++) {
       const response = await this.request(
         'POST',
-        '/v1/sync/now',
+        routePath('SyncNow'),
         syncResponse,
         {
           deviceId,
@@ -743,7 +756,7 @@ export class SyncClient {
   status(options: { signal?: AbortSignal } = {}): Promise<SyncStatus> {
     return this.request(
       'GET',
-      `/v1/sync/status?deviceId=${encodeURIComponent(this.options.deviceId)}`,
+      `${routePath('SyncStatus')}?deviceId=${encodeURIComponent(this.options.deviceId)}`,
       statusResponse,
       undefined,
       options.signal,
@@ -826,7 +839,7 @@ export class SyncClient {
         do {
           const page: VerifyResponse = await this.request(
             'POST',
-            '/v1/sync/verify',
+            routePath('SyncVerify'),
             verifyResponse,
             { deviceId, collection, from, to, parts: settings.parts ?? DEFAULT_VERIFY_PARTS, cursor },
             signal,
@@ -941,7 +954,7 @@ export class SyncClient {
       ].join('&');
       const page: z.infer<typeof listPage> = await this.request(
         'GET',
-        `/v1/records/${encodeURIComponent(collection)}?${query}`,
+        `${routePath('RecordsList', { collection })}?${query}`,
         listPage,
         undefined,
         signal,

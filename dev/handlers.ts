@@ -1,7 +1,6 @@
 // Every route's handler, built over given dependencies: the local server and
 // the tests serve the routes of functions/routes.ts with the very handlers
 // that run in Lambda.
-import type { DepsSource } from '../functions/deps.ts';
 import { health } from '../functions/health.ts';
 import type { ApiEvent, ApiResult } from '../functions/http/http-handler.ts';
 import { openApi } from '../functions/openapi.ts';
@@ -10,6 +9,7 @@ import { recordsGet } from '../functions/records-get.ts';
 import { recordsList } from '../functions/records-list.ts';
 import { recordsPut } from '../functions/records-put.ts';
 import type { RouteName } from '../functions/routes.ts';
+import type { ServicesSource } from '../functions/service/context.ts';
 import { syncNow } from '../functions/sync-now.ts';
 import { syncPush } from '../functions/sync-push.ts';
 import { syncStatus } from '../functions/sync-status.ts';
@@ -17,7 +17,7 @@ import { syncVerify } from '../functions/sync-verify.ts';
 
 export type Handler = (event: ApiEvent, context: import('aws-lambda').Context) => Promise<ApiResult>;
 
-export const handlerFactories: Record<RouteName, (deps: DepsSource) => Handler> = {
+export const handlerFactories: Record<RouteName, (services: ServicesSource) => Handler> = {
   Health: () => health(),
   OpenApi: () => openApi(),
   SyncPush: syncPush,

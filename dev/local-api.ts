@@ -12,12 +12,12 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { errors as joseErrors, jwtVerify } from 'jose';
-import { LAMBDA_PAYLOAD_BYTES } from '../functions/core/page-budget.ts';
-import type { Deps } from '../functions/deps.ts';
 import { errorBody } from '../functions/http/errors.ts';
 import { type ApiEvent, type ApiResult, json } from '../functions/http/http-handler.ts';
+import { LAMBDA_PAYLOAD_BYTES } from '../functions/http/page-budget.ts';
 import { notFound } from '../functions/not-found.ts';
 import { FUNCTION_TIMEOUT_SECONDS, type Route, routes } from '../functions/routes.ts';
+import type { Services } from '../functions/service/context.ts';
 import { CORS_REQUEST_HEADERS } from '../protocol/limits.ts';
 import { type Handler, handlerFactories } from './handlers.ts';
 import { apiGatewayEvent, lambdaContext } from './lambda-event.ts';
@@ -35,7 +35,7 @@ export type ExtraRoute = Pick<Route, 'method' | 'path' | 'authenticated'> & { na
 export type LocalApi = { url: string; port: number; server: Server; close: () => Promise<void> };
 
 export type LocalApiOptions = {
-  deps: () => Deps;
+  services: () => Services;
   /** 0 picks a free port. */
   port?: number;
   host?: string;
@@ -63,7 +63,10 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
   const secret = new TextEncoder().encode(options.jwtSecret ?? DEFAULT_JWT_SECRET);
   const timeoutMs = options.timeoutMs ?? FUNCTION_TIMEOUT_SECONDS * 1000;
   const log = options.log ?? ((line: string) => console.error(line));
-  const ours: ExtraRoute[] = routes.map((route) => ({ ...route, handler: handlerFactories[route.name](options.deps) }));
+  const ours: ExtraRoute[] = routes.map((route) => ({
+    ...route,
+    handler: handlerFactories[route.name](options.services),
+  }));
   const compiled: CompiledRoute[] = [...ours, ...(options.extraRoutes ?? [])].map((route) => {
     const params: string[] = [];
     const source = route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
@@ -93,7 +96,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (options.beside && (await options.beside(req, res))) return;
-    const arrivedAt = options.deps().now();
+    const arrivedAt = options.services().now();
     if (options.corsOrigin) {
       res.setHeader('access-control-allow-origin', options.corsOrigin);
       if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {

@@ -4,7 +4,8 @@
 // consumed, so a test or the benchmark can say what a sync cost.
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type SyncConfig, syncConfigFromEnv } from '../functions/config.ts';
-import { buildDeps, type Deps } from '../functions/deps.ts';
+import { buildServices } from '../functions/deps.ts';
+import type { Services } from '../functions/service/context.ts';
 import { createTables, type DynamoDbLocal, LOCAL_TABLES, startDynamoDbLocal } from './dynamodb-local.ts';
 import { type ExtraRoute, type LocalApi, type LocalApiOptions, startLocalApi } from './local-api.ts';
 import { createLocalDocumentClient } from './local-client.ts';
@@ -13,7 +14,7 @@ export type LocalStack = {
   dynamo: DynamoDbLocal;
   api: LocalApi;
   client: DynamoDBDocumentClient;
-  deps: Deps;
+  services: Services;
   /** DynamoDB requests sent since the last reset, by operation (PutItem, Query, …). */
   requests: RequestCounter;
   stop: () => Promise<void>;
@@ -25,7 +26,7 @@ export type LocalStackOptions = {
   config?: Partial<SyncConfig> & { cursorSecret?: string };
   /** Lets the caller wrap the client (fault injection, slow writers, capacity reporting). */
   instrument?: (client: DynamoDBDocumentClient) => void;
-  extraRoutes?: (client: DynamoDBDocumentClient, deps: Deps) => ExtraRoute[];
+  extraRoutes?: (client: DynamoDBDocumentClient, services: Services) => ExtraRoute[];
   corsOrigin?: string;
 } & Pick<LocalApiOptions, 'timeoutMs' | 'log' | 'observe' | 'beside'>;
 
@@ -48,7 +49,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     { step: 'build', name: 'countRequests' },
   );
   options.instrument?.(client);
-  const deps = buildDeps({
+  const services = buildServices({
     client,
     recordsTable: LOCAL_TABLES.records,
     syncStateTable: LOCAL_TABLES.syncState,
@@ -57,9 +58,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ...(options.now ? { now: options.now } : {}),
   });
   const api = await startLocalApi({
-    deps: () => deps,
+    services: () => services,
     jwtSecret: options.jwtSecret,
-    extraRoutes: options.extraRoutes?.(client, deps) ?? [],
+    extraRoutes: options.extraRoutes?.(client, services) ?? [],
     ...(options.corsOrigin ? { corsOrigin: options.corsOrigin } : {}),
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     ...(options.log ? { log: options.log } : {}),
@@ -70,7 +71,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     dynamo,
     api,
     client,
-    deps,
+    services,
     requests,
     stop: async () => {
       await api.close();

@@ -4,7 +4,8 @@
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { writerKey } from '../functions/core/identity.ts';
 import { partitionKey } from '../functions/store/records-store.ts';
-import type { CollectionName, RecordFields } from '../protocol/collections.ts';
+import type { RecordFields } from '../protocol/fields.ts';
+import type { CollectionName } from '../protocol/records.ts';
 import { LOCAL_TABLES } from './dynamodb-local.ts';
 
 /** An item as the store keeps it: a live record written by the web (`web#seed`), or a tombstone. */

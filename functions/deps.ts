@@ -1,30 +1,21 @@
-// What a handler needs, built from its configuration: in Lambda once per
-// container from the environment its route calls for (config.ts) — checked
+// The composition root: builds the services a use case gets
+// (service/context.ts) from a function's configuration — in Lambda once per
+// container from the environment its route calls for (config.ts), checked
 // at import, so a function missing a table or the cursor key fails its cold
-// start before it can write anything — or handed in by the local server and
-// the tests.
+// start before it can write anything; or from what the local server and the
+// tests hand in. Only the Lambda entries (functions/<route>.ts), the local
+// server and the tests import this; use cases and the transport depend on
+// the context's types alone.
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { configFor, type FunctionConfig, type SyncConfig } from './config.ts';
 import { tracer } from './http/observability.ts';
 import { type RouteName, routeNamed } from './routes.ts';
+import type { Services, ServicesSource } from './service/context.ts';
 import { createDocumentClient } from './store/client.ts';
-import { createRecordsStore, type RecordsStore } from './store/records-store.ts';
-import { createSyncStateStore, type SyncStateStore } from './store/sync-state-store.ts';
+import { createRecordsStore } from './store/records-store.ts';
+import { createSyncStateStore } from './store/sync-state-store.ts';
 
-export type Deps = {
-  records: RecordsStore;
-  syncState: SyncStateStore;
-  /** HMAC key for cursors. */
-  readonly cursorSecret: string;
-  /** The server clock. */
-  now: () => number;
-  config: SyncConfig;
-};
-
-/** A route's dependencies: built synchronously (tests, local) or once per container (Lambda). */
-export type DepsSource = () => Deps | Promise<Deps>;
-
-export type DepsOptions = {
+export type ServicesOptions = {
   client: DynamoDBDocumentClient;
   recordsTable?: string | undefined;
   syncStateTable?: string | undefined;
@@ -33,15 +24,15 @@ export type DepsOptions = {
   now?: () => number;
 };
 
-/** Dependencies over the given tables; a part that was not configured throws if the code ever reaches for it. */
-export function buildDeps({
+/** Services over the given tables; a part that was not configured throws if the code ever reaches for it. */
+export function buildServices({
   client,
   recordsTable,
   syncStateTable,
   cursorSecret,
   config,
   now = Date.now,
-}: DepsOptions): Deps {
+}: ServicesOptions): Services {
   return {
     records:
       recordsTable === undefined
@@ -56,7 +47,7 @@ export function buildDeps({
       syncStateTable === undefined
         ? unconfigured('the sync-state table')
         : createSyncStateStore({ client, tableName: syncStateTable }),
-    get cursorSecret() {
+    cursorKey: () => {
       if (cursorSecret === undefined) throw new Error('the cursor key is not configured for this function');
       return cursorSecret;
     },
@@ -66,29 +57,32 @@ export function buildDeps({
 }
 
 /**
- * The Lambda entry's dependencies for `route`. Inside Lambda (the runtime
+ * The Lambda entry's services for `route`. Inside Lambda (the runtime
  * sets AWS_LAMBDA_FUNCTION_NAME) the configuration is read and checked now,
  * at import, and the cursor key is fetched from Secrets Manager on the first
  * request, before the handler runs; elsewhere (a test importing a handler
  * module) nothing happens until the first call.
  */
-export function lambdaDeps(route: RouteName, env: Record<string, string | undefined> = process.env): DepsSource {
+export function lambdaServices(
+  route: RouteName,
+  env: Record<string, string | undefined> = process.env,
+): ServicesSource {
   const read = () => configFor(routeNamed(route).needs, env);
   const config = env.AWS_LAMBDA_FUNCTION_NAME ? read() : undefined;
-  let deps: Promise<Deps> | undefined;
+  let services: Promise<Services> | undefined;
   return () => {
-    deps ??= depsFromConfig(config ?? read());
-    deps.catch(() => {
-      deps = undefined; // a failed set-up is retried on the next request
+    services ??= servicesFromConfig(config ?? read());
+    services.catch(() => {
+      services = undefined; // a failed set-up is retried on the next request
     });
-    return deps;
+    return services;
   };
 }
 
-async function depsFromConfig(config: FunctionConfig): Promise<Deps> {
+async function servicesFromConfig(config: FunctionConfig): Promise<Services> {
   const key = config.cursorKey;
   const cursorSecret = key === undefined ? undefined : 'secret' in key ? key.secret : await readSecret(key.secretArn);
-  return buildDeps({
+  return buildServices({
     // The SDK finds its endpoint the standard way (AWS_ENDPOINT_URL_DYNAMODB when set, else AWS's).
     client: tracer.captureAWSv3Client(createDocumentClient()),
     recordsTable: config.recordsTable,

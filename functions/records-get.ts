@@ -1,13 +1,14 @@
 // GET /v1/records/{collection}/{id} — one record; 410 with the tombstone if deleted.
-import { type DepsSource, lambdaDeps } from './deps.ts';
+import { lambdaServices } from './deps.ts';
 import { httpHandler } from './http/http-handler.ts';
 import { recordPath } from './http/params.ts';
+import type { ServicesSource } from './service/context.ts';
 import { getWebRecord } from './service/web-records.ts';
 
-export const recordsGet = (deps: DepsSource) =>
-  httpHandler(deps, {}, async ({ event, identity, deps }) => {
+export const recordsGet = (services: ServicesSource) =>
+  httpHandler(services, {}, async ({ event, context }) => {
     const { collection, id } = recordPath(event);
-    return { statusCode: 200, body: { record: await getWebRecord(deps, identity, collection, id) } };
+    return { statusCode: 200, body: { record: await getWebRecord(context, collection, id) } };
   });
 
-export const handler = recordsGet(lambdaDeps('RecordsGet'));
+export const handler = recordsGet(lambdaServices('RecordsGet'));

@@ -1,8 +1,10 @@
-// Every route of the API, in one table: the CDK stack deploys one function
-// per entry from it, giving each exactly the tables, actions and key listed
+// What the server adds to each route of the API (protocol/routes.ts): the
+// handler file, and what it needs. The CDK stack deploys one function per
+// route from this, giving each exactly the tables, actions and key listed
 // here and nothing else; each function reads exactly that configuration at
 // cold start (config.ts); the local server routes from it. Pure data: `cdk
 // synth` imports it without loading any handler code.
+import { type ApiRoute, apiRoutes, type RouteName, routeNames } from '../protocol/routes.ts';
 
 export type DynamoAction =
   | 'dynamodb:GetItem'
@@ -17,56 +19,33 @@ export type TableAccess = { actions: DynamoAction[]; on: ('table' | 'feed')[] };
 /** What a function needs: tables (with their access) and the cursor key. */
 export type Needs = { records?: TableAccess; syncState?: TableAccess; cursorKey?: boolean };
 
-export type RouteName =
-  | 'Health'
-  | 'OpenApi'
-  | 'SyncPush'
-  | 'SyncNow'
-  | 'SyncStatus'
-  | 'SyncVerify'
-  | 'RecordsList'
-  | 'RecordsPut'
-  | 'RecordsGet'
-  | 'RecordsDelete';
+export type { RouteName };
 
-export type Route = {
-  /** Names the function in AWS. */
-  name: RouteName;
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  /** API Gateway route path, with {param} segments. */
-  path: string;
+/** What the server adds to a route of the API (protocol/routes.ts): its handler file and what it needs. */
+type Deployment = {
   /** Handler file under functions/, for bundling. */
   entry: string;
-  authenticated: boolean;
   needs: Needs;
 };
 
+export type Route = Pick<ApiRoute, 'method' | 'path' | 'authenticated'> &
+  Deployment & {
+    /** Names the function in AWS. */
+    name: RouteName;
+  };
+
 const put: TableAccess = { actions: ['dynamodb:PutItem'], on: ['table'] };
 
-export const routes: Route[] = [
-  { name: 'Health', method: 'GET', path: '/v1/health', entry: 'health.ts', authenticated: false, needs: {} },
-  {
-    name: 'OpenApi',
-    method: 'GET',
-    path: '/v1/openapi.json',
-    entry: 'openapi.ts',
-    authenticated: false,
-    needs: {},
-  },
-  {
-    name: 'SyncPush',
-    method: 'POST',
-    path: '/v1/sync/push',
+/** Keyed by the protocol's route names: a route without a handler here does not type-check. */
+const deployments: Record<RouteName, Deployment> = {
+  Health: { entry: 'health.ts', needs: {} },
+  OpenApi: { entry: 'openapi.ts', needs: {} },
+  SyncPush: {
     entry: 'sync-push.ts',
-    authenticated: true,
     needs: { records: put, syncState: { actions: ['dynamodb:UpdateItem'], on: ['table'] } },
   },
-  {
-    name: 'SyncNow',
-    method: 'POST',
-    path: '/v1/sync/now',
+  SyncNow: {
     entry: 'sync-now.ts',
-    authenticated: true,
     needs: {
       // BatchGetItem: the winners a pass still owes, fetched on its later pages.
       records: { actions: ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'], on: ['table', 'feed'] },
@@ -74,59 +53,32 @@ export const routes: Route[] = [
       cursorKey: true,
     },
   },
-  {
-    name: 'SyncStatus',
-    method: 'GET',
-    path: '/v1/sync/status',
+  SyncStatus: {
     entry: 'sync-status.ts',
-    authenticated: true,
     needs: {
       records: { actions: ['dynamodb:Query'], on: ['feed'] },
       syncState: { actions: ['dynamodb:GetItem'], on: ['table'] },
     },
   },
-  {
-    name: 'SyncVerify',
-    method: 'POST',
-    path: '/v1/sync/verify',
+  SyncVerify: {
     entry: 'sync-verify.ts',
-    authenticated: true,
     // Reads the base table's keys and versions only; writes nothing, not even the device's state.
     needs: { records: { actions: ['dynamodb:Query'], on: ['table'] }, cursorKey: true },
   },
-  {
-    name: 'RecordsList',
-    method: 'GET',
-    path: '/v1/records/{collection}',
+  RecordsList: {
     entry: 'records-list.ts',
-    authenticated: true,
     needs: { records: { actions: ['dynamodb:Query'], on: ['table'] }, cursorKey: true },
   },
-  {
-    name: 'RecordsPut',
-    method: 'PUT',
-    path: '/v1/records/{collection}/{id}',
-    entry: 'records-put.ts',
-    authenticated: true,
-    needs: { records: put },
-  },
-  {
-    name: 'RecordsGet',
-    method: 'GET',
-    path: '/v1/records/{collection}/{id}',
-    entry: 'records-get.ts',
-    authenticated: true,
-    needs: { records: { actions: ['dynamodb:GetItem'], on: ['table'] } },
-  },
-  {
-    name: 'RecordsDelete',
-    method: 'DELETE',
-    path: '/v1/records/{collection}/{id}',
-    entry: 'records-delete.ts',
-    authenticated: true,
-    needs: { records: put },
-  },
-];
+  RecordsPut: { entry: 'records-put.ts', needs: { records: put } },
+  RecordsGet: { entry: 'records-get.ts', needs: { records: { actions: ['dynamodb:GetItem'], on: ['table'] } } },
+  RecordsDelete: { entry: 'records-delete.ts', needs: { records: put } },
+};
+
+/** Every route of the API with its handler and needs, in the protocol's order. */
+export const routes: Route[] = routeNames.map((name) => {
+  const { method, path, authenticated } = apiRoutes[name];
+  return { name, method, path, authenticated, ...deployments[name] };
+});
 
 export function routeNamed(name: RouteName): Route {
   const route = routes.find((r) => r.name === name);

@@ -2,18 +2,19 @@
 // live records (service/verify.ts). Writes nothing; the deviceId is checked
 // and logged with the page (http/observability.ts).
 import { verifyRequest } from '../protocol/requests.ts';
-import { type DepsSource, lambdaDeps } from './deps.ts';
+import { lambdaServices } from './deps.ts';
 import { httpHandler } from './http/http-handler.ts';
 import { recordVerify } from './http/observability.ts';
 import { syncEnvelope } from './http/params.ts';
+import type { ServicesSource } from './service/context.ts';
 import { verifyRange } from './service/verify.ts';
 
-export const syncVerify = (deps: DepsSource) =>
-  httpHandler(deps, { jsonBody: true, metrics: true }, async ({ body, identity, deps }) => {
+export const syncVerify = (services: ServicesSource) =>
+  httpHandler(services, { jsonBody: true, metrics: true }, async ({ body, context }) => {
     const request = syncEnvelope(verifyRequest, body);
-    const response = await verifyRange(deps, identity, request);
+    const response = await verifyRange(context, request);
     recordVerify(request, response);
     return { statusCode: 200, body: response };
   });
 
-export const handler = syncVerify(lambdaDeps('SyncVerify'));
+export const handler = syncVerify(lambdaServices('SyncVerify'));

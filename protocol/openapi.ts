@@ -4,9 +4,10 @@
 // a test fails when the committed file differs from what this produces, and
 // `GET /v1/openapi.json` serves the committed file.
 import * as z from 'zod';
-import { type CollectionName, collectionNames, ID_PATTERN, recordSchemas, tombstoneRecord } from './collections.ts';
+import { ID_PATTERN } from './fields.ts';
 import { MAX_BODY_BYTES, MAX_RECORD_BYTES, MAX_RECORDS_PER_REQUEST } from './limits.ts';
-import { listQuery, pushRequest, statusQuery, syncNowRequest, verifyRequest } from './requests.ts';
+import { type CollectionName, collectionNames, recordSchemas, tombstoneRecord } from './records.ts';
+import { pushRequest, syncNowRequest, verifyRequest } from './requests.ts';
 import {
   errorResponse,
   healthResponse,
@@ -20,9 +21,9 @@ import {
   verifyPart,
   verifyResponse,
 } from './responses.ts';
+import { type ApiRoute, apiRoutes, type RouteName, routeNames } from './routes.ts';
 
 type JsonSchema = Record<string, unknown>;
-type Method = 'get' | 'post' | 'put' | 'delete';
 
 /** The records a push may carry, per collection: live records and tombstones, as validated one by one. */
 const pushedChanges = z
@@ -62,121 +63,10 @@ const responseSchemas = {
   ...perCollectionSchemas((c) => ({ [pascal(c)]: recordSchemas[c].returned })),
 };
 
-type Operation = {
-  method: Method;
-  path: string;
-  summary: string;
-  description: string;
-  authenticated: boolean;
-  query?: z.ZodObject;
-  pathParams?: ('collection' | 'id')[];
-  body?: keyof typeof requestSchemas | 'WebBody';
-  /** Status → named schema (or null for an empty body). */
-  responses: Record<number, string | null>;
-};
+type Operation = ApiRoute & { name: RouteName };
 
-const authErrors = [400, 401, 500, 503];
-const bodyErrors = [413, 415];
-
-export const operations: Operation[] = [
-  {
-    method: 'post',
-    path: '/v1/sync/push',
-    summary: 'Login push',
-    description:
-      "The device's pending changes go up; nothing comes down. Each record is reconciled on the server (latest `updatedAt` wins, skew-corrected by `clientTime`) and reported with one status, in request order.",
-    authenticated: true,
-    body: 'PushRequest',
-    responses: { 200: 'PushResponse', ...errors([...authErrors, ...bodyErrors]) },
-  },
-  {
-    method: 'post',
-    path: '/v1/sync/now',
-    summary: 'Sync Now',
-    description:
-      'Pushes pending changes (as login push), then pulls every change after `cursor`, a page at a time. `cursor: null` starts a full snapshot of live records. Call again with the returned cursor while `hasMore` is true.',
-    authenticated: true,
-    body: 'SyncNowRequest',
-    responses: { 200: 'SyncNowResponse', ...errors([...authErrors, ...bodyErrors]) },
-  },
-  {
-    method: 'get',
-    path: '/v1/sync/status',
-    summary: 'Account sync status',
-    description:
-      "When the account last synced, and, with `deviceId`, this device's last sync and push and, per collection, how many records other writers changed since its last completed Sync Now.",
-    authenticated: true,
-    query: statusQuery,
-    responses: { 200: 'StatusResponse', ...errors(authErrors) },
-  },
-  {
-    method: 'post',
-    path: '/v1/sync/verify',
-    summary: 'Verify',
-    description:
-      'Count and digest of one collection\'s live records with `from` ≤ id < `to` (null: unbounded; ids compare as bytes), split into at most `parts` consecutive sub-ranges of nearly equal count whose bounds are real ids, so a device can prove it holds what the backend holds and narrow down where it does not. A digest is, over the records of a part, the first 8 bytes of SHA-256 over UTF-8 `id + "\\n" + updatedAt` (decimal) read as an unsigned 64-bit big-endian integer, summed modulo 2^64, as 16 lowercase hex digits (`0000000000000000` for none). A page does bounded work: while `cursor` is not null, send the same request with it; the parts of all pages together cover the range. Writes nothing.',
-    authenticated: true,
-    body: 'VerifyRequest',
-    responses: { 200: 'VerifyResponse', ...errors([...authErrors, ...bodyErrors]) },
-  },
-  {
-    method: 'get',
-    path: '/v1/records/{collection}',
-    summary: 'List live records (Main App)',
-    description:
-      'Live records of one collection in id order, a page at a time; `from` (inclusive) and `to` (exclusive) bound the ids. `cursor` continues a listing: send it with the same `from` and `to` (a cursor of another collection or range is `BAD_CURSOR`).',
-    authenticated: true,
-    pathParams: ['collection'],
-    query: listQuery,
-    responses: { 200: 'ListResponse', ...errors(authErrors) },
-  },
-  {
-    method: 'put',
-    path: '/v1/records/{collection}/{id}',
-    summary: 'Create or replace a record (Main App)',
-    description:
-      "The body is the collection's fields (`id`, if present, must match the path; `updatedAt` and `deleted` are ignored). Stamped with the server clock, past any version the backend holds: a web write always wins, except over a tombstone (410).",
-    authenticated: true,
-    pathParams: ['collection', 'id'],
-    body: 'WebBody',
-    responses: { 200: 'RecordResponse', 201: 'RecordResponse', ...errors([...authErrors, 410, ...bodyErrors]) },
-  },
-  {
-    method: 'get',
-    path: '/v1/records/{collection}/{id}',
-    summary: 'Read a record (Main App)',
-    description: 'A live record; 410 with the tombstone as `record` if it was deleted.',
-    authenticated: true,
-    pathParams: ['collection', 'id'],
-    responses: { 200: 'RecordResponse', ...errors([...authErrors, 404, 410]) },
-  },
-  {
-    method: 'delete',
-    path: '/v1/records/{collection}/{id}',
-    summary: 'Delete a record (Main App)',
-    description:
-      'Tombstones the record; every device deletes it at its next Sync Now, edited or not. Deleting twice is still 204; a record that never existed is 404.',
-    authenticated: true,
-    pathParams: ['collection', 'id'],
-    responses: { 204: null, ...errors([...authErrors, 404]) },
-  },
-  {
-    method: 'get',
-    path: '/v1/health',
-    summary: 'Health check',
-    description: 'Is the API up. No token, no database.',
-    authenticated: false,
-    responses: { 200: 'HealthResponse' },
-  },
-  {
-    method: 'get',
-    path: '/v1/openapi.json',
-    summary: 'This document',
-    description: 'The OpenAPI 3.1 description of the API. No token.',
-    authenticated: false,
-    responses: { 200: null },
-  },
-];
+/** The routes, as the document describes them. */
+export const operations: Operation[] = routeNames.map((name) => ({ name, ...apiRoutes[name] }));
 
 export function buildOpenApiDocument(): JsonSchema {
   const components = {
@@ -187,7 +77,7 @@ export function buildOpenApiDocument(): JsonSchema {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of operations) {
     paths[op.path] ??= {};
-    paths[op.path]![op.method] = {
+    paths[op.path]![op.method.toLowerCase()] = {
       operationId: operationId(op),
       summary: op.summary,
       description: op.description,
@@ -281,10 +171,6 @@ const errorDescriptions: Record<number, string> = {
   503: 'SERVICE_UNAVAILABLE: DynamoDB throttled past retries; safe to retry after Retry-After',
 };
 
-function errors(statuses: number[]): Record<number, string> {
-  return Object.fromEntries(statuses.map((s) => [s, 'ErrorResponse']));
-}
-
 function ref(id: string): JsonSchema {
   return { $ref: `#/components/schemas/${id}` };
 }
@@ -300,5 +186,5 @@ function operationId(op: Operation): string {
     .replace(/\{(\w+)\}/g, 'by-$1')
     .split(/[/.-]/)
     .filter(Boolean);
-  return op.method + words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
+  return op.method.toLowerCase() + words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
 }

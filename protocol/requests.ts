@@ -3,18 +3,7 @@
 // single write. Records inside `changes` are validated one by one later
 // (collections.ts), so one bad record cannot block the others.
 import * as z from 'zod';
-import {
-  type CollectionName,
-  capIssue,
-  collectionNames,
-  deviceId,
-  type Issue,
-  isCollectionName,
-  MAX_ISSUES,
-  recordId,
-  timestampMs,
-  toIssues,
-} from './collections.ts';
+import { capIssue, deviceId, type Issue, MAX_ISSUES, recordId, timestampMs, toIssues } from './fields.ts';
 import {
   DEFAULT_LIST_LIMIT,
   DEFAULT_PAGE_LIMIT,
@@ -24,6 +13,7 @@ import {
   MAX_RECORDS_PER_REQUEST,
   MAX_VERIFY_PARTS,
 } from './limits.ts';
+import { type CollectionName, collectionNames, isCollectionName } from './records.ts';
 
 export type Changes = Partial<Record<CollectionName, unknown[]>>;
 

@@ -6,8 +6,9 @@
 // field; the contract test checks that a parse changes nothing, so the
 // server never sends one undocumented. No Node APIs: the client imports this.
 import * as z from 'zod';
-import { type CollectionName, collectionNames, deviceId, recordSchemas, tombstoneRecord } from './collections.ts';
+import { deviceId } from './fields.ts';
 import { MAX_VERIFY_PARTS } from './limits.ts';
+import { type CollectionName, collectionNames, recordSchemas, tombstoneRecord } from './records.ts';
 
 export const issue = z.object({ path: z.string(), message: z.string() });
 

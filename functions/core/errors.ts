@@ -1,7 +1,8 @@
 // Domain errors: what a use case says went wrong, in the protocol's words
 // (its error codes). The HTTP layer maps each code to a status in one table
 // (http/errors.ts); nothing below it speaks HTTP.
-import type { Issue, SyncedRecord } from '../../protocol/collections.ts';
+import type { Issue } from '../../protocol/fields.ts';
+import type { SyncedRecord } from '../../protocol/records.ts';
 import type { ErrorCode } from '../../protocol/responses.ts';
 
 export type DomainErrorCode = Exclude<ErrorCode, 'INTERNAL'>;

@@ -7,34 +7,79 @@ import * as z from 'zod';
 export const keyPosition = z.object({ id: z.string(), changedAt: z.number().optional() });
 export type KeyPosition = z.infer<typeof keyPosition>;
 
-/** A record this pass still owes the device: [collection index, id] (a pushed version it beat). */
-const owed = z.tuple([z.number().int().min(0), z.string()]);
+/** A record this pass still owes the device: [collection, id] (a pushed version it beat). */
+const owed = z.tuple([z.string(), z.string()]);
 export type Owed = z.infer<typeof owed>;
 
 /** One string per owed record, for sets: a record is owed at most once per pass. */
 export const owedKey = ([collection, id]: Owed): string => `${collection}\u0000${id}`;
 
 /**
- * Sync Now position.
+ * Sync Now position. Collections are named, never numbered: a collection
+ * added to (or moved in) the registry cannot redirect a cursor a device
+ * already holds.
  * - `since`: feed lower bound (server-clock ms, inclusive); null while the
  *   pass is a snapshot (first sync, or a reset).
  * - `start`: server time this pass started; when it ends, the next pass
  *   reads from `start` minus the lookback window.
+ * - `done`: the collections this pass has read to their end.
  * - `col` / `key`: the collection being read and the last key returned in it.
  * - `reset`: this snapshot pass is a reset of an expired cursor.
  * - `owed`: backend versions that beat this pass's pushes and have not been
  *   delivered yet; the pass does not end before they are.
  * Between passes only `since` is set.
  */
-export const syncPosition = z.object({
+const position = z.strictObject({
   since: z.number().nullable(),
   start: z.number().optional(),
-  col: z.number().int().min(0).optional(),
+  done: z.array(z.string()).optional(),
+  col: z.string().optional(),
   key: keyPosition.optional(),
   reset: z.boolean().optional(),
   owed: z.array(owed).optional(),
 });
-export type SyncPosition = z.infer<typeof syncPosition>;
+export type SyncPosition = z.infer<typeof position>;
+
+/**
+ * The order cursors issued before collections were named numbered them in
+ * (`col` and `owed` held indexes into it). Frozen: it reads those cursors,
+ * whatever the registry holds now.
+ */
+export const NUMBERED_COLLECTIONS = ['products', 'customers', 'orders'] as const;
+
+/** A position as cursors issued before collections were named wrote it. */
+const numberedPosition = z
+  .strictObject({
+    since: z.number().nullable(),
+    start: z.number().optional(),
+    col: z.number().int().min(0).max(NUMBERED_COLLECTIONS.length).optional(),
+    key: keyPosition.optional(),
+    reset: z.boolean().optional(),
+    owed: z
+      .array(
+        z.tuple([
+          z
+            .number()
+            .int()
+            .min(0)
+            .max(NUMBERED_COLLECTIONS.length - 1),
+          z.string(),
+        ]),
+      )
+      .optional(),
+  })
+  .transform(({ col, key, owed, ...rest }): SyncPosition => {
+    const reading = col === undefined ? undefined : NUMBERED_COLLECTIONS[col];
+    return {
+      ...rest,
+      ...(col ? { done: NUMBERED_COLLECTIONS.slice(0, col) } : {}),
+      ...(reading !== undefined && key !== undefined ? { col: reading, key } : {}),
+      ...(owed ? { owed: owed.map(([c, id]): Owed => [NUMBERED_COLLECTIONS[c]!, id]) } : {}),
+    };
+  });
+
+/** A Sync Now cursor's position: named, or numbered (read as the names it meant; a number out of range is no cursor of ours). */
+export const syncPosition: z.ZodType<SyncPosition> = z.union([position, numberedPosition]);
 
 /**
  * Web list position inside one collection, and the id range the listing was
@@ -66,15 +111,41 @@ export function startPosition(previous: SyncPosition | null, now: number, config
   return { since: previous.since, start: now };
 }
 
-/** Where the pass stands after a page that read up to (`col`, `key`) and still owes `owed`. */
-export function advance(position: SyncPosition, col: number, key: KeyPosition | undefined, owed: Owed[]): SyncPosition {
-  const { owed: _owed, col: _col, key: _key, ...rest } = position;
-  return { ...rest, col, ...(key ? { key } : {}), ...(owed.length > 0 ? { owed } : {}) };
+/** Where a page starts reading: the first collection, in the registry's order, this pass has not finished. */
+export function readingFrom<C extends string>(
+  position: SyncPosition,
+  collections: readonly C[],
+): { collection: C; key: KeyPosition | undefined } | null {
+  const done = new Set(position.done ?? []);
+  const collection = collections.find((c) => !done.has(c));
+  if (collection === undefined) return null;
+  return { collection, key: position.col === collection ? position.key : undefined };
 }
 
-/** A pass is complete once every collection is read and nothing is owed. */
-export function isComplete(position: SyncPosition, collections: number): boolean {
-  return (position.col ?? 0) >= collections && (position.owed ?? []).length === 0;
+/**
+ * Where the pass stands after a page that finished the collections in
+ * `finished`, stopped inside `stoppedIn` (if it did) and still owes `owed`.
+ */
+export function advance(
+  position: SyncPosition,
+  finished: readonly string[],
+  stoppedIn: { collection: string; key: KeyPosition | undefined } | null,
+  owed: Owed[],
+): SyncPosition {
+  const { owed: _owed, col: _col, key: _key, done: _done, ...rest } = position;
+  const done = [...(position.done ?? []), ...finished];
+  return {
+    ...rest,
+    ...(done.length > 0 ? { done } : {}),
+    ...(stoppedIn?.key ? { col: stoppedIn.collection, key: stoppedIn.key } : {}),
+    ...(owed.length > 0 ? { owed } : {}),
+  };
+}
+
+/** A pass is complete once every registered collection is read and nothing is owed. */
+export function isComplete(position: SyncPosition, collections: readonly string[]): boolean {
+  const done = new Set(position.done ?? []);
+  return collections.every((c) => done.has(c)) && (position.owed ?? []).length === 0;
 }
 
 /**

@@ -3,7 +3,7 @@
 // The Main App (web) writes as its user with no device. Stored as one string
 // (`writer`) so a DynamoDB condition can compare it; deviceIds never contain
 // '#', so the encoding is unambiguous whatever a user id holds.
-import type { UpdatedBy } from '../../protocol/collections.ts';
+import type { UpdatedBy } from '../../protocol/fields.ts';
 
 export type Writer = UpdatedBy;
 

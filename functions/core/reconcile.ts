@@ -4,7 +4,7 @@
 // condition (store/records-store.ts) and uses `decidePush` again to read the
 // losing version that DynamoDB hands back, so the rules live in one place.
 import { createHash } from 'node:crypto';
-import { MIN_TIMESTAMP_MS, type RecordFields } from '../../protocol/collections.ts';
+import { MIN_TIMESTAMP_MS, type RecordFields } from '../../protocol/fields.ts';
 
 /** A version as the backend holds it: the facts the rules look at. */
 export type StoredVersion = {

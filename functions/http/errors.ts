@@ -1,7 +1,7 @@
 // Domain errors to HTTP, in one table. Anything that is not a DomainError
 // becomes a generic 500 (or 503 when DynamoDB throttled) in http-handler.ts,
 // logged with the request id and never serialized.
-import type { Issue } from '../../protocol/collections.ts';
+import type { Issue } from '../../protocol/fields.ts';
 import type { ErrorCode } from '../../protocol/responses.ts';
 
 export const statusOf: Record<ErrorCode, number> = {

@@ -4,39 +4,33 @@
 // before any of it, so a function that cannot start answers 500 before it
 // reads a byte of the request. The error envelope is registered before
 // everything but the metrics flush, so its onError sees every failure and
-// its count is flushed too.
+// its count is flushed too. Each request's use case gets its context here
+// (service/context.ts): the container's services, the caller from the token,
+// a page budget for the response as it will be encoded, and its deadline.
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj, type Request } from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { ID_PATTERN } from '../../protocol/collections.ts';
+import { ID_PATTERN } from '../../protocol/fields.ts';
 import { MAX_BODY_BYTES } from '../../protocol/limits.ts';
 import { DomainError } from '../core/errors.ts';
-import { LAMBDA_PAYLOAD_BYTES } from '../core/page-budget.ts';
-import type { ResponseEncoding } from '../core/wire-encoding.ts';
-import type { Deps, DepsSource } from '../deps.ts';
+import type { Caller, Deadline, ServiceContext, Services, ServicesSource } from '../service/context.ts';
 import { isThrottle } from '../store/client.ts';
-import { chooseEncoding, compressResponse, requestBody } from './compression.ts';
+import { chooseEncoding, compressResponse, type ResponseEncoding, requestBody } from './compression.ts';
 import { errorBody, statusOf } from './errors.ts';
 import { logger, metrics, SYNC_METRICS, tracer } from './observability.ts';
+import { LAMBDA_PAYLOAD_BYTES, pageBudget, wireCost } from './page-budget.ts';
 
 export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type ApiResult = APIGatewayProxyStructuredResultV2;
-export type Identity = { accountId: string; userId: string };
-
-/** What a route receives: the checked identity and body, and its dependencies. */
+/** What a route receives: the event, the checked body, and its use case's context. */
 export type ApiRequest = {
   event: ApiEvent;
-  identity: Identity;
   /** The parsed JSON body (undefined for routes without one). */
   body: unknown;
-  /** When the request reached the API (the gateway's clock): the skew correction's reference. */
-  receivedAt: number;
-  /** How the response will go (Accept-Encoding): pages are sized on the bytes actually sent. */
-  encoding: ResponseEncoding | null;
-  deps: Deps;
+  context: ServiceContext;
 };
 
 export type ApiResponse = { statusCode: number; body?: unknown };
@@ -44,10 +38,10 @@ export type ApiResponse = { statusCode: number; body?: unknown };
 /** `metrics`: the route emits business metrics (flushed after each request, with a cold-start metric). */
 export type RouteOptions = { authenticated?: boolean; jsonBody?: boolean; metrics?: boolean };
 
-type ApiContext = Context & { caller?: Identity; jsonBody?: unknown; deps?: Deps };
+type ApiContext = Context & { caller?: Caller; jsonBody?: unknown; services?: Services };
 
 export function httpHandler(
-  getDeps: DepsSource,
+  getServices: ServicesSource,
   options: RouteOptions,
   route: (request: ApiRequest) => Promise<ApiResponse>,
 ) {
@@ -61,22 +55,29 @@ export function httpHandler(
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use({
       before: async (request) => {
-        request.context.deps = await getDeps();
+        request.context.services = await getServices();
       },
     });
   if (authenticated) stack.use(authenticate());
   if (jsonBody) stack.use(parseJsonBody());
-  return stack.handler(async (event, context) => {
-    const { deps, caller } = context;
-    if (deps === undefined) throw new Error('dependencies were not set up');
+  return stack.handler(async (event, context, { signal }) => {
+    const { services, caller } = context;
+    if (services === undefined) throw new Error('services were not set up');
     const encoding = encodingFor(event);
     const response = await route({
       event,
-      identity: caller ?? { accountId: '', userId: '' },
       body: context.jsonBody,
-      receivedAt: receivedAt(event, deps),
-      encoding,
-      deps,
+      context: {
+        ...services,
+        caller: caller ?? { accountId: '', userId: '' },
+        receivedAt: receivedAt(event, services),
+        pageBudget: ({ values = [], bytes = 0 } = {}) =>
+          pageBudget(
+            encoding,
+            values.reduce<number>((n, value) => n + wireCost(value), bytes),
+          ),
+        deadline: deadlineOf(context, signal),
+      },
     });
     return fitted(compressResponse(json(response.statusCode, response.body), encoding));
   });
@@ -100,7 +101,7 @@ export function json(statusCode: number, body?: unknown, headers: Record<string,
 
 /**
  * The result as it will be sent, if it fits a Lambda payload. Pages are
- * budgeted to fit (core/page-budget.ts); this is the last line of defence,
+ * budgeted to fit (page-budget.ts); this is the last line of defence,
  * never the plan.
  */
 function fitted(result: ApiResult): ApiResult {
@@ -114,9 +115,14 @@ function fitted(result: ApiResult): ApiResult {
  * correction does not count a cold start as network delay; the server clock
  * when the event does not carry it.
  */
-function receivedAt(event: ApiEvent, deps: Deps): number {
+function receivedAt(event: ApiEvent, services: Services): number {
   const epoch = event.requestContext?.timeEpoch;
-  return typeof epoch === 'number' && Number.isFinite(epoch) ? Math.min(epoch, deps.now()) : deps.now();
+  return typeof epoch === 'number' && Number.isFinite(epoch) ? Math.min(epoch, services.now()) : services.now();
+}
+
+/** The invocation's time, as Lambda counts it down, and the signal middy fires before it runs out. */
+function deadlineOf(context: Context, signal: AbortSignal): Deadline {
+  return { remainingMs: () => context.getRemainingTimeInMillis(), signal };
 }
 
 /**

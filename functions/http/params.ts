@@ -1,13 +1,8 @@
 // Turning the parts of a request into checked values, or the API's 4xx.
 import type { z } from 'zod';
-import {
-  type CollectionName,
-  collectionNames,
-  ID_PATTERN,
-  isCollectionName,
-  toIssues,
-} from '../../protocol/collections.ts';
+import { ID_PATTERN, toIssues } from '../../protocol/fields.ts';
 import { MAX_RECORDS_PER_REQUEST } from '../../protocol/limits.ts';
+import { type CollectionName, collectionNames, isCollectionName } from '../../protocol/records.ts';
 import { checkEnvelope } from '../../protocol/requests.ts';
 import { DomainError } from '../core/errors.ts';
 import type { ApiEvent } from './http-handler.ts';

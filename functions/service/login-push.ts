@@ -3,25 +3,18 @@
 import type { PushRequest } from '../../protocol/requests.ts';
 import type { PushResponse } from '../../protocol/responses.ts';
 import { deviceWriter } from '../core/identity.ts';
-import type { Deps } from '../deps.ts';
 import { asDevice } from '../store/sync-state-store.ts';
+import type { ServiceContext } from './context.ts';
 import { type PushOutcome, reconcileChanges } from './push.ts';
 
-export type Caller = { accountId: string; userId: string };
-
 export async function loginPush(
-  deps: Deps,
-  caller: Caller,
+  context: ServiceContext,
   request: PushRequest,
-  receivedAt: number,
 ): Promise<{ response: PushResponse; outcome: PushOutcome }> {
+  const { caller } = context;
   const writer = deviceWriter(caller.userId, request.deviceId);
-  const outcome = await reconcileChanges(
-    deps,
-    { accountId: caller.accountId, writer, clientTime: request.clientTime, receivedAt },
-    request.changes,
-  );
-  const serverTime = deps.now();
-  await deps.syncState.recordPush(caller.accountId, asDevice(writer), serverTime);
+  const outcome = await reconcileChanges(context, { writer, clientTime: request.clientTime }, request.changes);
+  const serverTime = context.now();
+  await context.syncState.recordPush(caller.accountId, asDevice(writer), serverTime);
   return { response: { serverTime, results: outcome.results }, outcome };
 }

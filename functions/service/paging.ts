@@ -3,9 +3,9 @@
 // record's escaped size, counted as it is added, so one query cannot
 // overshoot), and the work the request may still do. Shared by Sync Now's
 // pull and the web list.
-import { type CollectionName, collectionNames, type SyncedRecord } from '../../protocol/collections.ts';
+import { type CollectionName, collectionNames, type SyncedRecord } from '../../protocol/records.ts';
+import type { PageBudget, WorkBudget } from '../core/budgets.ts';
 import type { KeyPosition } from '../core/feed.ts';
-import type { PageBudget, WorkBudget } from '../core/page-budget.ts';
 import type { Page } from '../store/records-store.ts';
 import { positionAfter, type RecordItem, toSyncedRecord } from '../store/records-store.ts';
 

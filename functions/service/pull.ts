@@ -36,11 +36,20 @@
 // earlier pages, then this request's, as far as the page's byte budget
 // allows; what does not fit is owed in the cursor and fetched on the next
 // page. A pass does not end while it owes anything.
-import { type CollectionName, collectionNames, type SyncedRecord } from '../../protocol/collections.ts';
-import { advance, isComplete, isEcho, type Owed, owedKey, type SyncPosition } from '../core/feed.ts';
-import { type PageBudget, WorkBudget } from '../core/page-budget.ts';
-import type { Deps } from '../deps.ts';
+import { type CollectionName, collectionNames, isCollectionName, type SyncedRecord } from '../../protocol/records.ts';
+import { type PageBudget, WorkBudget } from '../core/budgets.ts';
+import {
+  advance,
+  isComplete,
+  isEcho,
+  type KeyPosition,
+  type Owed,
+  owedKey,
+  readingFrom,
+  type SyncPosition,
+} from '../core/feed.ts';
 import { everyId, type RecordItem, toSyncedRecord } from '../store/records-store.ts';
+import type { ServiceContext } from './context.ts';
 import { emptyChanges, readCollection } from './paging.ts';
 
 /** Versions this request just wrote, by collection and id: not echoed back. */
@@ -66,21 +75,21 @@ const OWED_BATCH = 100;
  * response and the request's bounded work.
  */
 export async function pullPage(
-  deps: Deps,
-  accountId: string,
+  context: ServiceContext,
   position: SyncPosition,
   limit: number,
   bytes: PageBudget,
   pushed: { justWritten: JustWritten; winners: Winner[] },
 ): Promise<PullPage> {
+  const { accountId } = context.caller;
   const changes = emptyChanges();
-  const delivered = collectionNames.map(() => new Set<string>());
+  const delivered = new Set<string>();
   /** Adds a record once per page; `paid`: its bytes are already taken from the budget. */
   const deliver = (collection: CollectionName, record: SyncedRecord, paid = false): boolean => {
-    const seen = delivered[collectionNames.indexOf(collection)]!;
-    if (seen.has(record.id)) return true;
+    const key = owedKey([collection, record.id]);
+    if (delivered.has(key)) return true;
     if (!paid && !bytes.take(record)) return false;
-    seen.add(record.id);
+    delivered.add(key);
     changes[collection].push(record);
     return true;
   };
@@ -95,20 +104,21 @@ export async function pullPage(
       owed.push(...batch);
       continue;
     }
-    const refs = batch.map(([col, id]) => ({ collection: collectionNames[col]!, id }));
-    for (const [index, { ref, item }] of (await deps.records.getMany(accountId, refs)).entries()) {
+    // A collection no longer registered has nothing left to deliver.
+    const refs = batch.flatMap(([collection, id]) => (isCollectionName(collection) ? [{ collection, id }] : []));
+    for (const { ref, item } of await context.records.getMany(accountId, refs)) {
       // Gone altogether (a tombstone past retention): nothing left to deliver.
       if (item === undefined) continue;
       if (full || !deliver(ref.collection, toSyncedRecord(item))) {
         full = true;
-        owed.push(batch[index]!);
+        owed.push([ref.collection, ref.id]);
       }
     }
   }
   // Owed once per record: a resumed pass that pushes the same pending rows again adds nothing.
   const owedAlready = new Set([...earlier, ...owed].map(owedKey));
   for (const { collection, item } of pushed.winners) {
-    const entry: Owed = [collectionNames.indexOf(collection), item.id];
+    const entry: Owed = [collection, item.id];
     if (owedAlready.has(owedKey(entry))) continue;
     if (full || !deliver(collection, toSyncedRecord(item))) {
       full = true;
@@ -118,19 +128,21 @@ export async function pullPage(
 
   // 2. The feed (or the snapshot), collection by collection, from where the pass stands.
   const work = new WorkBudget();
-  let col = position.col ?? 0;
-  let key = position.key;
+  const finished: CollectionName[] = [];
+  let reading = readingFrom(position, collectionNames);
   let taken = 0;
-  while (!full && col < collectionNames.length && taken < limit && !work.exhausted) {
-    const collection = collectionNames[col]!;
+  while (!full && reading !== null && taken < limit && !work.exhausted) {
+    const { collection } = reading;
     const written = pushed.justWritten[collection];
     const read =
       position.since === null
-        ? (after: typeof key, n: number) => deps.records.readLive(accountId, collection, everyId, after, n)
-        : (after: typeof key, n: number) => deps.records.readFeed(accountId, collection, position.since!, after, n);
+        ? (after: KeyPosition | undefined, n: number) =>
+            context.records.readLive(accountId, collection, everyId, after, n)
+        : (after: KeyPosition | undefined, n: number) =>
+            context.records.readFeed(accountId, collection, position.since!, after, n);
     const page = await readCollection(
       read,
-      key,
+      reading.key,
       { limit: limit - taken, bytes, work },
       {
         inFeed: position.since !== null,
@@ -141,13 +153,13 @@ export async function pullPage(
     for (const record of page.records) deliver(collection, record, true);
     taken += page.records.length;
     if (!page.done) {
-      key = page.key;
+      reading = { collection, key: page.key };
       break;
     }
-    col += 1;
-    key = undefined;
+    finished.push(collection);
+    reading = readingFrom({ ...position, done: [...(position.done ?? []), ...finished] }, collectionNames);
   }
 
-  const next = advance(position, col, key, owed);
-  return { changes, position: next, complete: isComplete(next, collectionNames.length) };
+  const next = advance(position, finished, reading, owed);
+  return { changes, position: next, complete: isComplete(next, collectionNames) };
 }

@@ -1,12 +1,12 @@
 // Reconciles a device's pushed changes (login push, and the first half of
 // Sync Now): validate each record, correct its clock, write it with the
 // device rule, and report one status per record in request order.
-import { type CollectionName, collectionNames, parseDeviceChange } from '../../protocol/collections.ts';
+import { type CollectionName, collectionNames, parseDeviceChange } from '../../protocol/records.ts';
 import { type Changes, idOf } from '../../protocol/requests.ts';
 import type { PushResult, PushResults } from '../../protocol/responses.ts';
 import { type Writer, writerKey } from '../core/identity.ts';
 import { contentHash, decidePush, effectiveUpdatedAt, writes } from '../core/reconcile.ts';
-import type { Deps } from '../deps.ts';
+import type { ServiceContext } from './context.ts';
 import type { JustWritten, Winner } from './pull.ts';
 
 export type PushOutcome = {
@@ -19,14 +19,21 @@ export type PushOutcome = {
   pushed: number;
 };
 
-export type PushContext = { accountId: string; writer: Writer; clientTime: number; receivedAt: number };
+/** Who pushes (the device) and the device clock's reading when it sent the push. */
+export type PushSender = { writer: Writer; clientTime: number };
 
 /** Writes in flight at once: enough to hide DynamoDB's latency, few enough to stay polite. */
 const WRITE_CONCURRENCY = 32;
 
-export async function reconcileChanges(deps: Deps, context: PushContext, changes: Changes): Promise<PushOutcome> {
-  const { accountId, clientTime, receivedAt } = context;
-  const writer = writerKey(context.writer);
+export async function reconcileChanges(
+  context: ServiceContext,
+  sender: PushSender,
+  changes: Changes,
+): Promise<PushOutcome> {
+  const { accountId } = context.caller;
+  const { receivedAt } = context;
+  const { clientTime } = sender;
+  const writer = writerKey(sender.writer);
   const results: PushResults = {};
   const winnerSlots: (Winner | undefined)[][] = [];
   const stored: JustWritten = {};
@@ -58,7 +65,7 @@ export async function reconcileChanges(deps: Deps, context: PushContext, changes
         clientUpdatedAt: change.updatedAt,
         contentHash: contentHash(change.deleted, fields),
       };
-      const outcome = await deps.records.write(
+      const outcome = await context.records.write(
         accountId,
         collection,
         change.id,

@@ -3,18 +3,17 @@
 // collection over the changes since its last sync. Nothing grows with the
 // size of the account; no Scan. The device is the caller's own (user,
 // deviceId): no user can read another's device state.
-import { type CollectionName, collectionNames } from '../../protocol/collections.ts';
+import { type CollectionName, collectionNames } from '../../protocol/records.ts';
 import type { StatusResponse } from '../../protocol/responses.ts';
 import { deviceWriter, writerKey } from '../core/identity.ts';
-import type { Deps } from '../deps.ts';
-import type { Caller } from './login-push.ts';
+import type { ServiceContext } from './context.ts';
 
 type CollectionStatus = StatusResponse['collections'][CollectionName];
 
-export async function readSyncStatus(deps: Deps, caller: Caller, deviceId: string | null): Promise<StatusResponse> {
-  const { accountId, userId } = caller;
+export async function readSyncStatus(context: ServiceContext, deviceId: string | null): Promise<StatusResponse> {
+  const { accountId, userId } = context.caller;
   const device = deviceId === null ? null : { userId, deviceId };
-  const { account, device: state } = await deps.syncState.read(accountId, device);
+  const { account, device: state } = await context.syncState.read(accountId, device);
   const deviceLastSync = state?.lastSyncAt ?? null;
   // Count from when the last sync's pass started, not when it ended: a change
   // made during a long (or resumed) pass may have been read before it happened.
@@ -23,10 +22,10 @@ export async function readSyncStatus(deps: Deps, caller: Caller, deviceId: strin
     await Promise.all(
       collectionNames.map(async (collection) => {
         const [lastChangedAt, pendingChanges] = await Promise.all([
-          deps.records.latestChangeAt(accountId, collection),
+          context.records.latestChangeAt(accountId, collection),
           device === null || countFrom === null
             ? null
-            : deps.records.countChangedSince(
+            : context.records.countChangedSince(
                 accountId,
                 collection,
                 countFrom,
@@ -39,7 +38,7 @@ export async function readSyncStatus(deps: Deps, caller: Caller, deviceId: strin
   ) as Record<CollectionName, CollectionStatus>;
 
   return {
-    serverTime: deps.now(),
+    serverTime: context.now(),
     account: { lastSyncAt: account?.lastSyncAt ?? null, lastSyncBy: account?.lastSyncBy ?? null },
     device:
       device === null

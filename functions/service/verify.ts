@@ -11,20 +11,19 @@
 // Nothing is written: a verify costs a read of the range's items.
 import type { VerifyRequest } from '../../protocol/requests.ts';
 import type { VerifyResponse } from '../../protocol/responses.ts';
+import { WorkBudget } from '../core/budgets.ts';
 import { decodeCursor, encodeCursor } from '../core/cursor.ts';
 import { badCursor } from '../core/errors.ts';
 import type { KeyPosition } from '../core/feed.ts';
-import { WorkBudget } from '../core/page-budget.ts';
 import { pageExtent, splitIntoParts, type VerifyPosition, type Version, verifyPosition } from '../core/verify.ts';
-import type { Deps } from '../deps.ts';
-import type { Caller } from './login-push.ts';
+import type { ServiceContext } from './context.ts';
 
-export async function verifyRange(deps: Deps, caller: Caller, request: VerifyRequest): Promise<VerifyResponse> {
-  const { accountId } = caller;
+export async function verifyRange(context: ServiceContext, request: VerifyRequest): Promise<VerifyResponse> {
+  const { accountId } = context.caller;
   const { collection, from, to } = request;
 
   // 1. The cursor (its key first: a function without one fails here).
-  const secret = deps.cursorSecret;
+  const secret = context.cursorKey();
   const position =
     request.cursor === null ? null : decodeCursor(secret, accountId, 'verify', verifyPosition, request.cursor);
   if (position !== null && (position.collection !== collection || position.from !== from || position.to !== to)) {
@@ -37,7 +36,7 @@ export async function verifyRange(deps: Deps, caller: Caller, request: VerifyReq
   const read: Version[] = [];
   let next: KeyPosition | undefined;
   do {
-    const page = await deps.records.readVersions(accountId, collection, { from: start, to }, next, work.itemsLeft);
+    const page = await context.records.readVersions(accountId, collection, { from: start, to }, next, work.itemsLeft);
     work.spend(page.evaluated);
     read.push(...page.items);
     next = page.next;
@@ -55,7 +54,7 @@ export async function verifyRange(deps: Deps, caller: Caller, request: VerifyReq
   // 4. The rest of the range.
   const rest: VerifyPosition | null = resume === null ? null : { collection, from, to, at: resume };
   return {
-    serverTime: deps.now(),
+    serverTime: context.now(),
     parts,
     cursor: rest === null ? null : encodeCursor(secret, accountId, 'verify', rest),
   };

@@ -1,19 +1,18 @@
 // The Main App (web) records API. Web writes always win: each is stamped
 // max(serverNow, current + 1) and written conditionally; if another writer
 // got in between, DynamoDB hands back its version and we stamp past it.
-import type { CollectionName, RecordFields, SyncedRecord } from '../../protocol/collections.ts';
+import type { RecordFields } from '../../protocol/fields.ts';
+import type { CollectionName, SyncedRecord } from '../../protocol/records.ts';
 import type { ListQuery } from '../../protocol/requests.ts';
 import type { ListResponse } from '../../protocol/responses.ts';
+import { WorkBudget } from '../core/budgets.ts';
 import { decodeCursor, encodeCursor } from '../core/cursor.ts';
 import { badCursor, DomainError } from '../core/errors.ts';
 import { type ListPosition, listPosition } from '../core/feed.ts';
 import { webWriter, writerKey } from '../core/identity.ts';
-import { pageBudget, WorkBudget } from '../core/page-budget.ts';
 import { webStamp } from '../core/reconcile.ts';
-import type { ResponseEncoding } from '../core/wire-encoding.ts';
-import type { Deps } from '../deps.ts';
 import { type NewVersion, type RecordItem, toSyncedRecord, type WriteRule } from '../store/records-store.ts';
-import type { Caller } from './login-push.ts';
+import type { ServiceContext } from './context.ts';
 import { readCollection } from './paging.ts';
 
 /** Conditional attempts before a hot record answers 503 (retry is safe). */
@@ -25,18 +24,18 @@ type WebWrite =
 
 /** Writes `change` as the caller's web user, stamped past whatever it finds, retrying if a writer gets in between. */
 async function writeAsWeb(
-  deps: Deps,
-  caller: Caller,
+  context: ServiceContext,
   collection: CollectionName,
   id: string,
   change: Pick<NewVersion, 'deleted' | 'fields'>,
   rule: WriteRule,
 ): Promise<WebWrite> {
+  const { caller } = context;
   const writer = writerKey(webWriter(caller.userId));
   let seen: RecordItem | undefined;
   for (let attempt = 0; attempt < MAX_WEB_ATTEMPTS; attempt++) {
-    const version = { ...change, updatedAt: webStamp(deps.now(), seen), writer };
-    const outcome = await deps.records.write(caller.accountId, collection, id, version, rule);
+    const version = { ...change, updatedAt: webStamp(context.now(), seen), writer };
+    const outcome = await context.records.write(caller.accountId, collection, id, version, rule);
     if (outcome.written) return { written: true, previous: outcome.previous, record: toSyncedRecord(outcome.item) };
     // Lost: to a tombstone or a missing record (final), or to a version at or
     // past our stamp (stamp past it and try again).
@@ -52,35 +51,28 @@ const gone = (record: SyncedRecord | undefined) =>
   new DomainError('GONE', 'the record was deleted', record ? { record } : {});
 
 export async function putWebRecord(
-  deps: Deps,
-  caller: Caller,
+  context: ServiceContext,
   collection: CollectionName,
   id: string,
   fields: RecordFields,
 ): Promise<{ created: boolean; record: SyncedRecord }> {
-  const outcome = await writeAsWeb(deps, caller, collection, id, { deleted: false, fields }, 'web-put');
+  const outcome = await writeAsWeb(context, collection, id, { deleted: false, fields }, 'web-put');
   if (!outcome.written) throw gone(outcome.current && toSyncedRecord(outcome.current));
   return { created: outcome.previous === undefined, record: outcome.record };
 }
 
-export async function deleteWebRecord(
-  deps: Deps,
-  caller: Caller,
-  collection: CollectionName,
-  id: string,
-): Promise<void> {
-  const outcome = await writeAsWeb(deps, caller, collection, id, { deleted: true }, 'web-delete');
+export async function deleteWebRecord(context: ServiceContext, collection: CollectionName, id: string): Promise<void> {
+  const outcome = await writeAsWeb(context, collection, id, { deleted: true }, 'web-delete');
   if (!outcome.written && outcome.current === undefined) throw new DomainError('NOT_FOUND', 'no such record');
   // Written, or already a tombstone: deleting twice is still deleted.
 }
 
 export async function getWebRecord(
-  deps: Deps,
-  caller: Caller,
+  context: ServiceContext,
   collection: CollectionName,
   id: string,
 ): Promise<SyncedRecord> {
-  const item = await deps.records.get(caller.accountId, collection, id);
+  const item = await context.records.get(context.caller.accountId, collection, id);
   if (item === undefined) throw new DomainError('NOT_FOUND', 'no such record');
   if (item.deleted) throw gone(toSyncedRecord(item));
   return toSyncedRecord(item);
@@ -93,25 +85,22 @@ export async function getWebRecord(
  * issued for: anything else is BAD_CURSOR, not a silent switch of listing.
  */
 export async function listWebRecords(
-  deps: Deps,
-  caller: Caller,
+  context: ServiceContext,
   collection: CollectionName,
   query: ListQuery,
-  /** How the response will be sent (null: plain): the page is sized on that. */
-  encoding: ResponseEncoding | null,
 ): Promise<ListResponse> {
-  const { accountId } = caller;
+  const { accountId } = context.caller;
   const { limit, cursor, from, to } = query;
   const position =
-    cursor === undefined ? undefined : decodeCursor(deps.cursorSecret, accountId, 'list', listPosition, cursor);
+    cursor === undefined ? undefined : decodeCursor(context.cursorKey(), accountId, 'list', listPosition, cursor);
   if (position !== undefined && (position.collection !== collection || position.from !== from || position.to !== to)) {
     throw badCursor();
   }
   const range = { from: from ?? null, to: to ?? null };
   const page = await readCollection(
-    (after, n) => deps.records.readLive(accountId, collection, range, after, n),
+    (after, n) => context.records.readLive(accountId, collection, range, after, n),
     position?.key,
-    { limit, bytes: pageBudget(encoding), work: new WorkBudget() },
+    { limit, bytes: context.pageBudget(), work: new WorkBudget() },
     { inFeed: false, filtered: true },
   );
   const next: ListPosition | null =
@@ -120,6 +109,6 @@ export async function listWebRecords(
       : { collection, key: page.key, ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
   return {
     records: page.records as ListResponse['records'],
-    cursor: next ? encodeCursor(deps.cursorSecret, accountId, 'list', next) : null,
+    cursor: next ? encodeCursor(context.cursorKey(), accountId, 'list', next) : null,
   };
 }

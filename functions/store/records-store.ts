@@ -11,7 +11,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
-import type { CollectionName, RecordFields, SyncedRecord } from '../../protocol/collections.ts';
+import type { RecordFields } from '../../protocol/fields.ts';
+import type { CollectionName, SyncedRecord } from '../../protocol/records.ts';
 import type { KeyPosition } from '../core/feed.ts';
 import { writerFromKey } from '../core/identity.ts';
 import type { Version } from '../core/verify.ts';

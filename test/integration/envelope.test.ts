@@ -11,7 +11,7 @@ import { signLocalToken } from '../../dev/local-token.ts';
 import { seedItems, storedItem } from '../../dev/seed.ts';
 import { decodeCursor, encodeCursor } from '../../functions/core/cursor.ts';
 import { syncPosition } from '../../functions/core/feed.ts';
-import { LAMBDA_PAYLOAD_BYTES } from '../../functions/core/page-budget.ts';
+import { LAMBDA_PAYLOAD_BYTES } from '../../functions/http/page-budget.ts';
 import {
   type ApiClient,
   product,
@@ -124,7 +124,7 @@ async function staleAgainstBigOrders() {
   return {
     account,
     api: await plainAs(account),
-    cursor: encodeCursor(stack.deps.cursorSecret, account, 'sync', { since: now - 600_000 }),
+    cursor: encodeCursor(stack.services.cursorKey(), account, 'sync', { since: now - 600_000 }),
     stale: Array.from({ length: 300 }, (_, i) => order(`o${i}`, bigLines(1), { updatedAt: now - 3_600_000 })),
   };
 }
@@ -144,7 +144,7 @@ describe('responses fit a Lambda payload, whatever the records hold', () => {
     const { account, api, cursor: since, stale } = await staleAgainstBigOrders();
     const first = await api.syncNow('ipad-1', since, { changes: { orders: stale } });
     const owedAfter = (cursor: string) =>
-      decodeCursor(stack.deps.cursorSecret, account, 'sync', syncPosition, cursor).owed?.length ?? 0;
+      decodeCursor(stack.services.cursorKey(), account, 'sync', syncPosition, cursor).owed?.length ?? 0;
     const owedFirst = owedAfter(first.body.cursor);
     expect(owedFirst).toBeGreaterThan(0);
     // The device lost the page, and resumes from its stored cursor pushing the same pending rows again.

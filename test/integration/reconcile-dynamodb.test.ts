@@ -31,7 +31,7 @@ describe('the device-push condition decides like decidePush', () => {
           }),
         );
       }
-      const outcome = await stack.deps.records.write(
+      const outcome = await stack.services.records.write(
         account,
         'products',
         id,
@@ -55,7 +55,7 @@ describe('20+ concurrent writers on one record', () => {
     const versions = Array.from({ length: 32 }, (_, i) => T + i * 7).sort(() => Math.random() - 0.5);
     const outcomes = await Promise.all(
       versions.map((v, i) =>
-        stack.deps.records.write(
+        stack.services.records.write(
           account,
           'products',
           'hot',
@@ -71,7 +71,7 @@ describe('20+ concurrent writers on one record', () => {
         ),
       ),
     );
-    const stored = await stack.deps.records.get(account, 'products', 'hot');
+    const stored = await stack.services.records.get(account, 'products', 'hot');
     expect(stored?.updatedAt).toBe(Math.max(...versions));
     expect(stored?.data).toStrictEqual({ v: Math.max(...versions) });
     expect(outcomes.some((o) => o.written)).toBe(true);
@@ -82,7 +82,7 @@ describe('device sync state', () => {
   it('never moves backwards: two Sync Nows of one device finishing out of order leave the later times', async () => {
     const account = stack.newAccount();
     const device = { userId: 'alice', deviceId: 'ipad-7' };
-    const { syncState } = stack.deps;
+    const { syncState } = stack.services;
     await syncState.recordSync(account, device, 2_000_000_000_200, 2_000_000_000_100, true);
     await syncState.recordSync(account, device, 2_000_000_000_150, 2_000_000_000_050, true);
     await syncState.recordPush(account, device, 2_000_000_000_120);
@@ -97,14 +97,14 @@ describe('device sync state', () => {
 
   it('keeps two users of one deviceId apart', async () => {
     const account = stack.newAccount();
-    await stack.deps.syncState.recordSync(
+    await stack.services.syncState.recordSync(
       account,
       { userId: 'alice', deviceId: 'ipad-7' },
       2_000_000_000_000,
       1,
       false,
     );
-    const bob = await stack.deps.syncState.read(account, { userId: 'bob', deviceId: 'ipad-7' });
+    const bob = await stack.services.syncState.read(account, { userId: 'bob', deviceId: 'ipad-7' });
     expect(bob.device).toBeNull();
   });
 });

@@ -3,6 +3,9 @@
 // isolation, concurrency, and what each sync costs in DynamoDB requests.
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryStore } from '../../client/index.ts';
+import { encodeCursor } from '../../functions/core/cursor.ts';
+import { collectionNames } from '../../protocol/records.ts';
 import { ids, product, type Stack, startStack, webProduct } from '../support/local-stack.ts';
 
 const DAY = 86_400_000;
@@ -58,8 +61,8 @@ afterAll(async () => {
  * device's next Sync Now delivers, and what the held-out sync saw.
  */
 async function slowWriterScenario(id: string, lookbackMs: number) {
-  const saved = stack.deps.config.lookbackMs;
-  stack.deps.config.lookbackMs = lookbackMs;
+  const saved = stack.services.config.lookbackMs;
+  stack.services.config.lookbackMs = lookbackMs;
   try {
     const account = stack.newAccount();
     const writer = await stack.as(account, 'writer');
@@ -80,7 +83,7 @@ async function slowWriterScenario(id: string, lookbackMs: number) {
       deliveredAfter: ids(next.pages.flatMap((p) => p.changes.products ?? [])),
     };
   } finally {
-    stack.deps.config.lookbackMs = saved;
+    stack.services.config.lookbackMs = saved;
   }
 }
 
@@ -191,6 +194,52 @@ describe('tombstone retention', () => {
   });
 });
 
+describe('cursors issued before collections were named (they numbered them)', () => {
+  /** A cursor as the service signed them then: `col` and `owed` index products, customers, orders. */
+  const numbered = (account: string, position: Record<string, unknown>) =>
+    encodeCursor(stack.services.cursorKey(), account, 'sync', position);
+
+  it('are read as the collections they meant: a snapshot past products goes on with customers, and pays what it owes', async () => {
+    const account = stack.newAccount();
+    const api = await stack.as(account);
+    await api.put('products', 'p1', webProduct('Espresso'));
+    await api.put('products', 'p2', webProduct('Grinder'));
+    await api.put('customers', 'c1', { name: 'Roastery Nord' });
+    // Mid-snapshot, products read to their end, and p2 (a winner of an earlier page) still owed.
+    const cursor = numbered(account, { since: null, start: now(), col: 1, owed: [[0, 'p2']] });
+    const { pages } = await api.syncAll('ipad-1', cursor);
+    const received = pages.flatMap((p) =>
+      collectionNames.flatMap((c) => p.changes[c]?.map((r) => `${c}/${r.id}`) ?? []),
+    );
+    expect(received.sort()).toStrictEqual(['customers/c1', 'products/p2']);
+    expect(pages.at(-1)?.hasMore).toBe(false);
+  });
+
+  it('one that names a collection it never had is BAD_CURSOR, and the SDK then starts over with a snapshot', async () => {
+    const account = stack.newAccount();
+    const api = await stack.as(account);
+    await api.put('products', 'p1', webProduct('Espresso'));
+    const bad = numbered(account, { since: null, start: now(), col: 5 });
+    expect((await api.syncNow('ipad-1', bad)).body).toMatchObject({ error: { code: 'BAD_CURSOR' } });
+
+    const store = new MemoryStore();
+    await store.apply({ meta: { cursor: bad } });
+    const sent: unknown[] = [];
+    const ipad = await stack.device(account, 'ipad-1', {
+      store,
+      fetch: (url, init) => {
+        if (url.endsWith('/v1/sync/now')) sent.push(JSON.parse(String(init.body)).cursor);
+        return fetch(url, init);
+      },
+      compress: null,
+    });
+    await ipad.syncNow();
+    expect(sent).toStrictEqual([bad, null]); // refused, then a snapshot from no cursor
+    expect((await ipad.list('products')).map((r) => r.id)).toStrictEqual(['p1']);
+    expect(await store.meta('cursor')).not.toBe(bad);
+  });
+});
+
 describe('tenant isolation', () => {
   it('keeps accounts apart: data, records API, cursors and ids', async () => {
     const acme = await stack.as(stack.newAccount());
@@ -275,7 +324,8 @@ describe('cost in DynamoDB requests', () => {
     const sync = await api.syncNow('ipad-1', cursor);
     expect(sync.body.hasMore).toBe(false);
     expect(Object.values(sync.body.changes).flat()).toStrictEqual([]);
-    expect(stack.requests.snapshot()).toStrictEqual({ Query: 3, UpdateItem: 2 });
+    // One query per collection, and the account's and the device's lastSync.
+    expect(stack.requests.snapshot()).toStrictEqual({ Query: collectionNames.length, UpdateItem: 2 });
   });
 
   it('the status page costs no more than the changes it counts, and never scans', async () => {
@@ -288,6 +338,7 @@ describe('cost in DynamoDB requests', () => {
     expect(status.body.collections.products?.pendingChanges).toBe(1);
     const counts = stack.requests.snapshot();
     expect(counts.Scan).toBeUndefined();
-    expect(counts).toStrictEqual({ GetItem: 2, Query: 6 });
+    // The account and the device; per collection, its latest change and a count of what others changed.
+    expect(counts).toStrictEqual({ GetItem: 2, Query: 2 * collectionNames.length });
   });
 });

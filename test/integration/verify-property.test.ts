@@ -28,7 +28,8 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import type { LocalRow, WireRecord } from '../../client/index.ts';
 import { versionOf } from '../../client/local-store.ts';
 import { seedItems, storedItem } from '../../dev/seed.ts';
-import { type CollectionName, collectionNames } from '../../protocol/collections.ts';
+import { type CollectionName, collectionNames, type RecordInput } from '../../protocol/records.ts';
+import { sampleEdit, sampleRecord } from '../support/fixtures.ts';
 import { type Stack, startStack } from '../support/local-stack.ts';
 import { propertyParams } from '../support/property.ts';
 import { openStore, STORES } from '../support/stores.ts';
@@ -43,17 +44,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** A valid record of `collection`. */
-function fields(collection: CollectionName, id: string): Record<string, unknown> {
-  if (collection === 'products') return { name: `Product ${id}`, sku: `SKU-${id}`, priceCents: 1000, currency: 'EUR' };
-  if (collection === 'customers') return { name: `Customer ${id}` };
-  return {
-    customerId: 'c-1',
-    status: 'draft',
-    currency: 'EUR',
-    lines: [{ productId: 'p-1', quantity: 1, unitPriceCents: 100 }],
-  };
-}
+const fields = <C extends CollectionName>(collection: C, id: string) => sampleRecord[collection](id) as RecordInput<C>;
 
 const collection = fc.constantFrom(...collectionNames);
 // Short ids from a small alphabet: collections share ids, and damage lands next to records and between them.
@@ -75,7 +66,9 @@ const damage: fc.Arbitrary<Damage> = fc.oneof(
   fc.record({ kind: fc.constant('add' as const), collection, id, updatedAt: fc.integer({ min: T, max: T + 2e9 }) }),
 );
 const run = fc.record({
-  backend: fc.record({ products: records, customers: records, orders: records }),
+  backend: fc.record(
+    Object.fromEntries(collectionNames.map((c) => [c, records])) as Record<CollectionName, typeof records>,
+  ),
   store: fc.constantFrom(...STORES),
   parts: fc.integer({ min: 2, max: 16 }),
   smallRange: fc.integer({ min: 1, max: 8 }),
@@ -118,8 +111,11 @@ test.prop([run], propertyParams(60))(
       const record = held[edit.pick % Math.max(1, held.length)];
       if (record === undefined) continue;
       const { id: recordId, updatedAt: _u, updatedBy: _b, ...current } = record;
-      const change = edit.collection === 'orders' ? { notes: 'edited on the iPad' } : { name: 'Edited on the iPad' };
-      await ipad.save(edit.collection, { ...current, ...change, id: recordId });
+      await ipad.save(edit.collection, {
+        ...current,
+        ...sampleEdit[edit.collection],
+        id: recordId,
+      } as RecordInput<CollectionName>);
     }
     for (const c of created) await ipad.save(c, fields(c, 'new'));
     const pendingBefore = (await store.list()).filter((r) => r.pending);

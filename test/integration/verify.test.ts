@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedItems, storedItem } from '../../dev/seed.ts';
-import type { CollectionName } from '../../protocol/collections.ts';
+import type { CollectionName } from '../../protocol/records.ts';
 import { type ApiClient, product, type Stack, startStack } from '../support/local-stack.ts';
 
 let stack: Stack;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDeviceChange, parseWebBody } from '../../protocol/collections.ts';
+import { parseDeviceChange, parseWebBody } from '../../protocol/records.ts';
 import { checkEnvelope, pushRequest, syncNowRequest } from '../../protocol/requests.ts';
 
 const T = 1_764_000_000_000;

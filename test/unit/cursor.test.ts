@@ -7,8 +7,9 @@ const secret = 'unit-secret';
 const position = {
   since: 1_764_000_000_000,
   start: 1_764_000_100_000,
-  col: 1,
-  key: { id: 'p9', changedAt: 1_764_000_050_000 },
+  done: ['products'],
+  col: 'customers',
+  key: { id: 'c9', changedAt: 1_764_000_050_000 },
 };
 
 describe('cursor', () => {

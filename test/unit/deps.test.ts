@@ -5,7 +5,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { configFor, syncConfigFromEnv } from '../../functions/config.ts';
-import { lambdaDeps } from '../../functions/deps.ts';
+import { lambdaServices } from '../../functions/deps.ts';
 import { routeNamed, routes } from '../../functions/routes.ts';
 
 const ARN = 'arn:aws:secretsmanager:eu-west-1:1:secret:cursor';
@@ -41,22 +41,22 @@ describe('configuration', () => {
 
   it('inside Lambda, fails at import (the cold start) when a variable is missing — before any request', () => {
     const env = { AWS_LAMBDA_FUNCTION_NAME: 'SyncNow', RECORDS_TABLE: 'r', CURSOR_SECRET_ARN: ARN };
-    expect(() => lambdaDeps('SyncNow', env)).toThrow(/SYNC_STATE_TABLE is not set/);
+    expect(() => lambdaServices('SyncNow', env)).toThrow(/SYNC_STATE_TABLE is not set/);
     // Outside Lambda (a test importing the module) nothing is read until the first call.
-    expect(() => lambdaDeps('SyncNow', { RECORDS_TABLE: 'r' })).not.toThrow();
+    expect(() => lambdaServices('SyncNow', { RECORDS_TABLE: 'r' })).not.toThrow();
   });
 
   it('reads the cursor key from Secrets Manager once per container', async () => {
     const secrets = mockClient(SecretsManagerClient);
     secrets.on(GetSecretValueCommand, { SecretId: ARN }).resolves({ SecretString: 'from-secrets-manager' });
     try {
-      const source = lambdaDeps('SyncNow', {
+      const source = lambdaServices('SyncNow', {
         ...everything,
         AWS_LAMBDA_FUNCTION_NAME: 'SyncNow',
         AWS_REGION: 'eu-west-1',
       });
       const [first, second] = await Promise.all([source(), source()]);
-      expect(first.cursorSecret).toBe('from-secrets-manager');
+      expect(first.cursorKey()).toBe('from-secrets-manager');
       expect(first).toBe(second);
       expect(secrets).toHaveReceivedCommandExactlyOnceWith(GetSecretValueCommand, { SecretId: ARN });
     } finally {
@@ -65,8 +65,8 @@ describe('configuration', () => {
   });
 
   it('a function without a part throws if the code ever reaches for it', async () => {
-    const deps = await lambdaDeps('RecordsGet', { RECORDS_TABLE: 'r', AWS_REGION: 'eu-west-1' })();
-    expect(() => deps.cursorSecret).toThrow(/cursor key is not configured/);
-    expect(() => deps.syncState.read('a', null)).toThrow(/sync-state table is not configured/);
+    const services = await lambdaServices('RecordsGet', { RECORDS_TABLE: 'r', AWS_REGION: 'eu-west-1' })();
+    expect(() => services.cursorKey()).toThrow(/cursor key is not configured/);
+    expect(() => services.syncState.read('a', null)).toThrow(/sync-state table is not configured/);
   });
 });

@@ -7,7 +7,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { contentHash } from '../../functions/core/reconcile.ts';
-import { buildDeps } from '../../functions/deps.ts';
+import { buildServices } from '../../functions/deps.ts';
 import { recordsGet } from '../../functions/records-get.ts';
 import { recordsPut } from '../../functions/records-put.ts';
 import { createDocumentClient } from '../../functions/store/client.ts';
@@ -21,7 +21,7 @@ const NOW = 1_764_000_000_000;
 const ddb = mockClient(DynamoDBDocumentClient);
 afterEach(() => ddb.reset());
 
-const deps = buildDeps({
+const services = buildServices({
   client: createDocumentClient({ endpoint: 'http://127.0.0.1:1', maxAttempts: 1 }),
   recordsTable: 'records',
   syncStateTable: 'sync-state',
@@ -29,7 +29,7 @@ const deps = buildDeps({
   config: { lookbackMs: 120_000, tombstoneRetentionMs: 90 * 86_400_000 },
   now: () => NOW,
 });
-const push = syncPush(() => deps);
+const push = syncPush(() => services);
 
 const product = (id: string, updatedAt: number) => ({
   id,
@@ -237,7 +237,7 @@ describe("HTTP checks, in the protocol's order", () => {
         changes: { products: [product('p1', NOW)] },
       },
     });
-    const result = await syncNow(() => deps)(event, lambdaContext);
+    const result = await syncNow(() => services)(event, lambdaContext);
     expect(result.statusCode).toBe(400);
     expect(parse(result).error.code).toBe('BAD_CURSOR');
     expect(ddb).not.toHaveReceivedCommand(PutCommand);
@@ -250,7 +250,7 @@ describe("HTTP checks, in the protocol's order", () => {
       pathParameters: { collection: 'products', id: 'p1' },
       body: { name: '', sku: 'x', priceCents: 1, currency: 'EUR', colour: 'red' },
     });
-    const result = await recordsPut(() => deps)(event, lambdaContext);
+    const result = await recordsPut(() => services)(event, lambdaContext);
     expect(result.statusCode).toBe(400);
     const body = parse(result);
     expect(body.error.code).toBe('VALIDATION_FAILED');
@@ -266,19 +266,19 @@ describe("HTTP checks, in the protocol's order", () => {
       path: '/v1/records/widgets/w1',
       pathParameters: { collection: 'widgets', id: 'w1' },
     });
-    const result = await recordsGet(() => deps)(event, lambdaContext);
+    const result = await recordsGet(() => services)(event, lambdaContext);
     expect(result.statusCode).toBe(400);
     expect(parse(result).error.code).toBe('BAD_REQUEST');
   });
 
   it('400 for a malformed deviceId on the status page', async () => {
     const event = apiEvent({ method: 'GET', path: '/v1/sync/status', query: { deviceId: 'bad device' } });
-    expect((await syncStatus(() => deps)(event, lambdaContext)).statusCode).toBe(400);
+    expect((await syncStatus(() => services)(event, lambdaContext)).statusCode).toBe(400);
   });
 });
 
 describe('verify with DynamoDB mocked', () => {
-  const verify = syncVerify(() => deps);
+  const verify = syncVerify(() => services);
   const verifyEvent = (body: Record<string, unknown>) =>
     apiEvent({
       method: 'POST',

@@ -9,8 +9,8 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { faker } from '@faker-js/faker';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { MAX_COMPRESSED_PAGE_PLAIN_BYTES, pageBudget, wireCost } from '../../functions/core/page-budget.ts';
-import type { ResponseEncoding } from '../../functions/core/wire-encoding.ts';
+import type { ResponseEncoding } from '../../functions/http/compression.ts';
+import { MAX_COMPRESSED_PAGE_PLAIN_BYTES, pageBudget, wireCost } from '../../functions/http/page-budget.ts';
 import { propertyParams } from '../support/property.ts';
 
 /** What the response's body takes in the proxy result: base64 of the body in `encoding`. */

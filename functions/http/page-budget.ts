@@ -14,7 +14,8 @@
 //   JSON compresses ~5×), while high-entropy text is still charged in full.
 //
 // Whatever else the response carries is charged first.
-import { base64Length, compressBody, type ResponseEncoding } from './wire-encoding.ts';
+import type { PageBudget } from '../core/budgets.ts';
+import { base64Length, compressBody, type ResponseEncoding } from './compression.ts';
 
 /** Lambda's limit on a synchronous invocation's result (and event). */
 export const LAMBDA_PAYLOAD_BYTES = 6_291_456;
@@ -34,11 +35,6 @@ export const MAX_COMPRESSED_PAGE_PLAIN_BYTES = 12 * 1024 * 1024;
 /** Bytes `value` adds to the proxy result once its JSON is escaped into `body`, with a separating comma. */
 export function wireCost(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(JSON.stringify(value))) - 1;
-}
-
-/** Room in one response for records: `take` adds one if it fits (false, and nothing taken, if not). */
-export interface PageBudget {
-  take(record: unknown): boolean;
 }
 
 /**
@@ -104,32 +100,5 @@ class CompressedBudget implements PageBudget {
     this.measured += base64Length(compressed + 64);
     this.unmeasured = [];
     this.unmeasuredBytes = 0;
-  }
-}
-
-/**
- * Bounded work per request: at most this many items evaluated (filtered
- * tombstones included) and this many queries, whatever the account holds.
- * A page may come back short, even empty, with `hasMore: true`.
- */
-export const MAX_ITEMS_EVALUATED = 2000;
-export const MAX_QUERIES = 32;
-
-export class WorkBudget {
-  private items = MAX_ITEMS_EVALUATED;
-  private queries = MAX_QUERIES;
-
-  get exhausted(): boolean {
-    return this.items <= 0 || this.queries <= 0;
-  }
-
-  /** Items the next query may evaluate. */
-  get itemsLeft(): number {
-    return Math.max(0, this.items);
-  }
-
-  spend(evaluated: number): void {
-    this.items -= evaluated;
-    this.queries -= 1;
   }
 }
