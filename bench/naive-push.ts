@@ -7,10 +7,11 @@ import * as z from 'zod';
 import type { ExtraRoute } from '../dev/local-api.ts';
 import { DomainError } from '../functions/core/errors.ts';
 import { deviceWriter, writerKey } from '../functions/core/identity.ts';
-import { contentHash, decidePush, effectiveUpdatedAt, writes } from '../functions/core/reconcile.ts';
+import { decidePush, effectiveUpdatedAt, writes } from '../functions/core/reconcile.ts';
 import { httpHandler } from '../functions/http/http-handler.ts';
 import type { ServicesSource } from '../functions/service/context.ts';
-import { partitionKey } from '../functions/store/records-store.ts';
+import { partitionKey, type RecordItem, storedVersion } from '../functions/store/records-store.ts';
+import { contentHash, TOMBSTONE_HASH } from '../protocol/content-hash.ts';
 import { parseDeviceChange } from '../protocol/records.ts';
 
 const body = z.object({ deviceId: z.string(), clientTime: z.number(), record: z.unknown() });
@@ -31,16 +32,26 @@ export function naivePushRoute(
     const incoming = {
       updatedAt: effectiveUpdatedAt(change.updatedAt, request.clientTime, receivedAt),
       deleted: change.deleted,
-      writer: writerKey(deviceWriter(identity.userId, request.deviceId)),
       clientUpdatedAt: change.updatedAt,
-      contentHash: contentHash(change.deleted, change.deleted ? undefined : change.fields),
+      contentHash: change.deleted ? TOMBSTONE_HASH : contentHash(change.fields),
+      base: change.base,
     };
-    const status = decidePush(current as never, incoming);
+    const clock = { now: Date.now(), tombstoneRetentionMs: context.config.tombstoneRetentionMs };
+    const { status, updatedAt } = decidePush(current && storedVersion(current as RecordItem), incoming, clock);
     if (writes(status)) {
       await client.send(
         new PutCommand({
           TableName: tableName,
-          Item: { ...key, ...incoming, changedAt: Date.now(), ...(change.deleted ? {} : { data: change.fields }) },
+          Item: {
+            ...key,
+            updatedAt,
+            deleted: incoming.deleted,
+            writer: writerKey(deviceWriter(identity.userId, request.deviceId)),
+            clientUpdatedAt: incoming.clientUpdatedAt,
+            contentSha256: incoming.contentHash,
+            changedAt: Date.now(),
+            ...(change.deleted ? {} : { data: change.fields }),
+          },
         }),
       );
     }

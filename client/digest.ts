@@ -19,7 +19,7 @@ export class VersionIndex {
     const sorted = [...versions].sort((a, b) => compareIds(a.id, b.id));
     this.ids = sorted.map((v) => v.id);
     this.sums = [0n];
-    for (const v of sorted) this.sums.push(BigInt.asUintN(64, this.sums.at(-1)! + versionShare(v.id, v.updatedAt)));
+    for (const v of sorted) this.sums.push(BigInt.asUintN(64, this.sums.at(-1)! + versionShare(v)));
   }
 
   get size(): number {

@@ -49,6 +49,8 @@ export type LocalApiOptions = {
   log?: (line: string) => void;
   /** Told of every invocation: what it answered, the proxy result's size as Lambda would count it, how long it took. */
   observe?: (invocation: Invocation) => void;
+  /** Told of every answer the API gives (not CORS preflights, not what `beside` serves), as it is sent. */
+  onResponse?: (request: { method: string; path: string }, result: ApiResult) => void;
   /** Serves what is not the API (the reference app); answers true when it handled the request. */
   beside?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 };
@@ -114,27 +116,30 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
     const method = req.method ?? 'GET';
     const match = matchRoute(compiled, method, url.pathname);
     const route = match?.route ?? fallback;
+    const answer = (result: ApiResult) => {
+      options.onResponse?.({ method, path: url.pathname }, result);
+      send(res, result);
+    };
 
     let claims: Record<string, string> | undefined;
     if (route.authenticated) {
       claims = await verifyBearer(req.headers.authorization, secret);
       if (claims === undefined) {
-        return send(res, json(401, errorBody('UNAUTHORIZED', 'a valid bearer token is required')));
+        return answer(json(401, errorBody('UNAUTHORIZED', 'a valid bearer token is required')));
       }
     }
 
     const body = await readBody(req);
-    if (body === null) return send(res, json(413, errorBody('PAYLOAD_TOO_LARGE', 'the body is too large')));
+    if (body === null) return answer(json(413, errorBody('PAYLOAD_TOO_LARGE', 'the body is too large')));
 
     const event = toEvent(req, url, route, match?.pathParameters ?? {}, claims, body, arrivedAt);
     const eventBytes = Buffer.byteLength(JSON.stringify(event));
     if (eventBytes > LAMBDA_PAYLOAD_BYTES) {
-      return send(
-        res,
+      return answer(
         json(413, errorBody('PAYLOAD_TOO_LARGE', 'the request is more than the platform can hand to the function')),
       );
     }
-    send(res, await invoke(route, event));
+    answer(await invoke(route, event));
   }
 
   /** One invocation, as Lambda runs it: stopped at the timeout, its result held to the payload limit. */
@@ -213,7 +218,10 @@ async function verifyBearer(
   if (token === undefined) return undefined;
   try {
     const { payload } = await jwtVerify(token, secret, { algorithms: ['HS256'], requiredClaims: ['exp', 'sub'] });
-    if (typeof payload['custom:accountId'] !== 'string') return undefined;
+    // As API Gateway's claims: the account and the user must be strings (a number or a list is no user).
+    if (typeof payload['custom:accountId'] !== 'string' || typeof payload.sub !== 'string' || payload.sub === '') {
+      return undefined;
+    }
     // API Gateway hands claims to the function as strings.
     return Object.fromEntries(
       Object.entries(payload).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
@@ -244,11 +252,13 @@ function toEvent(
   body: Buffer,
   arrivedAt: number,
 ): ApiEvent {
-  const headers: Record<string, string> = {};
+  // Maps without a prototype: `?__proto__=1` is a parameter like any other (and refused as unknown),
+  // and `?constructor=x` gets no inherited text glued on.
+  const headers: Record<string, string> = Object.create(null);
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
   }
-  const query: Record<string, string> = {};
+  const query: Record<string, string> = Object.create(null);
   for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
   return apiGatewayEvent({
     method: req.method ?? route.method,

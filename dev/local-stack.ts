@@ -28,12 +28,15 @@ export type LocalStackOptions = {
   instrument?: (client: DynamoDBDocumentClient) => void;
   extraRoutes?: (client: DynamoDBDocumentClient, services: Services) => ExtraRoute[];
   corsOrigin?: string;
-} & Pick<LocalApiOptions, 'timeoutMs' | 'log' | 'observe' | 'beside'>;
+  /** Puts something between the API and DynamoDB Local (a fault-injecting proxy): its endpoint, and how to stop it. */
+  between?: (endpoint: string) => Promise<{ endpoint: string; close: () => Promise<void> }>;
+} & Pick<LocalApiOptions, 'timeoutMs' | 'log' | 'observe' | 'beside' | 'onResponse'>;
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const dynamo = await startDynamoDbLocal();
   await createTables(dynamo.endpoint);
-  const client = createLocalDocumentClient(dynamo.endpoint);
+  const middle = await options.between?.(dynamo.endpoint);
+  const client = createLocalDocumentClient(middle?.endpoint ?? dynamo.endpoint);
   const requests = new RequestCounter();
   client.middlewareStack.add(
     (next, context) => async (args) => {
@@ -66,6 +69,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ...(options.log ? { log: options.log } : {}),
     ...(options.observe ? { observe: options.observe } : {}),
     ...(options.beside ? { beside: options.beside } : {}),
+    ...(options.onResponse ? { onResponse: options.onResponse } : {}),
   });
   return {
     dynamo,
@@ -76,6 +80,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stop: async () => {
       await api.close();
       client.destroy();
+      await middle?.close();
       await dynamo.stop();
     },
   };

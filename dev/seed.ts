@@ -4,11 +4,12 @@
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { writerKey } from '../functions/core/identity.ts';
 import { partitionKey } from '../functions/store/records-store.ts';
+import { contentHash, TOMBSTONE_HASH } from '../protocol/content-hash.ts';
 import type { RecordFields } from '../protocol/fields.ts';
 import type { CollectionName } from '../protocol/records.ts';
 import { LOCAL_TABLES } from './dynamodb-local.ts';
 
-/** An item as the store keeps it: a live record written by the web (`web#seed`), or a tombstone. */
+/** An item as the store keeps it — with its content hash, as every write since v1.3 — a live record written by the web (`web#seed`), or a tombstone. */
 export function storedItem(
   account: string,
   collection: CollectionName,
@@ -24,6 +25,7 @@ export function storedItem(
     deleted: options.deleted === true,
     changedAt,
     writer: writerKey({ userId: 'seed', deviceId: null }),
+    contentSha256: options.deleted ? TOMBSTONE_HASH : contentHash(data),
     ...(options.deleted ? { expiresAt: Math.ceil(changedAt / 1000) + 90 * 86_400 } : { data }),
   };
 }

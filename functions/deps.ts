@@ -8,9 +8,10 @@
 // the context's types alone.
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { configFor, type FunctionConfig, type SyncConfig } from './config.ts';
+import type { Deadline } from './core/budgets.ts';
 import { tracer } from './http/observability.ts';
 import { type RouteName, routeNamed } from './routes.ts';
-import type { Services, ServicesSource } from './service/context.ts';
+import type { Services, ServicesSource, Stores } from './service/context.ts';
 import { createDocumentClient } from './store/client.ts';
 import { createRecordsStore } from './store/records-store.ts';
 import { createSyncStateStore } from './store/sync-state-store.ts';
@@ -33,7 +34,7 @@ export function buildServices({
   config,
   now = Date.now,
 }: ServicesOptions): Services {
-  return {
+  const stores = (deadline?: Deadline): Stores => ({
     records:
       recordsTable === undefined
         ? unconfigured('the records table')
@@ -42,11 +43,16 @@ export function buildServices({
             tableName: recordsTable,
             now,
             tombstoneRetentionMs: config.tombstoneRetentionMs,
+            deadline,
           }),
     syncState:
       syncStateTable === undefined
         ? unconfigured('the sync-state table')
-        : createSyncStateStore({ client, tableName: syncStateTable }),
+        : createSyncStateStore({ client, tableName: syncStateTable, deadline }),
+  });
+  return {
+    ...stores(),
+    withDeadline: stores,
     cursorKey: () => {
       if (cursorSecret === undefined) throw new Error('the cursor key is not configured for this function');
       return cursorSecret;

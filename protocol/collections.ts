@@ -17,7 +17,7 @@ const product = z.object({
   sku: z.string().min(1).max(64).meta({ title: 'SKU' }),
   priceCents: cents.meta({ title: 'Price (cents)' }),
   currency,
-  stockOnHand: z.number().int().optional(),
+  stockOnHand: z.number().int().min(-1e12).max(1e12).optional(),
   description: z.string().max(5000).optional(),
   tags: z.array(z.string().min(1).max(50)).max(50).optional(),
 });

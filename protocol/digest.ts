@@ -1,7 +1,8 @@
 // The verify digest (docs/protocol.md, "Verify"), one implementation for
 // the server and every client: per record the first 8 bytes of SHA-256 over
-// UTF-8 `id + "\n" + updatedAt` read as an unsigned big-endian integer,
-// summed modulo 2^64, as 16 lowercase hex digits. SHA-256 comes from
+// UTF-8 `id + "\n" + updatedAt` (v1) or `id + "\n" + updatedAt + "\n" +
+// contentHash` (v2, which sees content too) read as an unsigned big-endian
+// integer, summed modulo 2^64, as 16 lowercase hex digits. SHA-256 comes from
 // @noble/hashes, synchronous and pure JS: React Native's Hermes has no
 // WebCrypto, and a digest per record through an async API would cost a
 // microtask each for nothing.
@@ -12,9 +13,18 @@ export const EMPTY_DIGEST = '0000000000000000';
 
 const utf8 = new TextEncoder();
 
+/** The digest definitions: v1 covers id and updatedAt, v2 the content hash too. */
+export const DIGEST_VERSIONS = ['v1', 'v2'] as const;
+export type DigestVersion = (typeof DIGEST_VERSIONS)[number];
+
+/** What a digest covers of one record (`contentHash` is read by v2 only). */
+export type DigestedVersion = { id: string; updatedAt: number; contentHash?: string };
+
 /** One record's share of a digest. */
-export function versionShare(id: string, updatedAt: number): bigint {
-  const hash = sha256(utf8.encode(`${id}\n${updatedAt}`));
+export function versionShare({ id, updatedAt, contentHash }: DigestedVersion, version: DigestVersion = 'v1'): bigint {
+  if (version === 'v2' && contentHash === undefined) throw new Error("digest v2 needs each record's content hash");
+  const text = version === 'v1' ? `${id}\n${updatedAt}` : `${id}\n${updatedAt}\n${contentHash}`;
+  const hash = sha256(utf8.encode(text));
   const view = new DataView(hash.buffer, hash.byteOffset, 8);
   // Two 32-bit reads: DataView.getBigUint64 is not everywhere a React Native app runs.
   return (BigInt(view.getUint32(0)) << 32n) | BigInt(view.getUint32(4));
@@ -24,9 +34,9 @@ export function versionShare(id: string, updatedAt: number): bigint {
 export const digestHex = (sum: bigint) => BigInt.asUintN(64, sum).toString(16).padStart(16, '0');
 
 /** The digest of a set of versions, in any order. */
-export function digestOf(versions: Iterable<{ id: string; updatedAt: number }>): string {
+export function digestOf(versions: Iterable<DigestedVersion>, version: DigestVersion = 'v1'): string {
   let sum = 0n;
-  for (const { id, updatedAt } of versions) sum += versionShare(id, updatedAt);
+  for (const v of versions) sum += versionShare(v, version);
   return digestHex(sum);
 }
 

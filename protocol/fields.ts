@@ -116,6 +116,27 @@ function unitOf(origin: string): string {
   return '';
 }
 
+/** A UTF-16 surrogate without its other half: text no other platform can represent. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * The path of the first string (value or member name) in `value` that is not
+ * well-formed Unicode, or null when all are. Records must not hold one: RFC
+ * 8785, and so the content hash, cannot represent it the same way everywhere.
+ */
+export function firstIllFormedString(value: unknown, path: string[] = []): string | null {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? path.join('.') : null;
+  if (typeof value !== 'object' || value === null) return null;
+  for (const [key, member] of Object.entries(value)) {
+    if (LONE_SURROGATE.test(key)) return [...path, '(a member name)'].join('.');
+    const found = firstIllFormedString(member, [...path, key]);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
+export const ILL_FORMED_MESSAGE = 'must be well-formed Unicode (no lone surrogate)';
+
 const utf8 = new TextEncoder();
 
 /** UTF-8 bytes of a value's JSON. */

@@ -6,6 +6,8 @@ import * as z from 'zod';
 import { collections } from './collections.ts';
 import {
   capIssue,
+  firstIllFormedString,
+  ILL_FORMED_MESSAGE,
   type Issue,
   MAX_ISSUES,
   type RecordFields,
@@ -60,40 +62,53 @@ export type Order = RecordOf<'orders'>;
 /** What the backend holds and returns for one record. */
 export type SyncedRecord =
   | ({ id: string; updatedAt: number; deleted?: false; updatedBy: UpdatedBy } & RecordFields)
-  | { id: string; updatedAt: number; deleted: true; updatedBy: UpdatedBy };
+  | { id: string; updatedAt: number; deleted: true; updatedBy: UpdatedBy | null };
 
-/** A version pushed by a device, after validation. */
+/**
+ * A version pushed by a device, after validation. `base`: the backend
+ * `updatedAt` of the version the device edited (null: none, or unknown).
+ */
 export type DeviceChange =
-  | { id: string; updatedAt: number; deleted: false; fields: RecordFields }
-  | { id: string; updatedAt: number; deleted: true };
+  | { id: string; updatedAt: number; deleted: false; base: number | null; fields: RecordFields }
+  | { id: string; updatedAt: number; deleted: true; base: number | null };
 
 type Schemas = {
   /** A live record as the backend returns it (less `updatedBy`). */
   live: z.ZodType<{ id: string; updatedAt: number } & RecordFields>;
-  /** A live record as the backend returns it, with who wrote it. */
+  /** A live record as the backend returns it, with who wrote it: open to members a newer backend adds (§3). */
   returned: z.ZodType<{ id: string; updatedAt: number; updatedBy: UpdatedBy } & RecordFields>;
-  /** A live record as a device pushes it: `live`, and an `updatedBy` that is ignored. */
-  pushable: z.ZodType<{ id: string; updatedAt: number } & RecordFields>;
-  /** A pushed tombstone: `id`, `updatedAt`, `deleted: true`; the collection's own fields may ride along, unchecked and dropped. */
-  tombstone: z.ZodType<{ id: string; updatedAt: number; deleted: true }>;
+  /** A live record as a device pushes it: `live`, its `base`, and an `updatedBy` that is ignored. */
+  pushable: z.ZodType<{ id: string; updatedAt: number; base?: number | null } & RecordFields>;
+  /** A pushed tombstone: `id`, `updatedAt`, `deleted: true`, `base`; the collection's own fields may ride along, unchecked and dropped. */
+  tombstone: z.ZodType<{ id: string; updatedAt: number; deleted: true; base: number | null }>;
   /** A Main App (web) PUT body: the collection's fields and an optional `id`. */
   webBody: z.ZodType<RecordFields & { id?: string }>;
+  /** The same as a client may send it: `updatedAt`, `deleted` and `updatedBy` ride along, ignored (what the OpenAPI document describes). */
+  webBodyAsSent: z.ZodType<RecordFields & { id?: string }>;
 };
 
-/** A tombstone as the backend returns it. */
+/** A tombstone as the backend returns it (`updatedBy` null only for a deletion the backend no longer knows the author of). */
 export const tombstoneRecord = z.strictObject({
   id: recordId,
   updatedAt: timestampMs,
   deleted: z.literal(true),
-  updatedBy,
+  updatedBy: updatedBy.nullable(),
 });
+
+/**
+ * A pushed record's `base`: the backend `updatedAt` of the version the
+ * device edited, in `updatedAt`'s range (so `0` is never read as "older than
+ * any retention"), or null when there is none (a record made on the device)
+ * or the device does not know it.
+ */
+export const base = timestampMs.nullable();
 
 // Derived once per collection, never restated by hand (STYLE §3).
 function deriveSchemas(fields: z.ZodObject): Schemas {
   const live = fields.extend({ id: recordId, updatedAt: timestampMs, deleted: z.literal(false).optional() }).strict();
   // A fetched record sent back as is carries `updatedBy`: ignored, like `updatedAt` on the web.
-  const pushable = live.extend({ updatedBy: z.unknown().optional() });
-  const returned = live.extend({ updatedBy });
+  const pushable = live.extend({ base: base.optional(), updatedBy: z.unknown().optional() });
+  const returned = live.extend({ updatedBy }).loose();
   // A tombstone needs only id, updatedAt and deleted; the collection's own
   // fields may ride along (a client serializing its local copy) and are not
   // stored, so their values are not checked. Unknown fields are still rejected.
@@ -104,11 +119,15 @@ function deriveSchemas(fields: z.ZodObject): Schemas {
       id: recordId,
       updatedAt: timestampMs,
       deleted: z.literal(true),
+      base: base.optional(),
       updatedBy: z.unknown().optional(),
     })
     .strict()
-    .transform(({ id, updatedAt }) => ({ id, updatedAt, deleted: true as const }));
+    .transform(({ id, updatedAt, base }) => ({ id, updatedAt, deleted: true as const, base: base ?? null }));
   const webBody = fields.extend({ id: recordId.optional() }).strict();
+  // As documented: the members the server accepts and ignores in a web body (a fetched record sent back as is).
+  const ignored = z.unknown().optional().meta({ description: 'Accepted and ignored: set by the server.' });
+  const webBodyAsSent = webBody.extend({ updatedAt: ignored, deleted: ignored, updatedBy: ignored });
   // zod types a generic object's output as Record<string, unknown>; the
   // extended keys are there by construction.
   return {
@@ -117,6 +136,7 @@ function deriveSchemas(fields: z.ZodObject): Schemas {
     returned: returned as unknown as Schemas['returned'],
     tombstone,
     webBody: webBody as Schemas['webBody'],
+    webBodyAsSent: webBodyAsSent as Schemas['webBody'],
   };
 }
 
@@ -130,6 +150,8 @@ export type ParsedChange = { ok: true; change: DeviceChange } | { ok: false; iss
 /** Validates one pushed record (live or tombstone) of a collection. */
 export function parseDeviceChange(collection: CollectionName, raw: unknown): ParsedChange {
   const schemas = recordSchemas[collection];
+  const illFormed = firstIllFormedString(raw);
+  if (illFormed !== null) return { ok: false, issues: [capIssue(illFormed, ILL_FORMED_MESSAGE)] };
   const isTombstone = typeof raw === 'object' && raw !== null && (raw as { deleted?: unknown }).deleted === true;
   if (isTombstone) {
     const parsed = schemas.tombstone.safeParse(raw);
@@ -139,11 +161,11 @@ export function parseDeviceChange(collection: CollectionName, raw: unknown): Par
   if (early !== null) return { ok: false, issues: early };
   const parsed = schemas.pushable.safeParse(raw);
   if (!parsed.success) return { ok: false, issues: toIssues(parsed.error) };
-  const { id, updatedAt, deleted: _deleted, updatedBy: _updatedBy, ...fields } = parsed.data;
+  const { id, updatedAt, base = null, deleted: _deleted, updatedBy: _updatedBy, ...fields } = parsed.data;
   if (serializedSize({ id, updatedAt, ...fields }) > MAX_RECORD_BYTES) {
     return { ok: false, issues: [{ path: '', message: `record is larger than ${MAX_RECORD_BYTES} bytes` }] };
   }
-  return { ok: true, change: { id, updatedAt, deleted: false, fields } };
+  return { ok: true, change: { id, updatedAt, deleted: false, base, fields } };
 }
 
 /**
@@ -181,6 +203,8 @@ export function parseWebBody(collection: CollectionName, id: string, raw: unknow
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { ok: false, issues: [{ path: '', message: 'body must be a JSON object' }] };
   }
+  const illFormed = firstIllFormedString(raw);
+  if (illFormed !== null) return { ok: false, issues: [capIssue(illFormed, ILL_FORMED_MESSAGE)] };
   const early = firstIssuesInLists(collection, raw);
   if (early !== null) return { ok: false, issues: early };
   const { updatedAt: _updatedAt, deleted: _deleted, updatedBy: _updatedBy, ...body } = raw as Record<string, unknown>;

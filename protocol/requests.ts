@@ -3,6 +3,7 @@
 // single write. Records inside `changes` are validated one by one later
 // (collections.ts), so one bad record cannot block the others.
 import * as z from 'zod';
+import { DIGEST_VERSIONS } from './digest.ts';
 import { capIssue, deviceId, type Issue, MAX_ISSUES, recordId, timestampMs, toIssues } from './fields.ts';
 import {
   DEFAULT_LIST_LIMIT,
@@ -61,6 +62,8 @@ export const verifyRequest = z.strictObject({
   to: recordId.nullable().default(null),
   parts: z.number().int().min(1).max(MAX_VERIFY_PARTS).default(DEFAULT_VERIFY_PARTS),
   cursor: z.string().min(1).max(MAX_CURSOR_CHARS).nullable().default(null),
+  /** Which digest (v1.3): absent or null is v1 (id and updatedAt), v2 covers content too. */
+  digest: z.enum(DIGEST_VERSIONS).nullable().optional(),
 });
 export type VerifyRequest = z.infer<typeof verifyRequest>;
 

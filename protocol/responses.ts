@@ -6,6 +6,7 @@
 // field; the contract test checks that a parse changes nothing, so the
 // server never sends one undocumented. No Node APIs: the client imports this.
 import * as z from 'zod';
+import { DIGEST_VERSIONS } from './digest.ts';
 import { deviceId } from './fields.ts';
 import { MAX_VERIFY_PARTS } from './limits.ts';
 import { type CollectionName, collectionNames, recordSchemas, tombstoneRecord } from './records.ts';
@@ -21,6 +22,7 @@ export const errorCodes = [
   'GONE',
   'PAYLOAD_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
+  'METHOD_NOT_ALLOWED',
   'SERVICE_UNAVAILABLE',
   'INTERNAL',
 ] as const;
@@ -95,6 +97,8 @@ export type VerifyPart = z.infer<typeof verifyPart>;
 /** The parts cover the range this page reached, in order; `cursor` continues the range, null once it is covered. */
 export const verifyResponse = z.object({
   serverTime: z.number().int(),
+  /** The digest the parts use (v1.3: the request's, v1 when it named none). */
+  digest: z.enum(DIGEST_VERSIONS),
   parts: z.array(verifyPart).min(1).max(MAX_VERIFY_PARTS),
   cursor: z.string().nullable(),
 });
@@ -105,6 +109,20 @@ const anyLiveRecord = z.union(collectionNames.map((c) => recordSchemas[c].return
 
 export const recordResponse = z.object({ record: anyLiveRecord });
 export const listResponse = z.object({ records: z.array(anyLiveRecord), cursor: z.string().nullable() });
+
+/** The same, for one collection (what the OpenAPI document says of each collection's paths). */
+export const recordResponseOf = (collection: CollectionName) =>
+  z.object({ record: recordSchemas[collection].returned });
+export const listResponseOf = (collection: CollectionName) =>
+  z.object({ records: z.array(recordSchemas[collection].returned), cursor: z.string().nullable() });
+
+/**
+ * What API Gateway itself answers in AWS when a request never reaches the
+ * function — a bad token (401), its own throttling (429), an integration
+ * failure (500, 502, 503, 504) — instead of the error envelope. A client
+ * treats 401 as auth and the others as retry-later either way.
+ */
+export const gatewayError = z.object({ message: z.string() });
 export type ListResponse = z.infer<typeof listResponse>;
 
 export const healthResponse = z.object({ ok: z.literal(true) });

@@ -134,6 +134,25 @@ export type RouteName = keyof typeof apiRoutes;
 
 export const routeNames = Object.keys(apiRoutes) as RouteName[];
 
+/**
+ * The methods the API answers on `path` (a request path, no query), in the
+ * routes' order: none for a path it does not know (404), and, for a known
+ * path asked with another method, what a 405 lists in `Allow`.
+ */
+export function methodsFor(path: string): HttpMethod[] {
+  const methods = routeNames
+    .map((name) => apiRoutes[name])
+    .filter((route) => pathPattern(route.path).test(path))
+    .map((route): HttpMethod => route.method);
+  return [...new Set(methods)];
+}
+
+/** A route path as a pattern: each `{param}` one non-empty segment. */
+export function pathPattern(path: string): RegExp {
+  const source = path.replace(/[.]/g, '\\.').replace(/\{\w+\}/g, '[^/]+');
+  return new RegExp(`^${source}$`);
+}
+
 /** A route's path with its `{collection}` and `{id}` filled in (URI-encoded). */
 export function routePath(name: RouteName, params: { collection?: string; id?: string } = {}): string {
   return apiRoutes[name].path.replace(/\{(collection|id)\}/g, (_, key: 'collection' | 'id') => {

@@ -1,7 +1,7 @@
-// The two budgets a request's page is held to, as the domain sees them: the
-// room left in the response (how it is counted — escaped, compressed — is
-// the transport's business: http/page-budget.ts) and the work the request
-// may still do (DynamoDB items and queries).
+// The budgets a request is held to, as the domain sees them: the room left
+// in the response (how it is counted — escaped, compressed — is the
+// transport's business: http/page-budget.ts), the work the request may still
+// do (DynamoDB items and queries), and the time it may still take.
 
 /** Room in one response for records: `take` adds one if it fits (false, and nothing taken, if not). */
 export interface PageBudget {
@@ -34,3 +34,13 @@ export class WorkBudget {
     this.queries -= 1;
   }
 }
+
+/**
+ * How long a request may still work: the time left before it must start
+ * answering (the function's remaining time less what the response still
+ * needs), and a signal that fires when that is up.
+ */
+export type Deadline = {
+  remainingMs: () => number;
+  signal: AbortSignal;
+};

@@ -7,12 +7,16 @@ import * as z from 'zod';
 export const keyPosition = z.object({ id: z.string(), changedAt: z.number().optional() });
 export type KeyPosition = z.infer<typeof keyPosition>;
 
-/** A record this pass still owes the device: [collection, id] (a pushed version it beat). */
-const owed = z.tuple([z.string(), z.string()]);
+/**
+ * A record this pass still owes the device: [collection, id] (a pushed
+ * version it beat), and for a version that may have been deleted and purged
+ * (B5) the stamp of the tombstone to deliver if the backend holds nothing.
+ */
+const owed = z.union([z.tuple([z.string(), z.string()]), z.tuple([z.string(), z.string(), z.number()])]);
 export type Owed = z.infer<typeof owed>;
 
 /** One string per owed record, for sets: a record is owed at most once per pass. */
-export const owedKey = ([collection, id]: Owed): string => `${collection}\u0000${id}`;
+export const owedKey = ([collection, id]: Owed | [string, string]): string => `${collection}\u0000${id}`;
 
 /**
  * Sync Now position. Collections are named, never numbered: a collection

@@ -4,10 +4,10 @@
 // versions; this says what one record adds to a digest, how a page's reach
 // is fixed, and how the page is split into parts.
 import * as z from 'zod';
-import { digestOf } from '../../protocol/digest.ts';
+import { type DigestVersion, digestOf } from '../../protocol/digest.ts';
 
-/** What verify reads of a record: its key, its version and whether it is a tombstone. */
-export type Version = { id: string; updatedAt: number; deleted: boolean };
+/** What verify reads of a record: its key, its version, whether it is a tombstone, and its content hash (digest v2). */
+export type Version = { id: string; updatedAt: number; deleted: boolean; contentHash?: string };
 
 /** One sub-range `[from, to)` (null: unbounded) with its live records' count and digest. */
 export type Part = { from: string | null; to: string | null; count: number; digest: string };
@@ -38,7 +38,13 @@ export function pageExtent(
  * at `to`, so the parts together cover `[from, to)` exactly. No records:
  * one part of count 0.
  */
-export function splitIntoParts(live: Version[], from: string | null, to: string | null, parts: number): Part[] {
+export function splitIntoParts(
+  live: Version[],
+  from: string | null,
+  to: string | null,
+  parts: number,
+  digest: DigestVersion = 'v1',
+): Part[] {
   const n = Math.max(1, Math.min(parts, live.length));
   const base = Math.floor(live.length / n);
   const longer = live.length % n; // the first `longer` parts take one more
@@ -51,7 +57,7 @@ export function splitIntoParts(live: Version[], from: string | null, to: string 
       from: k === 0 ? from : live[start]!.id,
       to: k === n - 1 ? to : live[end]!.id,
       count: records.length,
-      digest: digestOf(records),
+      digest: digestOf(records, digest),
     });
     start = end;
   }

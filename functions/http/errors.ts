@@ -13,6 +13,7 @@ export const statusOf: Record<ErrorCode, number> = {
   GONE: 410,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  METHOD_NOT_ALLOWED: 405,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL: 500,
 };

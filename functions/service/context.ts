@@ -6,17 +6,22 @@
 // builds the services; the transport (http/http-handler.ts) adds the rest
 // per request. Use cases import only the types.
 import type { SyncConfig } from '../config.ts';
-import type { PageBudget } from '../core/budgets.ts';
+import type { Deadline, PageBudget } from '../core/budgets.ts';
 import type { RecordsStore } from '../store/records-store.ts';
 import type { SyncStateStore } from '../store/sync-state-store.ts';
+
+export type { Deadline };
 
 /** Who is calling: the account (from the token, never the request) and the user. */
 export type Caller = { accountId: string; userId: string };
 
+/** The stores, as one request uses them: each call retried within its deadline and stopped at it. */
+export type Stores = { records: RecordsStore; syncState: SyncStateStore };
+
 /** What a container holds for its use cases, built once. */
-export type Services = {
-  records: RecordsStore;
-  syncState: SyncStateStore;
+export type Services = Stores & {
+  /** The stores for one request, bound to its deadline (the plain ones retry a fixed number of times). */
+  withDeadline: (deadline: Deadline) => Stores;
   /** The HMAC key cursors are signed with (throws in a function not configured with one). */
   cursorKey: () => string;
   /** The server clock. */
@@ -26,13 +31,6 @@ export type Services = {
 
 /** A source of a container's services: synchronous (tests, local) or once per container (Lambda). */
 export type ServicesSource = () => Services | Promise<Services>;
-
-/** How long a request may still run: time left for its work, and a signal that fires when that is up. */
-export type Deadline = {
-  /** Milliseconds left before the request must start answering. */
-  remainingMs: () => number;
-  signal: AbortSignal;
-};
 
 /** What a response must still carry besides its records: values sent in it, and bytes of other parts. */
 export type Reserved = { values?: unknown[]; bytes?: number };

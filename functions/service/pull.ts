@@ -48,15 +48,15 @@ import {
   readingFrom,
   type SyncPosition,
 } from '../core/feed.ts';
-import { everyId, type RecordItem, toSyncedRecord } from '../store/records-store.ts';
+import { everyId, toSyncedRecord } from '../store/records-store.ts';
 import type { ServiceContext } from './context.ts';
 import { emptyChanges, readCollection } from './paging.ts';
 
 /** Versions this request just wrote, by collection and id: not echoed back. */
 export type JustWritten = Partial<Record<CollectionName, Map<string, number>>>;
 
-/** A backend version that beat one of this request's pushes. */
-export type Winner = { collection: CollectionName; item: RecordItem };
+/** A backend version that beat one of this request's pushes (a tombstone in place of a purged one). */
+export type Winner = { collection: CollectionName; record: SyncedRecord };
 
 export type PullPage = {
   changes: Record<CollectionName, SyncedRecord[]>;
@@ -106,21 +106,29 @@ export async function pullPage(
     }
     // A collection no longer registered has nothing left to deliver.
     const refs = batch.flatMap(([collection, id]) => (isCollectionName(collection) ? [{ collection, id }] : []));
+    const purgedAt = new Map(batch.map(([collection, id, at]) => [owedKey([collection, id]), at]));
     for (const { ref, item } of await context.records.getMany(accountId, refs)) {
-      // Gone altogether (a tombstone past retention): nothing left to deliver.
-      if (item === undefined) continue;
-      if (full || !deliver(ref.collection, toSyncedRecord(item))) {
+      const at = purgedAt.get(owedKey([ref.collection, ref.id]));
+      // Gone altogether (a tombstone past retention): the tombstone the pass promised, or nothing.
+      const record: SyncedRecord | undefined =
+        item !== undefined
+          ? toSyncedRecord(item)
+          : at !== undefined
+            ? { id: ref.id, updatedAt: at, deleted: true, updatedBy: null }
+            : undefined;
+      if (record === undefined) continue;
+      if (full || !deliver(ref.collection, record)) {
         full = true;
-        owed.push([ref.collection, ref.id]);
+        owed.push(owing(ref.collection, record));
       }
     }
   }
   // Owed once per record: a resumed pass that pushes the same pending rows again adds nothing.
   const owedAlready = new Set([...earlier, ...owed].map(owedKey));
-  for (const { collection, item } of pushed.winners) {
-    const entry: Owed = [collection, item.id];
+  for (const { collection, record } of pushed.winners) {
+    const entry = owing(collection, record);
     if (owedAlready.has(owedKey(entry))) continue;
-    if (full || !deliver(collection, toSyncedRecord(item))) {
+    if (full || !deliver(collection, record)) {
       full = true;
       owed.push(entry);
     }
@@ -162,4 +170,11 @@ export async function pullPage(
 
   const next = advance(position, finished, reading, owed);
   return { changes, position: next, complete: isComplete(next, collectionNames) };
+}
+
+/** What the cursor keeps of a record still owed: its key, and the stamp of a tombstone the backend no longer holds. */
+function owing(collection: CollectionName, record: SyncedRecord): Owed {
+  return record.deleted && record.updatedBy === null
+    ? [collection, record.id, record.updatedAt]
+    : [collection, record.id];
 }

@@ -1,11 +1,25 @@
 // Reconciles a device's pushed changes (login push, and the first half of
 // Sync Now): validate each record, correct its clock, write it with the
 // device rule, and report one status per record in request order.
+
+import type { RecordFields } from '../../protocol/fields.ts';
 import { type CollectionName, collectionNames, parseDeviceChange } from '../../protocol/records.ts';
 import { type Changes, idOf } from '../../protocol/requests.ts';
 import type { PushResult, PushResults } from '../../protocol/responses.ts';
+import { contentHash, TOMBSTONE_HASH } from '../core/content-hash.ts';
 import { type Writer, writerKey } from '../core/identity.ts';
-import { contentHash, decidePush, effectiveUpdatedAt, writes } from '../core/reconcile.ts';
+import {
+  type Decision,
+  decideAfterSecondWrite,
+  decidePush,
+  effectiveUpdatedAt,
+  firstWrite,
+  type IncomingVersion,
+  secondWrite,
+  type WriteAttempt,
+  writes,
+} from '../core/reconcile.ts';
+import { type RecordItem, storedVersion, toSyncedRecord } from '../store/records-store.ts';
 import type { ServiceContext } from './context.ts';
 import type { JustWritten, Winner } from './pull.ts';
 
@@ -30,7 +44,6 @@ export async function reconcileChanges(
   sender: PushSender,
   changes: Changes,
 ): Promise<PushOutcome> {
-  const { accountId } = context.caller;
   const { receivedAt } = context;
   const { clientTime } = sender;
   const writer = writerKey(sender.writer);
@@ -58,38 +71,31 @@ export async function reconcileChanges(
       }
       const { change } = parsed;
       const fields = change.deleted ? undefined : change.fields;
-      const incoming = {
+      const incoming: IncomingVersion = {
         updatedAt: effectiveUpdatedAt(change.updatedAt, clientTime, receivedAt),
-        deleted: change.deleted,
-        writer,
         clientUpdatedAt: change.updatedAt,
-        contentHash: contentHash(change.deleted, fields),
+        deleted: change.deleted,
+        contentHash: change.deleted ? TOMBSTONE_HASH : contentHash(change.fields),
+        base: change.base,
       };
-      const outcome = await context.records.write(
-        accountId,
-        collection,
-        change.id,
-        { ...incoming, fields },
-        'device-push',
-      );
+      const { decision, current } = await writeDeviceVersion(context, collection, change.id, incoming, {
+        writer,
+        fields,
+      });
       pushed += 1;
-      if (outcome.written) {
-        slots[index] = {
-          id: change.id,
-          status: outcome.previous ? 'updated' : 'created',
-          updatedAt: incoming.updatedAt,
-        };
-        remember(collection, change.id, incoming.updatedAt);
+      slots[index] = { id: change.id, status: decision.status, updatedAt: decision.updatedAt };
+      if (writes(decision.status) || decision.status === 'unchanged') {
+        remember(collection, change.id, decision.updatedAt);
         return;
       }
-      // The condition failed: DynamoDB returned the version that beat ours.
-      const status = decidePush(outcome.current, incoming);
-      if (outcome.current === undefined || writes(status)) {
-        throw new Error(`write rejected although the rules accept it (${collection})`);
-      }
-      slots[index] = { id: change.id, status, updatedAt: outcome.current.updatedAt };
-      if (status === 'unchanged') remember(collection, change.id, outcome.current.updatedAt);
-      else winners[index] = { collection, item: outcome.current };
+      // Stale or deleted: the version that won is delivered within the pass (a purged one as a tombstone).
+      winners[index] = {
+        collection,
+        record:
+          current === undefined
+            ? { id: change.id, updatedAt: decision.updatedAt, deleted: true, updatedBy: null }
+            : toSyncedRecord(current),
+      };
     });
   });
 
@@ -114,4 +120,55 @@ async function runWithConcurrency(tasks: (() => Promise<void>)[], concurrency: n
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, tasks.length) }, worker));
   if (failure) throw failure.error;
+}
+
+/**
+ * One pushed version, written as the rules say in at most two conditional
+ * writes (core/reconcile.ts): the first covers every way the version can
+ * land with one stamp; if another writer got in between, the item DynamoDB
+ * hands back decides whether a second, B6's, is still due. No reads.
+ */
+async function writeDeviceVersion(
+  context: ServiceContext,
+  collection: CollectionName,
+  id: string,
+  incoming: IncomingVersion,
+  version: { writer: string; fields: RecordFields | undefined },
+): Promise<{ decision: Decision; current: RecordItem | undefined }> {
+  const { accountId } = context.caller;
+  const clock = { now: context.now(), tombstoneRetentionMs: context.config.tombstoneRetentionMs };
+  const write = (attempt: WriteAttempt) =>
+    context.records.write(
+      accountId,
+      collection,
+      id,
+      {
+        ...version,
+        updatedAt: attempt.storeAt,
+        deleted: incoming.deleted,
+        clientUpdatedAt: incoming.clientUpdatedAt,
+        contentHash: incoming.contentHash,
+      },
+      { device: attempt.guard },
+    );
+  // Written: what DynamoDB replaced (ALL_OLD) says whether it was created or updated, and by which rule.
+  const written = (previous: RecordItem | undefined, attempt: WriteAttempt) => ({
+    decision: {
+      status: previous === undefined ? ('created' as const) : ('updated' as const),
+      rule: decidePush(previous && storedVersion(previous), incoming, clock).rule,
+      updatedAt: attempt.storeAt,
+    },
+    current: undefined,
+  });
+
+  const first = firstWrite(incoming, clock);
+  const tried = await write(first);
+  if (tried.written) return written(tried.previous, first);
+  const seen = tried.current && storedVersion(tried.current);
+  const second = secondWrite(seen, incoming, clock);
+  if (second === null) return { decision: decidePush(seen, incoming, clock), current: tried.current };
+  const retried = await write(second);
+  if (retried.written) return written(retried.previous, second);
+  const last = retried.current && storedVersion(retried.current);
+  return { decision: decideAfterSecondWrite(last, incoming, clock), current: retried.current };
 }

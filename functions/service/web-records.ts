@@ -1,17 +1,27 @@
 // The Main App (web) records API. Web writes always win: each is stamped
 // max(serverNow, current + 1) and written conditionally; if another writer
-// got in between, DynamoDB hands back its version and we stamp past it.
+// got in between, DynamoDB hands back its version and we stamp past it. A
+// PUT of the content the backend already holds writes nothing (a retry after
+// a lost response must not make a second version).
+
 import type { RecordFields } from '../../protocol/fields.ts';
 import type { CollectionName, SyncedRecord } from '../../protocol/records.ts';
 import type { ListQuery } from '../../protocol/requests.ts';
 import type { ListResponse } from '../../protocol/responses.ts';
 import { WorkBudget } from '../core/budgets.ts';
+import { contentHash, TOMBSTONE_HASH } from '../core/content-hash.ts';
 import { decodeCursor, encodeCursor } from '../core/cursor.ts';
 import { badCursor, DomainError } from '../core/errors.ts';
 import { type ListPosition, listPosition } from '../core/feed.ts';
 import { webWriter, writerKey } from '../core/identity.ts';
-import { webStamp } from '../core/reconcile.ts';
-import { type NewVersion, type RecordItem, toSyncedRecord, type WriteRule } from '../store/records-store.ts';
+import { type StoredVersion, webStamp } from '../core/reconcile.ts';
+import {
+  type NewVersion,
+  type RecordItem,
+  storedVersion,
+  toSyncedRecord,
+  type WriteRule,
+} from '../store/records-store.ts';
 import type { ServiceContext } from './context.ts';
 import { readCollection } from './paging.ts';
 
@@ -21,6 +31,8 @@ const MAX_WEB_ATTEMPTS = 5;
 type WebWrite =
   | { written: true; previous: RecordItem | undefined; record: SyncedRecord }
   | { written: false; current: RecordItem | undefined };
+
+const sameContent = (item: RecordItem, hash: string) => !item.deleted && item.contentSha256 === hash;
 
 /** Writes `change` as the caller's web user, stamped past whatever it finds, retrying if a writer gets in between. */
 async function writeAsWeb(
@@ -32,15 +44,18 @@ async function writeAsWeb(
 ): Promise<WebWrite> {
   const { caller } = context;
   const writer = writerKey(webWriter(caller.userId));
-  let seen: RecordItem | undefined;
+  const hash = change.deleted ? TOMBSTONE_HASH : contentHash(change.fields ?? {});
+  let seen: StoredVersion | undefined;
   for (let attempt = 0; attempt < MAX_WEB_ATTEMPTS; attempt++) {
-    const version = { ...change, updatedAt: webStamp(context.now(), seen), writer };
+    const version = { ...change, updatedAt: webStamp(context.now(), seen), writer, contentHash: hash };
     const outcome = await context.records.write(caller.accountId, collection, id, version, rule);
     if (outcome.written) return { written: true, previous: outcome.previous, record: toSyncedRecord(outcome.item) };
-    // Lost: to a tombstone or a missing record (final), or to a version at or
-    // past our stamp (stamp past it and try again).
-    if (outcome.current === undefined || outcome.current.deleted) return outcome;
-    seen = outcome.current;
+    // Not written: a tombstone or a missing record (final); this very content
+    // already (final: nothing to write); or a version at or past our stamp
+    // (stamp past it and try again).
+    const { current } = outcome;
+    if (current === undefined || current.deleted || sameContent(current, hash)) return outcome;
+    seen = storedVersion(current);
   }
   throw new DomainError('SERVICE_UNAVAILABLE', 'the record is being written too often; retry shortly', {
     retryAfterSeconds: 1,
@@ -57,8 +72,11 @@ export async function putWebRecord(
   fields: RecordFields,
 ): Promise<{ created: boolean; record: SyncedRecord }> {
   const outcome = await writeAsWeb(context, collection, id, { deleted: false, fields }, 'web-put');
-  if (!outcome.written) throw gone(outcome.current && toSyncedRecord(outcome.current));
-  return { created: outcome.previous === undefined, record: outcome.record };
+  if (outcome.written) return { created: outcome.previous === undefined, record: outcome.record };
+  if (outcome.current !== undefined && !outcome.current.deleted) {
+    return { created: false, record: toSyncedRecord(outcome.current) }; // the same content: nothing written
+  }
+  throw gone(outcome.current && toSyncedRecord(outcome.current));
 }
 
 export async function deleteWebRecord(context: ServiceContext, collection: CollectionName, id: string): Promise<void> {

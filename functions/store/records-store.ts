@@ -13,10 +13,11 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
 import type { RecordFields } from '../../protocol/fields.ts';
 import type { CollectionName, SyncedRecord } from '../../protocol/records.ts';
+import type { Deadline } from '../core/budgets.ts';
 import type { KeyPosition } from '../core/feed.ts';
 import { writerFromKey } from '../core/identity.ts';
-import type { Version } from '../core/verify.ts';
-import { isConditionalCheckFailed } from './client.ts';
+import type { StoredVersion, WriteGuard } from '../core/reconcile.ts';
+import { dynamoCaller, isConditionalCheckFailed } from './client.ts';
 import { FEED_INDEX } from './tables.ts';
 
 const recordItem = z.object({
@@ -28,13 +29,20 @@ const recordItem = z.object({
   /** core/identity.ts `writerKey`. */
   writer: z.string(),
   clientUpdatedAt: z.number().optional(),
-  contentHash: z.string().optional(),
+  /**
+   * The content hash (protocol/content-hash.ts), on every version written
+   * since v1.3. (Versions written before carry none; their `contentHash`
+   * attribute held another, shorter hash and is not read.)
+   */
+  contentSha256: z.string().optional(),
   expiresAt: z.number().optional(),
   data: z.record(z.string(), z.unknown()).optional(),
 });
 /** One record as stored, with its sync metadata. */
 export type RecordItem = z.infer<typeof recordItem>;
-const versionItem = recordItem.pick({ id: true, updatedAt: true, deleted: true });
+const versionItem = recordItem.pick({ id: true, updatedAt: true, deleted: true, contentSha256: true, data: true });
+/** What verify reads of an item. */
+export type VersionItem = z.infer<typeof versionItem>;
 
 /** A version to store. `changedAt` is stamped by the store just before the write. */
 export type NewVersion = {
@@ -42,18 +50,21 @@ export type NewVersion = {
   deleted: boolean;
   writer: string;
   clientUpdatedAt?: number | undefined;
-  contentHash?: string | undefined;
+  contentHash: string;
   fields?: RecordFields | undefined;
 };
 
 /**
- * Which rule guards the write (see `conditionFor`):
- * - `device-push`: the device rules (decidePush in core/reconcile.ts);
- * - `web-put`: a web write lands unless the record is a tombstone or someone
- *   wrote a version at or past the stamp since we chose it;
- * - `web-delete`: as web-put, and the record must exist.
+ * What guards the write (see `conditionFor`):
+ * - a device push: the rules' guard for this attempt (core/reconcile.ts
+ *   `firstWrite`, `secondWrite`);
+ * - `web-put`: a web write lands unless the record is a tombstone, holds this
+ *   very content already, or someone wrote a version at or past the stamp
+ *   since we chose it;
+ * - `web-delete`: the record must exist and be live, and no newer version
+ *   have landed since we chose the stamp.
  */
-export type WriteRule = 'device-push' | 'web-put' | 'web-delete';
+export type WriteRule = { device: WriteGuard } | 'web-put' | 'web-delete';
 
 export type WriteOutcome =
   | { written: true; previous: RecordItem | undefined; item: RecordItem }
@@ -87,14 +98,19 @@ export interface RecordsStore {
     after: KeyPosition | undefined,
     limit: number,
   ): Promise<Page>;
-  /** Every version of `range` (tombstones too), id, updatedAt and deleted only, in id order, strongly consistent (verify). */
+  /**
+   * Every version of `range` (tombstones too), in id order, strongly
+   * consistent (verify): id, updatedAt and deleted, and with `content` the
+   * content hash (or, for a version written before v1.3, its fields).
+   */
   readVersions(
     accountId: string,
     collection: CollectionName,
     range: IdRange,
     after: KeyPosition | undefined,
     limit: number,
-  ): Promise<Page<Version>>;
+    options: { content: boolean },
+  ): Promise<Page<VersionItem>>;
   /** Every version (live and tombstones) with changedAt ≥ since, in changedAt order. */
   readFeed(
     accountId: string,
@@ -114,49 +130,67 @@ export type RecordsStoreOptions = {
   /** Server clock, read just before each write. */
   now: () => number;
   tombstoneRetentionMs: number;
+  /** The request's deadline: calls are retried within it and stopped at it (none: a fixed number of retries). */
+  deadline?: Deadline | undefined;
 };
 
 type Expression = {
   ConditionExpression: string;
   ExpressionAttributeNames: Record<string, string>;
-  ExpressionAttributeValues: Record<string, unknown>;
+  ExpressionAttributeValues?: Record<string, unknown>;
 };
 
 /**
- * The condition under which `version` may replace what is stored.
- * device-push is decidePush's "writes" branches, in DynamoDB's words:
- *   rule 3                  attribute_not_exists(pk)
- *   deletion is terminal    deleted = false
- *   2a, ties keep backend   updatedAt < :updatedAt
- *   retries are idempotent  NOT (writer = :writer AND clientUpdatedAt = :clientUpdatedAt AND contentHash = :contentHash)
+ * The condition under which `version` may replace what is stored: a guard
+ * of the rules (core/reconcile.ts) in DynamoDB's words —
+ *   3, B5 (young base), B6    attribute_not_exists(pk)            when ifMissing
+ *   B1, deletion is terminal  deleted = false
+ *   B2, same content          NOT contentSha256 = :hash          (a version without one never counts as equal)
+ *   B4                        updatedAt = :at                     when ifAt
+ *   2a, ties keep backend     updatedAt < :before                 when ifBefore
+ * A web put is a live write past the stamp unless the content is already
+ * there; a web delete needs a live record older than its stamp.
  */
 export function conditionFor(rule: WriteRule, version: NewVersion): Expression {
   const names = { '#pk': 'pk', '#deleted': 'deleted', '#updatedAt': 'updatedAt' };
+  if (typeof rule === 'object') {
+    const { ifMissing, contentHash, ifAt, ifBefore } = rule.device;
+    const versions = [
+      ...(ifAt !== undefined ? ['#updatedAt = :at'] : []),
+      ...(ifBefore !== undefined ? ['#updatedAt < :before'] : []),
+    ];
+    const live =
+      versions.length > 0 ? `(#deleted = :false AND NOT #hash = :hash AND (${versions.join(' OR ')}))` : null;
+    const branches = [...(ifMissing ? ['attribute_not_exists(#pk)'] : []), ...(live ? [live] : [])];
+    return {
+      // No branch at all (an echo of an old, maybe purged version): a condition that never holds.
+      ConditionExpression:
+        branches.length > 0 ? branches.join(' OR ') : 'attribute_not_exists(#pk) AND attribute_exists(#pk)',
+      // DynamoDB refuses a name or value the expression does not use.
+      ExpressionAttributeNames: {
+        ...(ifMissing || !live ? { '#pk': 'pk' } : {}),
+        ...(live ? { '#deleted': 'deleted', '#updatedAt': 'updatedAt', '#hash': 'contentSha256' } : {}),
+      },
+      ...(live
+        ? {
+            ExpressionAttributeValues: {
+              ':false': false,
+              ':hash': contentHash,
+              ...(ifAt !== undefined ? { ':at': ifAt } : {}),
+              ...(ifBefore !== undefined ? { ':before': ifBefore } : {}),
+            },
+          }
+        : {}),
+    };
+  }
   const values = { ':false': false, ':updatedAt': version.updatedAt };
   switch (rule) {
-    case 'device-push':
-      return {
-        ConditionExpression:
-          'attribute_not_exists(#pk) OR (#deleted = :false AND #updatedAt < :updatedAt' +
-          ' AND NOT (#writer = :writer AND #clientUpdatedAt = :clientUpdatedAt AND #contentHash = :contentHash))',
-        ExpressionAttributeNames: {
-          ...names,
-          '#writer': 'writer',
-          '#clientUpdatedAt': 'clientUpdatedAt',
-          '#contentHash': 'contentHash',
-        },
-        ExpressionAttributeValues: {
-          ...values,
-          ':writer': version.writer,
-          ':clientUpdatedAt': version.clientUpdatedAt,
-          ':contentHash': version.contentHash,
-        },
-      };
     case 'web-put':
       return {
-        ConditionExpression: 'attribute_not_exists(#pk) OR (#deleted = :false AND #updatedAt < :updatedAt)',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
+        ConditionExpression:
+          'attribute_not_exists(#pk) OR (#deleted = :false AND #updatedAt < :updatedAt AND NOT #hash = :hash)',
+        ExpressionAttributeNames: { ...names, '#hash': 'contentSha256' },
+        ExpressionAttributeValues: { ...values, ':hash': version.contentHash },
       };
     case 'web-delete':
       return {
@@ -219,6 +253,11 @@ export function partitionKey(accountId: string, collection: CollectionName): str
   return `${accountId}#${collection}`;
 }
 
+/** What the rules look at in a stored item (core/reconcile.ts). */
+export function storedVersion(item: RecordItem): StoredVersion {
+  return { updatedAt: item.updatedAt, deleted: item.deleted, contentHash: item.contentSha256 };
+}
+
 /** A record as the API returns it: its fields, or a tombstone, and who wrote that version. */
 export function toSyncedRecord(item: RecordItem): SyncedRecord {
   const updatedBy = writerFromKey(item.writer);
@@ -237,7 +276,9 @@ export function createRecordsStore({
   tableName,
   now,
   tombstoneRetentionMs,
+  deadline,
 }: RecordsStoreOptions): RecordsStore {
+  const dynamo = dynamoCaller(deadline);
   const parseItem = (raw: Record<string, unknown> | undefined) =>
     raw === undefined ? undefined : recordItem.parse(raw);
   const parseItems = (raw: Record<string, unknown>[] | undefined) => (raw ?? []).map((i) => recordItem.parse(i));
@@ -265,17 +306,20 @@ export function createRecordsStore({
     const pk = partitionKey(accountId, collection);
     const key = idRangeCondition(pk, range);
     if (key === null) return { items: [], evaluated: 0, next: undefined };
-    const result = await client.send(
-      new QueryCommand({
-        TableName: tableName,
-        ...key,
-        ...extra,
-        ExpressionAttributeNames: { ...key.ExpressionAttributeNames, ...extra.ExpressionAttributeNames },
-        ExpressionAttributeValues: { ...key.ExpressionAttributeValues, ...extra.ExpressionAttributeValues },
-        ConsistentRead: true,
-        Limit: limit,
-        ...(after ? { ExclusiveStartKey: { pk, id: after.id } } : {}),
-      }),
+    const result = await dynamo.run((o) =>
+      client.send(
+        new QueryCommand({
+          TableName: tableName,
+          ...key,
+          ...extra,
+          ExpressionAttributeNames: { ...key.ExpressionAttributeNames, ...extra.ExpressionAttributeNames },
+          ExpressionAttributeValues: { ...key.ExpressionAttributeValues, ...extra.ExpressionAttributeValues },
+          ConsistentRead: true,
+          Limit: limit,
+          ...(after ? { ExclusiveStartKey: { pk, id: after.id } } : {}),
+        }),
+        o,
+      ),
     );
     return {
       items: (result.Items ?? []).map(parse).filter(inRange(range.to)),
@@ -295,20 +339,23 @@ export function createRecordsStore({
         changedAt,
         writer: version.writer,
         ...(version.clientUpdatedAt !== undefined ? { clientUpdatedAt: version.clientUpdatedAt } : {}),
-        ...(version.contentHash !== undefined ? { contentHash: version.contentHash } : {}),
+        contentSha256: version.contentHash,
         ...(version.deleted
           ? { expiresAt: Math.ceil((changedAt + tombstoneRetentionMs) / 1000) }
           : { data: version.fields ?? {} }),
       };
       try {
-        const result = await client.send(
-          new PutCommand({
-            TableName: tableName,
-            Item: item,
-            ...conditionFor(rule, version),
-            ReturnValues: 'ALL_OLD',
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          }),
+        const result = await dynamo.run((o) =>
+          client.send(
+            new PutCommand({
+              TableName: tableName,
+              Item: item,
+              ...conditionFor(rule, version),
+              ReturnValues: 'ALL_OLD',
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            }),
+            o,
+          ),
         );
         return { written: true, previous: parseItem(result.Attributes), item };
       } catch (error) {
@@ -319,12 +366,15 @@ export function createRecordsStore({
     },
 
     async get(accountId, collection, id) {
-      const result = await client.send(
-        new GetCommand({
-          TableName: tableName,
-          Key: { pk: partitionKey(accountId, collection), id },
-          ConsistentRead: true,
-        }),
+      const result = await dynamo.run((o) =>
+        client.send(
+          new GetCommand({
+            TableName: tableName,
+            Key: { pk: partitionKey(accountId, collection), id },
+            ConsistentRead: true,
+          }),
+          o,
+        ),
       );
       return parseItem(result.Item);
     },
@@ -333,9 +383,9 @@ export function createRecordsStore({
       const found = new Map<string, RecordItem>();
       let keys: Record<string, unknown>[] = refs.map((r) => ({ pk: partitionKey(accountId, r.collection), id: r.id }));
       for (let attempt = 0; keys.length > 0; attempt++) {
-        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
-        const result = await client.send(
-          new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true } } }),
+        if (attempt > 0) await dynamo.pause(Math.min(1000, 50 * 2 ** attempt));
+        const result = await dynamo.run((o) =>
+          client.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true } } }), o),
         );
         for (const item of parseItems(result.Responses?.[tableName])) found.set(`${item.pk}\u0000${item.id}`, item);
         keys = result.UnprocessedKeys?.[tableName]?.Keys ?? [];
@@ -351,26 +401,35 @@ export function createRecordsStore({
       });
     },
 
-    async readVersions(accountId, collection, range, after, limit) {
+    async readVersions(accountId, collection, range, after, limit, { content }) {
       return queryIdRange(accountId, collection, range, after, limit, (i) => versionItem.parse(i), {
         // Just what a digest needs: the rest of each item stays on the server (the read costs the same).
-        ProjectionExpression: '#id, #updatedAt, #deleted',
-        ExpressionAttributeNames: { '#id': 'id', '#updatedAt': 'updatedAt', '#deleted': 'deleted' },
+        // With content: its hash, and the fields of a version written before v1.3, which has none.
+        ProjectionExpression: content ? '#id, #updatedAt, #deleted, #hash, #data' : '#id, #updatedAt, #deleted',
+        ExpressionAttributeNames: {
+          '#id': 'id',
+          '#updatedAt': 'updatedAt',
+          '#deleted': 'deleted',
+          ...(content ? { '#hash': 'contentSha256', '#data': 'data' } : {}),
+        },
       });
     },
 
     async readFeed(accountId, collection, since, after, limit) {
       const pk = partitionKey(accountId, collection);
-      const result = await client.send(
-        new QueryCommand({
-          TableName: tableName,
-          IndexName: FEED_INDEX,
-          KeyConditionExpression: '#pk = :pk AND #changedAt >= :since',
-          ExpressionAttributeNames: { '#pk': 'pk', '#changedAt': 'changedAt' },
-          ExpressionAttributeValues: { ':pk': pk, ':since': since },
-          Limit: limit,
-          ...(after ? { ExclusiveStartKey: { pk, id: after.id, changedAt: after.changedAt } } : {}),
-        }),
+      const result = await dynamo.run((o) =>
+        client.send(
+          new QueryCommand({
+            TableName: tableName,
+            IndexName: FEED_INDEX,
+            KeyConditionExpression: '#pk = :pk AND #changedAt >= :since',
+            ExpressionAttributeNames: { '#pk': 'pk', '#changedAt': 'changedAt' },
+            ExpressionAttributeValues: { ':pk': pk, ':since': since },
+            Limit: limit,
+            ...(after ? { ExclusiveStartKey: { pk, id: after.id, changedAt: after.changedAt } } : {}),
+          }),
+          o,
+        ),
       );
       return {
         items: parseItems(result.Items),
@@ -380,17 +439,20 @@ export function createRecordsStore({
     },
 
     async latestChangeAt(accountId, collection) {
-      const result = await client.send(
-        new QueryCommand({
-          TableName: tableName,
-          IndexName: FEED_INDEX,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': 'pk', '#changedAt': 'changedAt' },
-          ExpressionAttributeValues: { ':pk': partitionKey(accountId, collection) },
-          ProjectionExpression: '#changedAt',
-          ScanIndexForward: false,
-          Limit: 1,
-        }),
+      const result = await dynamo.run((o) =>
+        client.send(
+          new QueryCommand({
+            TableName: tableName,
+            IndexName: FEED_INDEX,
+            KeyConditionExpression: '#pk = :pk',
+            ExpressionAttributeNames: { '#pk': 'pk', '#changedAt': 'changedAt' },
+            ExpressionAttributeValues: { ':pk': partitionKey(accountId, collection) },
+            ProjectionExpression: '#changedAt',
+            ScanIndexForward: false,
+            Limit: 1,
+          }),
+          o,
+        ),
       );
       const latest = result.Items?.[0]?.changedAt;
       return typeof latest === 'number' ? latest : null;
@@ -400,21 +462,24 @@ export function createRecordsStore({
       let count = 0;
       let start: Record<string, unknown> | undefined;
       do {
-        const result = await client.send(
-          new QueryCommand({
-            TableName: tableName,
-            IndexName: FEED_INDEX,
-            KeyConditionExpression: '#pk = :pk AND #changedAt > :since',
-            FilterExpression: '#writer <> :writer',
-            ExpressionAttributeNames: { '#pk': 'pk', '#changedAt': 'changedAt', '#writer': 'writer' },
-            ExpressionAttributeValues: {
-              ':pk': partitionKey(accountId, collection),
-              ':since': since,
-              ':writer': writer,
-            },
-            Select: 'COUNT',
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          }),
+        const result = await dynamo.run((o) =>
+          client.send(
+            new QueryCommand({
+              TableName: tableName,
+              IndexName: FEED_INDEX,
+              KeyConditionExpression: '#pk = :pk AND #changedAt > :since',
+              FilterExpression: '#writer <> :writer',
+              ExpressionAttributeNames: { '#pk': 'pk', '#changedAt': 'changedAt', '#writer': 'writer' },
+              ExpressionAttributeValues: {
+                ':pk': partitionKey(accountId, collection),
+                ':since': since,
+                ':writer': writer,
+              },
+              Select: 'COUNT',
+              ...(start ? { ExclusiveStartKey: start } : {}),
+            }),
+            o,
+          ),
         );
         count += result.Count ?? 0;
         start = result.LastEvaluatedKey;

@@ -4,8 +4,9 @@
 // device finishing out of order leave the later one's times.
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+import type { Deadline } from '../core/budgets.ts';
 import type { Writer } from '../core/identity.ts';
-import { isConditionalCheckFailed } from './client.ts';
+import { dynamoCaller, isConditionalCheckFailed } from './client.ts';
 
 const accountItem = z.object({
   lastSyncAt: z.number(),
@@ -44,23 +45,30 @@ export function asDevice(writer: Writer): Device {
 export function createSyncStateStore({
   client,
   tableName,
+  deadline,
 }: {
   client: DynamoDBDocumentClient;
   tableName: string;
+  /** The request's deadline (records-store.ts). */
+  deadline?: Deadline | undefined;
 }): SyncStateStore {
+  const dynamo = dynamoCaller(deadline);
   /** Sets `fields` unless `guard` already holds a later (or equal) time: forward only. */
   const moveForward = async (key: Record<string, string>, guard: string, fields: Record<string, unknown>) => {
     const names = Object.keys(fields);
     try {
-      await client.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: key,
-          UpdateExpression: `SET ${names.map((f) => `#${f} = :${f}`).join(', ')}`,
-          ConditionExpression: `attribute_not_exists(#${guard}) OR #${guard} < :${guard}`,
-          ExpressionAttributeNames: Object.fromEntries(names.map((f) => [`#${f}`, f])),
-          ExpressionAttributeValues: Object.fromEntries(names.map((f) => [`:${f}`, fields[f]])),
-        }),
+      await dynamo.run((o) =>
+        client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: key,
+            UpdateExpression: `SET ${names.map((f) => `#${f} = :${f}`).join(', ')}`,
+            ConditionExpression: `attribute_not_exists(#${guard}) OR #${guard} < :${guard}`,
+            ExpressionAttributeNames: Object.fromEntries(names.map((f) => [`#${f}`, f])),
+            ExpressionAttributeValues: Object.fromEntries(names.map((f) => [`:${f}`, fields[f]])),
+          }),
+          o,
+        ),
       );
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
@@ -70,7 +78,8 @@ export function createSyncStateStore({
 
   return {
     async read(accountId, device) {
-      const get = (sk: string) => client.send(new GetCommand({ TableName: tableName, Key: { accountId, sk } }));
+      const get = (sk: string) =>
+        dynamo.run((o) => client.send(new GetCommand({ TableName: tableName, Key: { accountId, sk } }), o));
       const [account, deviceState] = await Promise.all([get(ACCOUNT), device === null ? null : get(deviceKey(device))]);
       return {
         account: account?.Item ? accountItem.parse(account.Item) : null,

@@ -33,10 +33,21 @@ const raw = (path: string, init: RequestInit) =>
   fetch(stack.api.url + path, init).then(async (r) => ({ status: r.status, body: await r.json() }));
 
 describe('routes and tokens', () => {
-  it('404 for an unknown route or method, before the token is looked at', async () => {
+  it('404 for an unknown route, before the token is looked at', async () => {
     await expectError(raw('/v1/nope', {}), 404, 'NOT_FOUND');
-    await expectError(raw('/v1/sync/push', { method: 'GET' }), 404, 'NOT_FOUND');
     await expectError(raw('/v2/health', {}), 404, 'NOT_FOUND');
+    await expectError(raw('/v1/records/products/p1/extra', {}), 404, 'NOT_FOUND');
+  });
+
+  it('405 with Allow for a known path asked with another method, before the token is looked at (v1.3)', async () => {
+    const answered = await fetch(`${stack.api.url}/v1/sync/push`, { method: 'GET' });
+    expect(answered.headers.get('allow')).toBe('POST');
+    await expectError(raw('/v1/sync/push', { method: 'GET' }), 405, 'METHOD_NOT_ALLOWED');
+    const record = await fetch(`${stack.api.url}/v1/records/products/p1`, { method: 'POST' });
+    expect(record.status).toBe(405);
+    expect(record.headers.get('allow')).toBe('PUT, GET, DELETE');
+    const health = await fetch(`${stack.api.url}/v1/health`, { method: 'DELETE', headers: { authorization: 'junk' } });
+    expect([health.status, health.headers.get('allow')]).toStrictEqual([405, 'GET']);
   });
 
   it('answers CORS preflights for the Main App origin, as API Gateway does in AWS', async () => {
@@ -56,6 +67,19 @@ describe('routes and tokens', () => {
     expect(health.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
   });
 
+  it('a query parameter named like an object member is a parameter like any other, refused as unknown', async () => {
+    const api = await stack.as(stack.newAccount());
+    for (const [name, value] of [
+      ['__proto__', '1'],
+      ['constructor', 'x'],
+      ['toString', 'y'],
+    ]) {
+      const response = await api.request('GET', `/v1/records/products?${name}=${value}`);
+      expect(response.status, name).toBe(400);
+      expect((response.body as ErrorBody).error.issues, name).toStrictEqual([{ path: name, message: 'unknown field' }]);
+    }
+  });
+
   it('health needs no token', async () => {
     expect(await raw('/v1/health', {})).toStrictEqual({ status: 200, body: { ok: true } });
   });
@@ -69,6 +93,14 @@ describe('routes and tokens', () => {
       .setSubject('alice')
       .setExpirationTime('1h')
       .sign(new TextEncoder().encode(TEST_JWT_SECRET));
+    // The local server's own check (as API Gateway's claims are strings): a user that is a number or a list.
+    const claimsOf = (claims: Record<string, unknown>) =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: 'HS256' })
+        .setExpirationTime('1h')
+        .sign(new TextEncoder().encode(TEST_JWT_SECRET));
+    const numericSub = await claimsOf({ 'custom:accountId': account, sub: 42 });
+    const listSub = await claimsOf({ 'custom:accountId': account, sub: ['alice', 'bob'] });
     const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'a', 'custom:accountId': account })).toString('base64url')}.`;
     for (const authorization of [
       undefined,
@@ -79,6 +111,8 @@ describe('routes and tokens', () => {
       `Bearer ${expired}`,
       `Bearer ${noAccount}`,
       `Bearer ${none}`,
+      `Bearer ${numericSub}`,
+      `Bearer ${listSub}`,
     ]) {
       await expectError(
         raw('/v1/sync/status', { headers: authorization ? { authorization } : {} }),

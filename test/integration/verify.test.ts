@@ -4,6 +4,7 @@
 // from the protocol's definition, never with the server's code), and the
 // web list bounded by an id range (`from`/`to`).
 import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedItems, storedItem } from '../../dev/seed.ts';
 import type { CollectionName } from '../../protocol/records.ts';
@@ -30,6 +31,20 @@ async function accountWith(records: Seeded[], collection: CollectionName = 'prod
     ),
   );
   return stack.as(account);
+}
+
+/** Digest v2, written out: SHA-256(id \n updatedAt \n contentHash), contentHash over RFC 8785 by `canonicalize`. */
+function digestV2(records: ({ id: string; updatedAt: number } & Record<string, unknown>)[]): string {
+  let sum = 0n;
+  for (const { id, updatedAt, ...content } of records) {
+    const hash = createHash('sha256')
+      .update(canonicalize(content) ?? '', 'utf8')
+      .digest('hex');
+    sum += BigInt(
+      `0x${createHash('sha256').update(`${id}\n${updatedAt}\n${hash}`, 'utf8').digest('hex').slice(0, 16)}`,
+    );
+  }
+  return BigInt.asUintN(64, sum).toString(16).padStart(16, '0');
 }
 
 /** The protocol's digest, written out: per record the first 8 bytes of SHA-256(id \n updatedAt), summed mod 2^64. */
@@ -171,14 +186,21 @@ describe('POST /v1/sync/verify', () => {
     expect(whole.status).toBe(200);
     expect(whole.body).toStrictEqual({
       serverTime: expect.any(Number),
+      digest: 'v1',
       parts: [{ from: null, to: null, count: 32, digest: digest(live) }],
       cursor: null,
     });
-
     // A device that synced holds the same: its own digest over what Sync Now gave it matches.
     const { pages } = await web.syncAll('ipad-7', null);
     const held = pages.flatMap((p) => p.changes.products ?? []).map(({ id, updatedAt }) => ({ id, updatedAt }));
     expect(digest(held)).toBe(whole.body.parts[0]!.digest);
+    // Digest v2 (v1.3) covers content too: recomputed here over the records as the device received them.
+    const received = pages.flatMap((p) => p.changes.products ?? []).map(({ updatedBy: _b, ...record }) => record);
+    const v2 = await verify(web, { parts: 1, digest: 'v2' });
+    expect(v2.body).toMatchObject({ digest: 'v2', parts: [{ count: 32, digest: digestV2(received) }] });
+    expect(v2.body.parts[0]!.digest).not.toBe(whole.body.parts[0]!.digest);
+    expect((await verify(web, { digest: 'v3' })).status).toBe(400);
+    expect((await verify(web, { parts: 1, digest: null })).body).toMatchObject({ digest: 'v1' });
 
     // Split in four: counts 8 each, bounds real ids, each part its own records' digest.
     const split = await verify(web, {});

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { MemoryStore, SyncClient, type SyncClientOptions } from '../../client/index.ts';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../dev/local-stack.ts';
 import { signLocalToken } from '../../dev/local-token.ts';
+import { violations } from './openapi-validator.ts';
 
 export const TEST_JWT_SECRET = 'test-secret';
 
@@ -16,7 +17,14 @@ export type Stack = LocalStack & {
   device: (account: string, deviceId: string, options?: Partial<SyncClientOptions>) => Promise<SyncClient>;
 };
 
-export type StackOptions = Omit<LocalStackOptions, 'jwtSecret'>;
+export type StackOptions = Omit<LocalStackOptions, 'jwtSecret'> & {
+  /**
+   * Hold every answer to the OpenAPI document (the default). Off only for a file that puts into the table
+   * what no API write could (records past the schema's limits, to load the envelope), or serves routes of
+   * its own.
+   */
+  contract?: boolean;
+};
 
 /**
  * The function timeout the test stacks enforce. DynamoDB Local on a shared
@@ -29,9 +37,28 @@ export type StackOptions = Omit<LocalStackOptions, 'jwtSecret'>;
 const TEST_FUNCTION_TIMEOUT_MS = 60_000;
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const stack = await startLocalStack({ jwtSecret: TEST_JWT_SECRET, timeoutMs: TEST_FUNCTION_TIMEOUT_MS, ...options });
+  // The contract, on every answer the suite receives: what the OpenAPI document does not say fails the file.
+  const undocumented: string[] = [];
+  const stack = await startLocalStack({
+    jwtSecret: TEST_JWT_SECRET,
+    timeoutMs: TEST_FUNCTION_TIMEOUT_MS,
+    onResponse: ({ method, path }, result) => {
+      if (options.contract === false) return;
+      const { statusCode = 200, headers = {}, body, isBase64Encoded } = result;
+      undocumented.push(...violations({ method, path, status: statusCode, headers, body, isBase64Encoded }));
+    },
+    ...options,
+  });
   return {
     ...stack,
+    stop: async () => {
+      await stack.stop();
+      if (undocumented.length > 0) {
+        const found = [...new Set(undocumented)];
+        const shown = found.slice(0, 10).map((v) => (v.length > 400 ? `${v.slice(0, 400)}…` : v));
+        throw new Error(`answers the OpenAPI document does not describe (${found.length}):\n${shown.join('\n')}`);
+      }
+    },
     newAccount: () => `acct-${randomUUID().slice(0, 8)}`,
     device: async (account, deviceId, options = {}) => {
       const token = await signLocalToken(TEST_JWT_SECRET, account, `rep-${deviceId}`);

@@ -25,7 +25,7 @@ const versions = fc.uniqueArray(fc.record({ id, updatedAt }), { selector: (v) =>
 
 describe('the client digest', () => {
   it('matches the worked example in docs/protocol.md', () => {
-    expect(versionShare('p-1', 1795700103288).toString(16)).toBe('72ca9e00f1bf2f21');
+    expect(versionShare({ id: 'p-1', updatedAt: 1795700103288 }).toString(16)).toBe('72ca9e00f1bf2f21');
     expect(
       digestOf([
         { id: 'p-1', updatedAt: 1795700103288 },

@@ -38,9 +38,44 @@ describe('parseDeviceChange', () => {
         id: 'p1',
         updatedAt: T,
         deleted: false,
+        base: null,
         fields: { name: 'Widget', sku: 'W-1', priceCents: 1299, currency: 'EUR' },
       },
     });
+  });
+
+  it('reads `base` (v1.3): the version the device edited, not a field', () => {
+    expect(parseDeviceChange('products', { ...product, base: T - 5 })).toMatchObject({
+      ok: true,
+      change: { base: T - 5, fields: { name: 'Widget' } },
+    });
+    expect(parseDeviceChange('products', { ...product, base: null })).toMatchObject({
+      ok: true,
+      change: { base: null },
+    });
+    expect(parseDeviceChange('orders', { id: 'o9', updatedAt: T, deleted: true, base: T - 5 })).toStrictEqual({
+      ok: true,
+      change: { id: 'o9', updatedAt: T, deleted: true, base: T - 5 },
+    });
+  });
+
+  it.each([
+    ['0: never read as older than any retention', 0],
+    ['a date before 2000', 946_684_800_000],
+    ['past a safe integer', 2 ** 53],
+    ['a string', '1764000000000'],
+    ['a fraction', T + 0.5],
+  ])('a base that is %s makes the record invalid', (_, base) => {
+    const paths = (raw: unknown) => [...new Set(issuePaths(parseDeviceChange('products', raw)))];
+    expect(paths({ ...product, base })).toStrictEqual(['base']);
+    expect(paths({ id: 'p1', updatedAt: T, deleted: true, base })).toStrictEqual(['base']);
+  });
+
+  it('bounds stockOnHand to ±10^12 (v1.3)', () => {
+    expect(parseDeviceChange('products', { ...product, stockOnHand: -1e12 }).ok).toBe(true);
+    expect(issuePaths(parseDeviceChange('products', { ...product, stockOnHand: 1e12 + 1 }))).toStrictEqual([
+      'stockOnHand',
+    ]);
   });
 
   const invalid: [string, string, unknown, string][] = [
@@ -136,14 +171,14 @@ describe('parseDeviceChange', () => {
   it('accepts a tombstone with only id, updatedAt and deleted', () => {
     expect(parseDeviceChange('orders', { id: 'o9', updatedAt: T, deleted: true })).toStrictEqual({
       ok: true,
-      change: { id: 'o9', updatedAt: T, deleted: true },
+      change: { id: 'o9', updatedAt: T, deleted: true, base: null },
     });
   });
 
   it('accepts known fields on a tombstone without storing or checking them', () => {
     expect(parseDeviceChange('products', { ...product, priceCents: -5, deleted: true })).toStrictEqual({
       ok: true,
-      change: { id: 'p1', updatedAt: T, deleted: true },
+      change: { id: 'p1', updatedAt: T, deleted: true, base: null },
     });
   });
 

@@ -1,6 +1,6 @@
 // The condition expressions are the rules in DynamoDB's words; pin them.
 import { describe, expect, it } from 'vitest';
-import { conditionFor, type IdRange, idRangeCondition } from '../../functions/store/records-store.ts';
+import { conditionFor, type IdRange, idRangeCondition, type WriteRule } from '../../functions/store/records-store.ts';
 
 const version = {
   updatedAt: 1_764_000_000_500,
@@ -11,47 +11,59 @@ const version = {
 };
 
 describe('conditionFor', () => {
-  it('device-push: absent, or live and older and not this very version (device, stamp and content)', () => {
-    const c = conditionFor('device-push', version);
-    expect(c.ConditionExpression).toBe(
-      'attribute_not_exists(#pk) OR (#deleted = :false AND #updatedAt < :updatedAt AND NOT (#writer = :writer AND #clientUpdatedAt = :clientUpdatedAt AND #contentHash = :contentHash))',
+  const guard = { ifMissing: true, contentHash: 'h1' };
+  const rows: [string, WriteRule, string][] = [
+    [
+      'a push without base (B6): absent, or live, other content, and older than the stamp',
+      { device: { ...guard, ifBefore: 1_764_000_000_500 } },
+      'attribute_not_exists(#pk) OR (#deleted = :false AND NOT #hash = :hash AND (#updatedAt < :before))',
+    ],
+    [
+      'an edit of base (B4), stamped past base: the version at base only',
+      { device: { ...guard, ifAt: 1_764_000_000_000 } },
+      'attribute_not_exists(#pk) OR (#deleted = :false AND NOT #hash = :hash AND (#updatedAt = :at))',
+    ],
+    [
+      "an edit of base whose own stamp is later (B4, and B6's 2a with the same stamp)",
+      { device: { ...guard, ifAt: 1_764_000_000_000, ifBefore: 1_764_000_000_500 } },
+      'attribute_not_exists(#pk) OR (#deleted = :false AND NOT #hash = :hash AND (#updatedAt = :at OR #updatedAt < :before))',
+    ],
+    [
+      'a base past tombstone retention (B5): never over a missing record',
+      { device: { ...guard, ifMissing: false, ifAt: 1_764_000_000_000 } },
+      '(#deleted = :false AND NOT #hash = :hash AND (#updatedAt = :at))',
+    ],
+    [
+      'an echo of a purged version (B3 and B5): a condition that never holds',
+      { device: { ...guard, ifMissing: false } },
+      'attribute_not_exists(#pk) AND attribute_exists(#pk)',
+    ],
+    ['an echo of a young base (B3): only a missing record', { device: guard }, 'attribute_not_exists(#pk)'],
+    [
+      'web-put: absent, or live, older than the stamp and holding other content (a tombstone is never replaced)',
+      'web-put',
+      'attribute_not_exists(#pk) OR (#deleted = :false AND #updatedAt < :updatedAt AND NOT #hash = :hash)',
+    ],
+    [
+      'web-delete: present, live and older than the stamp',
+      'web-delete',
+      'attribute_exists(#pk) AND #deleted = :false AND #updatedAt < :updatedAt',
+    ],
+  ];
+  it.each(rows)('%s', (_, rule, expression) => {
+    const c = conditionFor(rule, version);
+    expect(c.ConditionExpression).toBe(expression);
+    // Every placeholder used is defined, and every definition used.
+    const used = new Set(c.ConditionExpression.match(/[#:]\w+/g));
+    expect([...used].sort()).toStrictEqual(
+      [...Object.keys(c.ExpressionAttributeNames), ...Object.keys(c.ExpressionAttributeValues ?? {})].sort(),
     );
-    expect(c.ExpressionAttributeValues).toStrictEqual({
-      ':false': false,
-      ':updatedAt': 1_764_000_000_500,
-      ':writer': 'device#ipad-7#alice',
-      ':clientUpdatedAt': 1_764_000_000_000,
-      ':contentHash': 'h1',
-    });
-    expect(c.ExpressionAttributeNames).toStrictEqual({
-      '#pk': 'pk',
-      '#deleted': 'deleted',
-      '#updatedAt': 'updatedAt',
-      '#writer': 'writer',
-      '#clientUpdatedAt': 'clientUpdatedAt',
-      '#contentHash': 'contentHash',
-    });
   });
 
-  it('web-put: absent, or live and older than the stamp (a tombstone is never replaced)', () => {
-    const c = conditionFor('web-put', version);
-    expect(c.ConditionExpression).toBe('attribute_not_exists(#pk) OR (#deleted = :false AND #updatedAt < :updatedAt)');
-    expect(c.ExpressionAttributeValues).toStrictEqual({ ':false': false, ':updatedAt': 1_764_000_000_500 });
-  });
-
-  it('web-delete: present, live and older than the stamp', () => {
-    const c = conditionFor('web-delete', version);
-    expect(c.ConditionExpression).toBe('attribute_exists(#pk) AND #deleted = :false AND #updatedAt < :updatedAt');
-  });
-
-  it('every placeholder used is defined and every definition used', () => {
-    for (const rule of ['device-push', 'web-put', 'web-delete'] as const) {
-      const c = conditionFor(rule, version);
-      const used = new Set(c.ConditionExpression.match(/[#:]\w+/g));
-      expect([...used].sort(), rule).toStrictEqual(
-        [...Object.keys(c.ExpressionAttributeNames), ...Object.keys(c.ExpressionAttributeValues)].sort(),
-      );
-    }
+  it('compares content by the v1.3 attribute, never the old hash', () => {
+    const c = conditionFor({ device: { ...guard, ifBefore: 5 } }, version);
+    expect(c.ExpressionAttributeNames['#hash']).toBe('contentSha256');
+    expect(c.ExpressionAttributeValues).toMatchObject({ ':hash': 'h1', ':before': 5 });
   });
 });
 

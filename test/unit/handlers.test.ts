@@ -6,7 +6,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCom
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { contentHash } from '../../functions/core/reconcile.ts';
+import { lambdaContext as contextFor } from '../../dev/lambda-event.ts';
 import { buildServices } from '../../functions/deps.ts';
 import { recordsGet } from '../../functions/records-get.ts';
 import { recordsPut } from '../../functions/records-put.ts';
@@ -15,6 +15,7 @@ import { syncNow } from '../../functions/sync-now.ts';
 import { syncPush } from '../../functions/sync-push.ts';
 import { syncStatus } from '../../functions/sync-status.ts';
 import { syncVerify } from '../../functions/sync-verify.ts';
+import { contentHash } from '../../protocol/content-hash.ts';
 import { apiEvent, lambdaContext } from '../support/events.ts';
 
 const NOW = 1_764_000_000_000;
@@ -22,7 +23,7 @@ const ddb = mockClient(DynamoDBDocumentClient);
 afterEach(() => ddb.reset());
 
 const services = buildServices({
-  client: createDocumentClient({ endpoint: 'http://127.0.0.1:1', maxAttempts: 1 }),
+  client: createDocumentClient({ endpoint: 'http://127.0.0.1:1' }),
   recordsTable: 'records',
   syncStateTable: 'sync-state',
   cursorSecret: 's',
@@ -86,8 +87,8 @@ describe('login push with DynamoDB mocked', () => {
         changedAt: NOW - 20,
         writer: 'device#ipad-7#alice',
         clientUpdatedAt: NOW - 21,
-        // The same content as the retried push: a retry is the same device, stamp and content.
-        contentHash: contentHash(false, { name: 'W', sku: 'W', priceCents: 1, currency: 'EUR' }),
+        // The same content as the retried push (B2).
+        contentSha256: contentHash({ name: 'W', sku: 'W', priceCents: 1, currency: 'EUR' }),
         data: { name: 'W', sku: 'W', priceCents: 1, currency: 'EUR' },
       }),
     );
@@ -130,7 +131,7 @@ describe('login push with DynamoDB mocked', () => {
       changedAt: NOW,
       writer: 'device#ipad-7#alice',
       clientUpdatedAt: deviceClock - 1000,
-      contentHash: contentHash(false, { name: 'W', sku: 'W', priceCents: 1, currency: 'EUR' }),
+      contentSha256: contentHash({ name: 'W', sku: 'W', priceCents: 1, currency: 'EUR' }),
       data: { name: 'W', sku: 'W', priceCents: 1, currency: 'EUR' },
     });
   });
@@ -146,12 +147,34 @@ describe('login push with DynamoDB mocked', () => {
     expect(ddb.commandCalls(PutCommand)[0]!.args[0].input.Item?.updatedAt).toBe(NOW - 6000);
   });
 
-  it('answers 503 with Retry-After when DynamoDB throttles past retries', async () => {
+  it('keeps retrying a throttled DynamoDB while the deadline allows, then answers 503 with Retry-After in time', async () => {
     ddb.on(PutCommand).rejects(new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} }));
-    const result = await push(pushEvent([product('p1', NOW)]), lambdaContext);
+    // 2.5 s left of the function's time: 1 s of it is the response's, so the work has 1.5 s.
+    const started = Date.now();
+    const context = contextFor('push', {
+      awsRequestId: 'aws-req-43',
+      remainingMs: () => 2500 - (Date.now() - started),
+    });
+    const result = await push(pushEvent([product('p1', NOW)]), context);
+    const took = Date.now() - started;
     expect(result.statusCode).toBe(503);
     expect(result.headers?.['Retry-After']).toBe('1');
     expect(parse(result).error.code).toBe('SERVICE_UNAVAILABLE');
+    expect(ddb.commandCalls(PutCommand).length, 'retried, with no SDK quota in the way').toBeGreaterThan(3);
+    expect(took, 'kept trying while a retry could still fit').toBeGreaterThan(500);
+    expect(took, 'answered before the deadline plus the response headroom').toBeLessThan(2500);
+  });
+
+  it('retries a transient failure too, and succeeds when it clears', async () => {
+    ddb
+      .on(PutCommand)
+      .rejectsOnce(Object.assign(new Error('We encountered an internal error'), { name: 'InternalServerError' }))
+      .rejectsOnce(Object.assign(new Error('socket reset'), { code: 'ECONNRESET' }))
+      .resolves({});
+    ddb.on(UpdateCommand).resolves({});
+    const result = await push(pushEvent([product('p1', NOW)]), lambdaContext);
+    expect(parse(result).results.products).toMatchObject([{ id: 'p1', status: 'created' }]);
+    expect(ddb).toHaveReceivedCommandTimes(PutCommand, 3);
   });
 
   it('answers a generic 500 for anything unexpected, with the request id and nothing internal', async () => {

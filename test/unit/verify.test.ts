@@ -48,8 +48,8 @@ describe('the digest', () => {
   });
 
   it('a record’s share is its 8 bytes, read unsigned and big-endian', () => {
-    expect(versionHash('p1', 5)).toBe(0x08f27c14ec1cf7f3n);
-    expect(versionHash('w10', T)).toBe(0xfd9885dc127b02a1n); // top bit set: unsigned, not negative
+    expect(versionHash({ id: 'p1', updatedAt: 5 })).toBe(0x08f27c14ec1cf7f3n);
+    expect(versionHash({ id: 'w10', updatedAt: T })).toBe(0xfd9885dc127b02a1n); // top bit set: unsigned, not negative
   });
 
   it('the empty set is sixteen zeros', () => {
