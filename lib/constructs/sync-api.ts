@@ -117,7 +117,10 @@ export class SyncApi extends Construct {
       if (syncState) grantTable(fn, props.tables.syncState, ENV.syncStateTable, syncState);
       if (cursorKey) {
         fn.addEnvironment(ENV.cursorSecretArn, props.cursorKey.secretArn);
-        props.cursorKey.grantRead(fn);
+        // GetSecretValue alone: grantRead would add DescribeSecret, which the code never calls.
+        fn.addToRolePolicy(
+          new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [props.cursorKey.secretArn] }),
+        );
       }
       const added = this.api.addRoutes({
         path: route.path,
