@@ -1,11 +1,18 @@
 // The two DynamoDB tables, declared from the same definitions the local
 // server creates its tables from (functions/store/tables.ts), so they cannot
-// drift. On demand, point-in-time recovery, Contributor Insights (the table
-// and the feed index: which accounts are hot); in prod retained and
-// protected. A table restored from a backup is a new table the stack did not
+// drift. On demand, point-in-time recovery, Contributor Insights on
+// throttled keys (the table and the feed index: which account hit a
+// partition's limit); in prod retained and protected. A table restored from a backup is a new table the stack did not
 // create: named in `existing`, it is used as it is (docs/deploy.md).
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, type ITable, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  BillingMode,
+  ContributorInsightsMode,
+  type ITable,
+  ProjectionType,
+  Table,
+} from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { recordsTable, syncStateTable, type TableSchema } from '../../functions/store/tables.ts';
 
@@ -28,7 +35,15 @@ export class Tables extends Construct {
   }
 }
 
-const insights = { contributorInsightsSpecification: { enabled: true } };
+/**
+ * Throttled keys only, as AWS advises for keeping it on: tracking every
+ * access would bill every item read or written (most of the bill at a few
+ * thousand reps, docs/performance.md). To see the most accessed keys while
+ * investigating, switch a table or the index for a while (docs/deploy.md).
+ */
+const insights = {
+  contributorInsightsSpecification: { enabled: true, mode: ContributorInsightsMode.THROTTLED_KEYS },
+};
 
 function table(scope: Construct, id: string, schema: TableSchema, retain: boolean): Table {
   const attr = (a: { name: string; type: 'S' | 'N' }) => ({

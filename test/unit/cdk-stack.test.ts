@@ -339,7 +339,7 @@ describe.each([
 });
 
 describe('tables', () => {
-  it('records: pk/id keys, the feed index on changedAt, TTL on expiresAt, PITR, on demand, Contributor Insights', () => {
+  it('records: pk/id keys, the feed index on changedAt, TTL on expiresAt, PITR, on demand, Contributor Insights on throttled keys', () => {
     data.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [
         { AttributeName: 'pk', KeyType: 'HASH' },
@@ -354,23 +354,23 @@ describe('tables', () => {
             { AttributeName: 'changedAt', KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'ALL' },
-          ContributorInsightsSpecification: { Enabled: true },
+          ContributorInsightsSpecification: { Enabled: true, Mode: 'THROTTLED_KEYS' },
         },
       ],
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-      ContributorInsightsSpecification: { Enabled: true },
+      ContributorInsightsSpecification: { Enabled: true, Mode: 'THROTTLED_KEYS' },
     });
   });
 
-  it('sync state: accountId/sk keys, Contributor Insights', () => {
+  it('sync state: accountId/sk keys, Contributor Insights on throttled keys', () => {
     data.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [
         { AttributeName: 'accountId', KeyType: 'HASH' },
         { AttributeName: 'sk', KeyType: 'RANGE' },
       ],
       BillingMode: 'PAY_PER_REQUEST',
-      ContributorInsightsSpecification: { Enabled: true },
+      ContributorInsightsSpecification: { Enabled: true, Mode: 'THROTTLED_KEYS' },
     });
   });
 
