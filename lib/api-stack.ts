@@ -82,6 +82,10 @@ export class ApiStack extends Stack {
       description: 'The address apps embed',
       value: props.domain ? `https://${props.domain.domainName}` : this.syncApi.api.apiEndpoint,
     });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      description: 'Where alarms go: confirm the e-mail subscription, then fire a test alarm (docs/deploy.md)',
+      value: this.monitoring.topic.topicArn,
+    });
     if (domainName && !props.domain?.zone) {
       new CfnOutput(this, 'DomainTarget', {
         description: `Point ${props.domain?.domainName} here (CNAME, or an alias record in Route 53)`,

@@ -505,8 +505,10 @@ describe('operations', () => {
     ).toStrictEqual(['ReadThrottleEvents', 'WriteThrottleEvents']);
   });
 
-  it('prod subscribes the alarm address; prod refuses to synthesize without one', () => {
+  it('prod subscribes the alarm address and outputs the topic (for the runbook); prod refuses to synthesize without one', () => {
     prod.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+    const [topicId] = Object.keys(prod.template.findResources('AWS::SNS::Topic'));
+    expect(Object.values(prod.template.findOutputs('AlarmTopicArn'))[0]?.Value).toStrictEqual({ Ref: topicId });
     expect(() => synth({ stage: 'prod', webOrigin: 'https://app.example.com' })).toThrow(/alarmEmail/);
   });
 
