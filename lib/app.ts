@@ -60,9 +60,12 @@ export function buildApp(props: AppProps = {}): BuiltApp {
       `No -c lambdaConcurrencyLimit: the concurrency alarm assumes ${DEFAULT_LAMBDA_CONCURRENCY_LIMIT} (docs/deploy.md, "Before the first deploy").`,
     );
   }
-  // Every resource that takes tags says what it belongs to, for cost and ownership.
-  Tags.of(app).add('service', SERVICE_TAG);
-  Tags.of(app).add('stage', stage);
+  // Every resource that takes tags says what it belongs to, for cost and ownership. Not the
+  // dashboard: CloudFormation took its tags only in 2026 and cfn-lint 1.51 still rejects them
+  // (E3002); its name carries the stage, and it costs a flat $3 a month.
+  const tagged = { excludeResourceTypes: ['AWS::CloudWatch::Dashboard'] };
+  Tags.of(app).add('service', SERVICE_TAG, tagged);
+  Tags.of(app).add('stage', stage, tagged);
   // Every AWS Solutions finding fails the synth unless acknowledged in code with a reason.
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   return { app, data, api };
