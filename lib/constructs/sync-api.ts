@@ -1,8 +1,9 @@
 // The HTTP API and one function per route of functions/routes.ts. Each
 // function gets exactly what its route needs, from the same manifest its
 // code reads its configuration by (functions/config.ts): a table's name and
-// the listed actions on it (and on its feed index), the cursor key's ARN
-// and read access to it — nothing else.
+// the listed actions on it and on its feed index, the cursor key's ARN and
+// GetSecretValue on it — nothing else. Routes without a token get their own
+// throttle; with a custom domain, the execute-api endpoint is off.
 import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import {
   type CfnStage,
