@@ -336,6 +336,7 @@ export function renderSvg(rows: Breakdown[]): string {
   const bar = slot * 0.6;
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
+    '<title>Monthly cost of Mobile Sales Sync against the number of reps, by service</title>',
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     `<text x="${plot.left}" y="24" font-size="16" font-weight="bold">Monthly cost against the number of reps</text>`,
     `<text x="${plot.left}" y="44" fill="#555">One account, 20 Sync Nows a rep a day, 10,000 products; us-east-1 list prices (docs/performance.md)</text>`,
@@ -391,48 +392,118 @@ function niceStep(raw: number): number {
 
 /** The markdown between the cost markers: the results, the prices, the usage and where each figure comes from. */
 export function renderTables(rows: Breakdown[], m: Measured, fixed: Fixed): string {
-  const header = `| reps | ${SERVICES.join(' | ')} | total | per rep |`;
-  const lines = [
+  const results = markdownTable(
+    ['reps', ...SERVICES, 'total', 'per rep'],
+    rows.map((r) => [
+      r.reps.toLocaleString('en-US'),
+      ...SERVICES.map((s) => usd(r.byService[s])),
+      `**${usd(r.total)}**`,
+      usd(r.total / r.reps),
+    ]),
+    'right',
+  );
+  const prices = markdownTable(
+    ['item', 'price'],
+    Object.values(PRICES).map(({ usd: price, what }) => [what, `$${formatPrice(price)}`]),
+    'left',
+    'right',
+  );
+  const usage = markdownTable(
+    ['assumption', 'value', 'from'],
+    [
+      ['Sync Nows a day, each with the Account sync page', `${USAGE.syncNowsPerDay}`, 'the brief'],
+      ["login pushes a day, carrying the rep's edits", `${USAGE.loginPushesPerDay}`, 'assumed'],
+      [
+        'edits a day: new records, updates (~1 KB each)',
+        `${USAGE.newRecordsPerDay}, ${USAGE.updatedRecordsPerDay}`,
+        'assumed',
+      ],
+      [
+        'products changed by the web a day (the account)',
+        `${USAGE.webChangesPerDay} of ${USAGE.catalogueProducts.toLocaleString('en-US')}`,
+        'assumed',
+      ],
+      ['records pulled a day: every change made elsewhere in the account', '100 + 10 × (reps − 1)', 'the protocol'],
+      ['full snapshots of the catalogue a month (a new or reset device)', `${USAGE.snapshotsPerMonth}`, 'assumed'],
+      ['verifies of the catalogue a month', `${USAGE.verifiesPerMonth}`, 'assumed'],
+      [
+        "write units: a new record, an update, a push's device state, a Sync Now's state",
+        `${m.writeUnitsPerNewRecord}, ${m.writeUnitsPerUpdate}, ${m.stateWriteUnitsPerPush}, ${m.stateWriteUnitsPerSyncNow}`,
+        'bench',
+      ],
+      [
+        'read units: a pulled record; a query or status read returning little',
+        `${m.readUnitsPerPulledRecord}; ${MIN_READ_UNITS} (DynamoDB's least)`,
+        'bench; DynamoDB',
+      ],
+      [
+        'read units per record of a snapshot or verify (strongly consistent)',
+        `${STRONG_READ_UNITS_PER_RECORD}`,
+        'the design',
+      ],
+      ['queries: a Sync Now page, a status page', `${m.queriesPerSyncNow}, ${m.statusQueries}`, 'bench'],
+      ['requests: a snapshot, a verify', `${m.snapshotRequests}, ${m.verifyRequests}`, 'bench'],
+      [
+        'bytes down: a pulled record (gzip), a small answer',
+        `${Math.round(m.pulledRecordBytesDown)}, ${m.idleBytesDown}`,
+        'bench',
+      ],
+      [
+        'Lambda ms: an empty Sync Now, a status page, a page of 1,000 pulled, per pushed record',
+        `${m.noopSyncNowMs}, ${m.statusMs}, ${Math.round(m.pullPageMs)}, ${m.pushMsPerRecord.toFixed(2)}`,
+        'bench (loopback medians)',
+      ],
+      [
+        'plus, per request in AWS (DynamoDB round trips); memory',
+        `${USAGE.awsLatencyMs} ms; 512 MB`,
+        'assumed; the stack',
+      ],
+      [
+        'log bytes per request; retention',
+        `${USAGE.logBytesPerRequest}; ${USAGE.logRetentionMonths} months`,
+        'assumed; prod',
+      ],
+      ['X-Ray sampling', '1 request a second + 5%', "X-Ray's default"],
+      [
+        'stored: the catalogue + a year of new records, twice (the feed index)',
+        `${USAGE.recordKb} KB a record`,
+        'bench records',
+      ],
+      [
+        'alarm metrics, dashboards, custom metrics, Contributor Insights rules, keys, secrets',
+        `${fixed.alarmMetrics}, ${fixed.dashboards}, ${fixed.customMetrics}, ${fixed.insightsRules}, ${fixed.kmsKeys}, ${fixed.secrets}`,
+        'the prod stack',
+      ],
+    ],
+    'left',
+    'right',
+    'left',
+  );
+  return [
     '![Monthly cost against the number of reps, by service](cost.svg)',
     '',
-    header,
-    `|---:|${SERVICES.map(() => '---:').join('|')}|---:|---:|`,
-    ...rows.map(
-      (r) =>
-        `| ${r.reps.toLocaleString('en-US')} | ${SERVICES.map((s) => usd(r.byService[s])).join(' | ')} | **${usd(r.total)}** | ${usd(r.total / r.reps)} |`,
-    ),
+    results,
     '',
     '**Prices** (us-east-1 list prices; free tiers left out):',
     '',
-    '| item | price |',
-    '|---|---:|',
-    ...Object.values(PRICES).map(({ usd: price, what }) => `| ${what} | $${formatPrice(price)} |`),
+    prices,
     '',
     '**Usage** (per rep unless said):',
     '',
-    '| assumption | value | from |',
-    '|---|---:|---|',
-    `| Sync Nows a day, each with the Account sync page | ${USAGE.syncNowsPerDay} | the brief |`,
-    `| login pushes a day, carrying the rep's edits | ${USAGE.loginPushesPerDay} | assumed |`,
-    `| edits a day: new records, updates (~1 KB each) | ${USAGE.newRecordsPerDay}, ${USAGE.updatedRecordsPerDay} | assumed |`,
-    `| products changed by the web a day (the account) | ${USAGE.webChangesPerDay} of ${USAGE.catalogueProducts.toLocaleString('en-US')} | assumed |`,
-    '| records pulled a day: every change made elsewhere in the account | 100 + 10 × (reps − 1) | the protocol |',
-    `| full snapshots of the catalogue a month (a new or reset device) | ${USAGE.snapshotsPerMonth} | assumed |`,
-    `| verifies of the catalogue a month | ${USAGE.verifiesPerMonth} | assumed |`,
-    `| write units: a new record, an update, a push's device state, a Sync Now's state | ${m.writeUnitsPerNewRecord}, ${m.writeUnitsPerUpdate}, ${m.stateWriteUnitsPerPush}, ${m.stateWriteUnitsPerSyncNow} | bench |`,
-    `| read units: a pulled record; a query or status read returning little | ${m.readUnitsPerPulledRecord}; ${MIN_READ_UNITS} (DynamoDB's least) | bench; DynamoDB |`,
-    `| read units per record of a snapshot or verify (strongly consistent) | ${STRONG_READ_UNITS_PER_RECORD} | the design |`,
-    `| queries: a Sync Now page, a status page | ${m.queriesPerSyncNow}, ${m.statusQueries} | bench |`,
-    `| requests: a snapshot, a verify | ${m.snapshotRequests}, ${m.verifyRequests} | bench |`,
-    `| bytes down: a pulled record (gzip), a small answer | ${Math.round(m.pulledRecordBytesDown)}, ${m.idleBytesDown} | bench |`,
-    `| Lambda ms: an empty Sync Now, a status page, a page of 1,000 pulled, per pushed record | ${m.noopSyncNowMs}, ${m.statusMs}, ${Math.round(m.pullPageMs)}, ${m.pushMsPerRecord.toFixed(2)} | bench (loopback medians) |`,
-    `| plus, per request in AWS (DynamoDB round trips); memory | ${USAGE.awsLatencyMs} ms; 512 MB | assumed; the stack |`,
-    `| log bytes per request; retention | ${USAGE.logBytesPerRequest}; ${USAGE.logRetentionMonths} months | assumed; prod |`,
-    `| X-Ray sampling | 1 request a second + 5% | X-Ray's default |`,
-    `| stored: the catalogue + a year of new records, twice (the feed index) | ${USAGE.recordKb} KB a record | bench records |`,
-    `| alarm metrics, dashboards, custom metrics, Contributor Insights rules, keys, secrets | ${fixed.alarmMetrics}, ${fixed.dashboards}, ${fixed.customMetrics}, ${fixed.insightsRules}, ${fixed.kmsKeys}, ${fixed.secrets} | the prod stack |`,
-  ];
-  return lines.join('\n');
+    usage,
+  ].join('\n');
+}
+
+type Align = 'left' | 'right';
+
+/** A markdown table with its columns padded, as the project's formatter (Biome) lays them out. */
+function markdownTable(header: string[], rows: string[][], ...align: Align[]): string {
+  const alignOf = (c: number): Align => align[c] ?? align[align.length - 1] ?? 'left';
+  const widths = header.map((h, c) => Math.max(3, h.length, ...rows.map((r) => (r[c] ?? '').length)));
+  const line = (cells: string[]) =>
+    `| ${cells.map((cell, c) => (alignOf(c) === 'right' ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join(' | ')} |`;
+  const rule = `| ${widths.map((w, c) => (alignOf(c) === 'right' ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w))).join(' | ')} |`;
+  return [line(header), rule, ...rows.map(line)].join('\n');
 }
 
 function formatPrice(price: number): string {
