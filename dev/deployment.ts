@@ -1,7 +1,7 @@
 // Reading the synthesized CloudFormation as AWS would deploy it: resolve
-// Ref / Fn::GetAtt / Fn::Join / Fn::ImportValue to the physical names and
-// ARNs a deployment would produce, and find each function's bundle,
-// environment, IAM policies and route.
+// Ref / Fn::GetAtt / Fn::Join / Fn::ImportValue, and parameters read from
+// SSM, to the physical names and ARNs a deployment would produce, and find
+// each function's bundle, environment, IAM policies and route.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppProps } from 'aws-cdk-lib';
@@ -12,6 +12,7 @@ export const ACCOUNT = '123456789012';
 
 type Resource = { Type: string; Properties?: Record<string, unknown> };
 export type Template = {
+  Parameters?: Record<string, { Type: string; Default?: unknown }>;
   Resources: Record<string, Resource>;
   Outputs?: Record<string, { Value: unknown; Export?: { Name: unknown } }>;
 };
@@ -23,7 +24,8 @@ export type StackTemplate = { stackName: string; template: Template };
  * bundle resolves the AWS SDK (left to the Lambda runtime) from node_modules.
  */
 export function synthesize(outdir: string, context: AppProps['context'] = {}): Deployment {
-  buildApp({ outdir, context }).app.synth();
+  // In this deployment's region, so ARNs the stack writes out match the ones resolved here.
+  buildApp({ outdir, context: { region: REGION, ...context } }).app.synth();
   const stacks = readdirSync(outdir)
     .filter((file) => file.endsWith('.template.json'))
     .map((file) => ({
@@ -103,11 +105,24 @@ export class Deployment {
     if (name === 'AWS::Partition') return 'aws';
     if (name === 'AWS::URLSuffix') return 'amazonaws.com';
     if (name === 'AWS::StackName') return stack.stackName;
+    const parameter = stack.template.Parameters?.[name];
+    if (parameter?.Type.startsWith('AWS::SSM::Parameter::Value')) return this.ssmParameter(parameter.Default);
     const resource = stack.template.Resources[name];
     if (resource === undefined) throw new Error(`Ref to unknown resource ${name} in ${stack.stackName}`);
-    // A secret's Ref is its ARN; most other resources' is their physical name.
-    if (resource.Type === 'AWS::SecretsManager::Secret') return this.arn(name, resource, stack);
+    // A secret's and a topic's Ref is their ARN; most other resources' is their physical name.
+    if (resource.Type === 'AWS::SecretsManager::Secret' || resource.Type === 'AWS::SNS::Topic') {
+      return this.arn(name, resource, stack);
+    }
     return this.physicalName(name, stack);
+  }
+
+  /** A parameter of type AWS::SSM::Parameter::Value<…>: the value some stack's AWS::SSM::Parameter of that name holds. */
+  private ssmParameter(name: unknown): string {
+    for (const { resource, stack } of this.resources('AWS::SSM::Parameter')) {
+      const props = resource.Properties as { Name: unknown; Value: unknown };
+      if (this.resolve(props.Name, stack) === name) return this.resolve(props.Value, stack) as string;
+    }
+    throw new Error(`no stack writes the SSM parameter ${String(name)}`);
   }
 
   private getAtt([name, attribute]: [string, string], stack: StackTemplate): string {
@@ -130,6 +145,11 @@ export class Deployment {
         return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`;
       case 'AWS::KMS::Key':
         return `arn:aws:kms:${REGION}:${ACCOUNT}:key/${name}`;
+      case 'AWS::SNS::Topic':
+        return `arn:aws:sns:${REGION}:${ACCOUNT}:${name}`;
+      case 'AWS::Logs::LogGroup':
+        // As CloudFormation's Arn attribute: with the trailing ":*" that covers its streams.
+        return `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${name}:*`;
       case 'AWS::Cognito::UserPool':
         return `arn:aws:cognito-idp:${REGION}:${ACCOUNT}:userpool/${name}`;
       default:

@@ -13,8 +13,11 @@ export type DynamoAction =
   | 'dynamodb:UpdateItem'
   | 'dynamodb:Query';
 
-/** What a route does to one table: the actions, on the table itself and/or its feed index. */
-export type TableAccess = { actions: DynamoAction[]; on: ('table' | 'feed')[] };
+/**
+ * What a route does to one table: the actions on the table itself, and those
+ * on its feed index (only Query means anything on an index).
+ */
+export type TableAccess = { table?: DynamoAction[]; feed?: 'dynamodb:Query'[] };
 
 /** What a function needs: tables (with their access) and the cursor key. */
 export type Needs = { records?: TableAccess; syncState?: TableAccess; cursorKey?: boolean };
@@ -34,7 +37,7 @@ export type Route = Pick<ApiRoute, 'method' | 'path' | 'authenticated'> &
     name: RouteName;
   };
 
-const put: TableAccess = { actions: ['dynamodb:PutItem'], on: ['table'] };
+const put: TableAccess = { table: ['dynamodb:PutItem'] };
 
 /** Keyed by the protocol's route names: a route without a handler here does not type-check. */
 const deployments: Record<RouteName, Deployment> = {
@@ -42,35 +45,36 @@ const deployments: Record<RouteName, Deployment> = {
   OpenApi: { entry: 'openapi.ts', needs: {} },
   SyncPush: {
     entry: 'sync-push.ts',
-    needs: { records: put, syncState: { actions: ['dynamodb:UpdateItem'], on: ['table'] } },
+    needs: { records: put, syncState: { table: ['dynamodb:UpdateItem'] } },
   },
   SyncNow: {
     entry: 'sync-now.ts',
     needs: {
+      // Query on the table: a snapshot; on the feed: changes after a cursor.
       // BatchGetItem: the winners a pass still owes, fetched on its later pages.
-      records: { actions: ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'], on: ['table', 'feed'] },
-      syncState: { actions: ['dynamodb:UpdateItem'], on: ['table'] },
+      records: { table: ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'], feed: ['dynamodb:Query'] },
+      syncState: { table: ['dynamodb:UpdateItem'] },
       cursorKey: true,
     },
   },
   SyncStatus: {
     entry: 'sync-status.ts',
     needs: {
-      records: { actions: ['dynamodb:Query'], on: ['feed'] },
-      syncState: { actions: ['dynamodb:GetItem'], on: ['table'] },
+      records: { feed: ['dynamodb:Query'] },
+      syncState: { table: ['dynamodb:GetItem'] },
     },
   },
   SyncVerify: {
     entry: 'sync-verify.ts',
     // Reads the base table's keys and versions only; writes nothing, not even the device's state.
-    needs: { records: { actions: ['dynamodb:Query'], on: ['table'] }, cursorKey: true },
+    needs: { records: { table: ['dynamodb:Query'] }, cursorKey: true },
   },
   RecordsList: {
     entry: 'records-list.ts',
-    needs: { records: { actions: ['dynamodb:Query'], on: ['table'] }, cursorKey: true },
+    needs: { records: { table: ['dynamodb:Query'] }, cursorKey: true },
   },
   RecordsPut: { entry: 'records-put.ts', needs: { records: put } },
-  RecordsGet: { entry: 'records-get.ts', needs: { records: { actions: ['dynamodb:GetItem'], on: ['table'] } } },
+  RecordsGet: { entry: 'records-get.ts', needs: { records: { table: ['dynamodb:GetItem'] } } },
   RecordsDelete: { entry: 'records-delete.ts', needs: { records: put } },
 };
 

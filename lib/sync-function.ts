@@ -1,6 +1,7 @@
 // House defaults for every handler, in one place.
 import { fileURLToPath } from 'node:url';
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -36,12 +37,19 @@ export type SyncFunctionProps = Omit<NodejsFunctionProps, 'entry'> & {
 };
 
 export class SyncFunction extends NodejsFunction {
+  /** The function's own role: its grants and nothing else. */
+  readonly executionRole: Role;
+
   constructor(
     scope: Construct,
     id: string,
     { entry, logRetention, removalPolicy, environment, ...props }: SyncFunctionProps,
   ) {
     const logGroup = new LogGroup(scope, `${id}Logs`, { retention: logRetention, removalPolicy });
+    // A role of its own rather than AWSLambdaBasicExecutionRole, whose logs
+    // grant is on every log group: this one may write its own log group only.
+    const role = new Role(scope, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+    logGroup.grantWrite(role);
     super(scope, id, {
       entry: FUNCTIONS_DIR + entry,
       handler: 'handler',
@@ -56,9 +64,11 @@ export class SyncFunction extends NodejsFunction {
       timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS),
       tracing: Tracing.ACTIVE,
       logGroup,
+      role,
       bundling: { ...BUNDLING, mainFields: [...BUNDLING.mainFields], externalModules: [...BUNDLING.externalModules] },
       environment: { NODE_OPTIONS: '--enable-source-maps', ...environment },
       ...props,
     });
+    this.executionRole = role;
   }
 }

@@ -51,7 +51,9 @@ export class Auth extends Construct {
       ...(props.threatProtection
         ? { featurePlan: FeaturePlan.PLUS, standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION }
         : {}),
+      // Retained and deletion-protected in prod: deleting the pool deletes every rep's sign-in.
       removalPolicy: props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      deletionProtection: props.retain,
     });
     const mobile = userPool.addClient('MobileApp', {
       // SRP for the app; admin password auth lets an operator (with IAM credentials) fetch a token for support and smoke tests.

@@ -1,14 +1,21 @@
 // Whether syncs are healthy, and who hears when they are not: alarms on
 // every function's errors and throttles, the account's Lambda concurrency,
-// the API's 5xx rate and p99 latency and each table's throttles, sent to a
-// topic encrypted with a key CloudWatch may use; and a dashboard per stage
-// and region. Alarm math fills the gaps of sparse metrics, so a quiet
-// five minutes reads as zero, not as missing data.
-import { Aws, Duration, type RemovalPolicy } from 'aws-cdk-lib';
+// the API's 5xx rate and p99 latency, each table's throttles and the feed
+// index's, sent to a topic encrypted with a key CloudWatch may use — both
+// when an alarm fires and when it clears; and a dashboard per stage and
+// region. Alarm math fills the gaps of sparse metrics, so a quiet five
+// minutes reads as zero, not as missing data.
+//
+// An alarm reaches the topic only if the topic's policy lets CloudWatch
+// publish (a topic policy replaces SNS's default one, and enforceSSL writes
+// one) and the key's policy lets CloudWatch encrypt for the topic. Both
+// grants are held to this account and to this stack's alarms, by name.
+import { ArnFormat, Aws, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   type Alarm,
   ComparisonOperator,
+  type CreateAlarmOptions,
   Dashboard,
   GraphWidget,
   MathExpression,
@@ -32,68 +39,111 @@ export type MonitoringProps = {
   api: HttpApi;
   functions: Record<string, IFunction>;
   tables: Record<string, ITable>;
+  /** The records table's change-feed index: its throttles are not in the table's metrics. */
+  feedIndex: { table: ITable; indexName: string };
   /** Where alarms are sent (required in prod). */
   alarmEmail?: string | undefined;
+  /** The account's Lambda concurrency quota; the alarm fires at 80% of it. */
+  lambdaConcurrencyLimit: number;
   removalPolicy: RemovalPolicy;
 };
 
-/** Lambda's default account concurrency is 1,000; alarm well before it is reached. */
-const CONCURRENCY_ALARM = 800;
+/** Of the account's concurrency quota, where the alarm fires: early enough to ask AWS for more. */
+const CONCURRENCY_ALARM_SHARE = 0.8;
 
 export class Monitoring extends Construct {
   readonly topic: Topic;
+  readonly key: Key;
+  /** Every alarm's name starts with this (the stack's name): the grants to CloudWatch are held to it. */
+  readonly alarmNamePrefix: string;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
+    const stack = Stack.of(this);
+    this.alarmNamePrefix = `${stack.stackName}-`;
+    // CloudWatch acting for this stack's alarms, and only for them.
+    const alarmsOfThisStack = {
+      StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+      ArnLike: {
+        'aws:SourceArn': stack.formatArn({
+          service: 'cloudwatch',
+          resource: 'alarm',
+          resourceName: `${this.alarmNamePrefix}*`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      },
+    };
+    const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com');
+
     // SNS's AWS-managed key cannot be used by CloudWatch: alarms would never
     // reach the topic. A customer-managed key that grants CloudWatch can.
-    const key = new Key(this, 'AlarmTopicKey', {
+    this.key = new Key(this, 'AlarmTopicKey', {
       description: 'Encrypts the alarm topic; CloudWatch may use it to publish alarms',
       enableKeyRotation: true,
       removalPolicy: props.removalPolicy,
     });
-    key.addToResourcePolicy(
+    this.key.addToResourcePolicy(
       new PolicyStatement({
-        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        sid: 'CloudWatchAlarmsOfThisStack',
+        principals: [cloudWatch],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
+        conditions: alarmsOfThisStack,
       }),
     );
-    this.topic = new Topic(this, 'Alarms', { enforceSSL: true, masterKey: key });
+    // enforceSSL: a publish without TLS is denied, whoever makes it.
+    this.topic = new Topic(this, 'Alarms', { enforceSSL: true, masterKey: this.key });
+    this.topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'CloudWatchAlarmsOfThisStack',
+        principals: [cloudWatch],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: alarmsOfThisStack,
+      }),
+    );
+    // The address must confirm the subscription (a link in the first e-mail) before anything arrives.
     if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
-    const alarm = (a: Alarm) => a.addAlarmAction(new SnsAction(this.topic));
+    const notify = new SnsAction(this.topic);
+    const alarm = (metric: Metric | MathExpression, name: string, options: CreateAlarmOptions): Alarm => {
+      const created = metric.createAlarm(this, name, { ...options, alarmName: `${this.alarmNamePrefix}${name}` });
+      created.addAlarmAction(notify);
+      // And when it clears: whoever was paged learns it is over without opening the console.
+      created.addOkAction(notify);
+      return created;
+    };
     const period = Duration.minutes(5);
 
     for (const [name, fn] of Object.entries(props.functions)) {
-      alarm(
-        fn.metricErrors({ period }).createAlarm(this, `${name}Errors`, {
-          alarmDescription: `${name}: a function error (a 500 is handled and does not count; this is a crash or timeout)`,
-          threshold: 1,
-          evaluationPeriods: 1,
-          treatMissingData: TreatMissingData.NOT_BREACHING,
-        }),
-      );
-      alarm(
-        fn.metricThrottles({ period }).createAlarm(this, `${name}Throttles`, {
-          alarmDescription: `${name}: Lambda throttled invocations (API Gateway answers them 500/503)`,
-          threshold: 1,
-          evaluationPeriods: 1,
-          treatMissingData: TreatMissingData.NOT_BREACHING,
-        }),
-      );
+      alarm(fn.metricErrors({ period }), `${name}Errors`, {
+        alarmDescription: `${name}: a function error (a 500 is handled and does not count; this is a crash or timeout)`,
+        threshold: 1,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      alarm(fn.metricThrottles({ period }), `${name}Throttles`, {
+        alarmDescription: `${name}: Lambda throttled invocations (API Gateway answers them 500/503)`,
+        threshold: 1,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
     }
+    const concurrencyThreshold = Math.max(1, Math.floor(props.lambdaConcurrencyLimit * CONCURRENCY_ALARM_SHARE));
     alarm(
       new Metric({
         namespace: 'AWS/Lambda',
         metricName: 'ConcurrentExecutions',
         statistic: 'Maximum',
         period: Duration.minutes(1),
-      }).createAlarm(this, 'LambdaConcurrency', {
-        alarmDescription: `The account's Lambda concurrency above ${CONCURRENCY_ALARM} (default limit 1,000): throttling is near`,
-        threshold: CONCURRENCY_ALARM,
+      }),
+      'LambdaConcurrency',
+      {
+        alarmDescription: `The account's Lambda concurrency at ${concurrencyThreshold} or more, 80% of its quota of ${props.lambdaConcurrencyLimit} (-c lambdaConcurrencyLimit): throttling is near`,
+        threshold: concurrencyThreshold,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 3,
         treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
+      },
     );
 
     const serverErrorRate = new MathExpression({
@@ -106,46 +156,52 @@ export class Monitoring extends Construct {
       label: '5xx %',
       period,
     });
-    alarm(
-      serverErrorRate.createAlarm(this, 'ServerErrorRate', {
-        alarmDescription: 'More than 1% of requests answered 5xx over 5 minutes, twice in a row',
-        threshold: 1,
-        evaluationPeriods: 2,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
-    );
+    alarm(serverErrorRate, 'ServerErrorRate', {
+      alarmDescription: 'More than 1% of requests answered 5xx over 5 minutes, twice in a row',
+      threshold: 1,
+      evaluationPeriods: 2,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
 
     const p99 = props.api.metricLatency({ period, statistic: 'p99' });
-    alarm(
-      p99.createAlarm(this, 'LatencyP99', {
-        alarmDescription: 'p99 latency above 3 s for 15 minutes (a 1,000-record push takes well under 2 s)',
-        threshold: 3000,
-        evaluationPeriods: 3,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
-    );
+    alarm(p99, 'LatencyP99', {
+      alarmDescription: 'p99 latency above 3 s for 15 minutes (a 1,000-record push takes well under 2 s)',
+      threshold: 3000,
+      evaluationPeriods: 3,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
 
-    for (const [name, table] of Object.entries(props.tables)) {
+    const throttleAlarm = (name: string, what: string, dimensionsMap: Record<string, string>, table: ITable) => {
+      const metric = (metricName: string) => table.metric(metricName, { period, statistic: 'Sum', dimensionsMap });
       const throttles = new MathExpression({
         expression: 'FILL(reads, 0) + FILL(writes, 0)',
-        usingMetrics: {
-          reads: table.metric('ReadThrottleEvents', { period, statistic: 'Sum' }),
-          writes: table.metric('WriteThrottleEvents', { period, statistic: 'Sum' }),
-        },
+        usingMetrics: { reads: metric('ReadThrottleEvents'), writes: metric('WriteThrottleEvents') },
         label: 'throttle events',
         period,
       });
-      alarm(
-        throttles.createAlarm(this, `${name}Throttles`, {
-          alarmDescription: `${name} table: DynamoDB throttled requests (clients get 503 past SDK retries)`,
-          threshold: 1,
-          evaluationPeriods: 1,
-          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          treatMissingData: TreatMissingData.NOT_BREACHING,
-        }),
-      );
+      alarm(throttles, name, {
+        alarmDescription: `${what}: DynamoDB throttled requests (clients get 503 past SDK retries)`,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+    };
+    for (const [name, table] of Object.entries(props.tables)) {
+      throttleAlarm(`${name}Throttles`, `${name} table`, { TableName: table.tableName }, table);
     }
+    // One feed partition per account and collection: the scaling limit (docs/deploy.md, "Scale limits").
+    const { table: feedTable, indexName } = props.feedIndex;
+    const feedDimensions = { TableName: feedTable.tableName, GlobalSecondaryIndexName: indexName };
+    throttleAlarm(
+      'FeedIndexThrottles',
+      `the ${indexName} index (one partition per account and collection)`,
+      feedDimensions,
+      feedTable,
+    );
+    const feedMetric = (metricName: string) =>
+      feedTable.metric(metricName, { period, statistic: 'Sum', dimensionsMap: feedDimensions });
 
     const business = (name: string, label = name) =>
       new Metric({
@@ -202,21 +258,29 @@ export class Monitoring extends Construct {
           }),
           new SingleValueWidget({ title: '5xx rate (%)', metrics: [serverErrorRate], width: 8 }),
         ],
-        Object.entries(props.tables).map(
-          ([name, table]) =>
-            new GraphWidget({
-              title: `${name}: capacity and throttles`,
-              left: [
-                table.metricConsumedWriteCapacityUnits({ period }),
-                table.metricConsumedReadCapacityUnits({ period }),
-              ],
-              right: [
-                table.metric('WriteThrottleEvents', { period, statistic: 'Sum' }),
-                table.metric('ReadThrottleEvents', { period, statistic: 'Sum' }),
-              ],
-              width: 12,
-            }),
-        ),
+        [
+          ...Object.entries(props.tables).map(
+            ([name, table]) =>
+              new GraphWidget({
+                title: `${name}: capacity and throttles`,
+                left: [
+                  table.metricConsumedWriteCapacityUnits({ period }),
+                  table.metricConsumedReadCapacityUnits({ period }),
+                ],
+                right: [
+                  table.metric('WriteThrottleEvents', { period, statistic: 'Sum' }),
+                  table.metric('ReadThrottleEvents', { period, statistic: 'Sum' }),
+                ],
+                width: 8,
+              }),
+          ),
+          new GraphWidget({
+            title: `${indexName} index: capacity and throttles`,
+            left: [feedMetric('ConsumedWriteCapacityUnits'), feedMetric('ConsumedReadCapacityUnits')],
+            right: [feedMetric('WriteThrottleEvents'), feedMetric('ReadThrottleEvents')],
+            width: 8,
+          }),
+        ],
       ],
     });
   }

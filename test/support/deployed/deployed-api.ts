@@ -39,7 +39,14 @@ export type Answer = {
   body: string;
   bytes: Buffer;
   invocation: Invocation;
+  /** The function that answered (its logical id). */
+  fn: string;
+  /** The AWS calls it made for this request, with IAM's verdict. */
+  awsCalls: AwsCall[];
 };
+
+/** A function as deployed, changed: e.g. a variable or a grant taken away. */
+export type Alteration = (fn: DeployedFunction) => DeployedFunction;
 
 export type DeployedApi = {
   deployment: Deployment;
@@ -47,6 +54,8 @@ export type DeployedApi = {
   /** Every AWS call any function made, with IAM's verdict. */
   calls: AwsCall[];
   request: (call: Call) => Promise<Answer>;
+  /** Restarts the function whose logical id starts with `prefix` as `alter` makes it; the returned function restores it. */
+  alter: (prefix: string, alter: Alteration) => Promise<() => Promise<void>>;
   stop: () => Promise<void>;
 };
 
@@ -56,9 +65,23 @@ export async function startDeployedApi(outdir: string, context: AppProps['contex
   const calls: AwsCall[] = [];
   const gates: Gate[] = [];
   const lambdas = new Map<string, LambdaProcess>();
+  let secrets = new Map<string, string>();
+  /** A function's own gate (checking its policies) and its Lambda process. */
+  async function launch(fn: DeployedFunction): Promise<LambdaProcess> {
+    const gate = await startGate({
+      fn: fn.logicalId,
+      roleArn: fn.roleArn,
+      policies: fn.policies,
+      dynamoDbLocal: dynamo.endpoint,
+      secrets,
+      calls,
+    });
+    gates.push(gate);
+    return LambdaProcess.start(fn, lambdaEnvironment(fn, gate));
+  }
   try {
     await createTablesFromTemplate(deployment, dynamo);
-    const secrets = new Map(
+    secrets = new Map(
       deployment
         .resources('AWS::SecretsManager::Secret')
         .map(({ logicalId, resource, stack }) => [
@@ -66,18 +89,7 @@ export async function startDeployedApi(outdir: string, context: AppProps['contex
           randomBytes(32).toString('hex'),
         ]),
     );
-    for (const fn of deployment.functions()) {
-      const gate = await startGate({
-        fn: fn.logicalId,
-        roleArn: fn.roleArn,
-        policies: fn.policies,
-        dynamoDbLocal: dynamo.endpoint,
-        secrets,
-        calls,
-      });
-      gates.push(gate);
-      lambdas.set(fn.logicalId, await LambdaProcess.start(fn, lambdaEnvironment(fn, gate)));
-    }
+    for (const fn of deployment.functions()) lambdas.set(fn.logicalId, await launch(fn));
   } catch (error) {
     await stopAll();
     throw error;
@@ -113,9 +125,42 @@ export async function startDeployedApi(outdir: string, context: AppProps['contex
         ...(call.body !== undefined ? { body: call.body } : {}),
       });
       if (call.isBase64Encoded) event.isBase64Encoded = true;
-      return toAnswer(await lambda.invoke(event));
+      const before = calls.length;
+      const invocation = await lambda.invoke(event);
+      return { ...toAnswer(invocation), fn: lambda.fn.logicalId, awsCalls: calls.slice(before) };
+    },
+    async alter(prefix, alteration) {
+      const original = deployment.functions().find((f) => f.logicalId.startsWith(prefix));
+      if (original === undefined) throw new Error(`no function ${prefix}`);
+      const swap = async (fn: DeployedFunction) => {
+        await lambdas.get(fn.logicalId)?.stop();
+        lambdas.set(fn.logicalId, await launch(fn));
+      };
+      await swap(alteration(structuredClone(original)));
+      return () => swap(original);
     },
   };
+}
+
+/**
+ * Why an answer is not the service's own, in one plain sentence, or
+ * undefined: the function failed (at cold start: what it lacked), or IAM
+ * refused one of its AWS calls (the grant it lacks), or Lambda refused the
+ * event or the result.
+ */
+export function troubleWith(answer: Answer): string | undefined {
+  const name = answer.fn.replace(/^Sync/, '').replace(/[0-9A-F]{8}$/, '');
+  const denied = answer.awsCalls.filter((c) => !c.allowed);
+  if (denied.length > 0) {
+    const grants = [...new Set(denied.map((c) => `${c.action} on ${c.resource}`))];
+    return `${name} was denied ${grants.join(', ')}: its role lacks that grant`;
+  }
+  const { invocation } = answer;
+  if (invocation.ok) return undefined;
+  // The first line of a stack names the error; the rest is the bundle's minified frames.
+  const detail = invocation.detail.split('\n')[0]?.replace(/^init failed: /, '');
+  if (invocation.detail.startsWith('init failed')) return `${name} failed at cold start: ${detail}`;
+  return `${name} failed (${invocation.reason}): ${detail}`;
 }
 
 /** What Lambda sets in every environment, plus the template's variables and the local endpoints. */
@@ -146,7 +191,7 @@ function lambdaEnvironment(fn: DeployedFunction, gate: Gate): Record<string, str
 }
 
 /** API Gateway's answer for a Lambda proxy invocation (payload format 2.0). */
-function toAnswer(invocation: Invocation): Answer {
+function toAnswer(invocation: Invocation): Omit<Answer, 'fn' | 'awsCalls'> {
   if (!invocation.ok) {
     // A failed invocation (crash, timeout, oversized result) is API Gateway's own 500 or 502, or 413 for the event.
     const status = invocation.reason === 'event-too-large' ? 413 : invocation.reason === 'result-too-large' ? 502 : 500;
