@@ -6,6 +6,7 @@
 // whether each part of the data is up to date, unsent edits, and the edits
 // that lost, with what replaced them; and to press Verify, which proves the
 // device holds what the backend holds (or repairs what differs).
+import './no-eval.ts';
 import {
   type DiscardedEdit,
   IndexedDbStore,
