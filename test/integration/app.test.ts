@@ -32,6 +32,8 @@ if (!haveBrowser) {
   console.warn(`\n!!! ${message} (skipping test/integration/app.test.ts)\n`);
 }
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+/** How long the app may take to show what an action did (a shared 2-core machine is slow at times). */
+const settle = { timeout: 15_000 };
 /** A finger's size (WCAG 2.5.5, Apple's and Google's guidance); axe's target-size rule is WCAG 2.2's 24 px. */
 const TOUCH = 44;
 
@@ -110,7 +112,7 @@ async function signIn(page: Page, user: string, of = account) {
   await page.getByLabel('User').fill(user);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForSelector('body[data-signed-in]');
-  await expect.poll(() => page.textContent('#banner')).toMatch(/Signed in/);
+  await expect.poll(() => page.textContent('#banner'), settle).toMatch(/Signed in/);
 }
 
 const open = (page: Page, view: string) => page.click(`nav button:has-text("${view}")`);
@@ -327,13 +329,13 @@ describe.skipIf(!haveBrowser)('the Mobile Sales App in Chromium, on a phone', ()
     await ipad.page.waitForSelector('[data-up-to-date="true"]');
     expect(await ipad.page.textContent('[data-outcome]')).toMatch(/^Synced at \d\d:\d\d: 0 sent, 3 received\.$/);
     await open(ipad.page, 'Products');
-    await expect.poll(() => names(ipad.page)).toStrictEqual(['Espresso machine', 'Grinder']);
+    await expect.poll(() => names(ipad.page), settle).toStrictEqual(['Espresso machine', 'Grinder']);
     await audited(ipad.page, 'products');
     await ipad.page.click('summary:has-text("Add a product")');
     await audited(ipad.page, 'products, the add form open');
     await ipad.page.click('summary:has-text("Add a product")');
     await open(ipad.page, 'Customers');
-    await expect.poll(() => names(ipad.page)).toStrictEqual(['Café Central']);
+    await expect.poll(() => names(ipad.page), settle).toStrictEqual(['Café Central']);
     await audited(ipad.page, 'customers');
     await open(ipad.page, 'Orders');
     await ipad.page.waitForSelector('h2:has-text("Orders")');
@@ -364,22 +366,26 @@ describe.skipIf(!haveBrowser)('the Mobile Sales App in Chromium, on a phone', ()
     await ipad.page.reload();
     await signIn(ipad.page, 'alice');
     await open(ipad.page, 'Products');
-    await expect.poll(() => names(ipad.page)).toStrictEqual(['Espresso machine (show price)', 'Grinder (demo unit)']);
+    await expect
+      .poll(() => names(ipad.page), settle)
+      .toStrictEqual(['Espresso machine (show price)', 'Grinder (demo unit)']);
 
     // Sync Now: the web's newer version replaces the rep's edit; the deleted grinder goes, edited or not.
     await syncNow(ipad.page);
     await open(ipad.page, 'Products');
-    await expect.poll(() => names(ipad.page)).toStrictEqual(['Espresso machine (web price)']);
+    await expect.poll(() => names(ipad.page), settle).toStrictEqual(['Espresso machine (web price)']);
     await open(ipad.page, 'Account sync');
     const lost = ipad.page.locator('[data-discarded] li');
-    await expect.poll(() => lost.count()).toBe(2);
+    await expect.poll(() => lost.count(), settle).toBe(2);
     await expect
-      .poll(() => seen(ipad.page, '[data-lost="products/p-espresso"] .title'))
+      .poll(() => seen(ipad.page, '[data-lost="products/p-espresso"] .title'), settle)
       .toBe('Your product “Espresso machine (show price)”');
     await expect
-      .poll(() => seen(ipad.page, '[data-lost="products/p-espresso"] .detail'))
+      .poll(() => seen(ipad.page, '[data-lost="products/p-espresso"] .detail'), settle)
       .toBe('replaced by the web (web-admin)');
-    await expect.poll(() => seen(ipad.page, '[data-lost="products/p-grinder"] .detail')).toBe('deleted on the backend');
+    await expect
+      .poll(() => seen(ipad.page, '[data-lost="products/p-grinder"] .detail'), settle)
+      .toBe('deleted on the backend');
     expect(await ipad.page.textContent('[data-outcome]')).toMatch(
       /^Synced at \d\d:\d\d: 2 sent, \d+ received\. 2 edits of yours lost to a newer version: see Discarded edits\.$/,
     );
@@ -390,7 +396,7 @@ describe.skipIf(!haveBrowser)('the Mobile Sales App in Chromium, on a phone', ()
     // Restore the rep's price (a new edit over the web's), dismiss the grinder; the next Sync Now sends it.
     await ipad.page.click('[data-restore="products/p-espresso"]');
     await ipad.page.click('[data-dismiss="products/p-grinder"]');
-    await expect.poll(() => ipad.page.textContent('[data-discarded]')).toMatch(/None/);
+    await expect.poll(() => ipad.page.textContent('[data-discarded]'), settle).toMatch(/None/);
     await syncNow(ipad.page);
     expect((await web.get('products', 'p-espresso')).body.record.name).toBe('Espresso machine (show price)');
     await ipad.page.waitForSelector('[data-up-to-date="true"]');
@@ -399,7 +405,7 @@ describe.skipIf(!haveBrowser)('the Mobile Sales App in Chromium, on a phone', ()
     const android = await deviceFor('bob');
     await syncNow(android.page);
     await open(android.page, 'Products');
-    await expect.poll(() => names(android.page)).toStrictEqual(['Espresso machine (show price)']);
+    await expect.poll(() => names(android.page), settle).toStrictEqual(['Espresso machine (show price)']);
     await noCspViolations(ipad.page);
     await noCspViolations(android.page);
     await ipad.context.close();
@@ -434,7 +440,7 @@ describe.skipIf(!haveBrowser)('the Mobile Sales App in Chromium, on a phone', ()
     });
     await open(ipad.page, 'Account sync');
     await ipad.page.click('#sync-now');
-    await expect.poll(() => ipad.page.textContent('#progress-text')).toBe('Page 1 · 4 records received');
+    await expect.poll(() => ipad.page.textContent('#progress-text'), settle).toBe('Page 1 · 4 records received');
     expect(await ipad.page.getAttribute('#sync-now', 'aria-disabled')).toBe('true');
     await audited(ipad.page, 'account sync, while a Sync Now runs');
     release();
@@ -452,11 +458,11 @@ describe.skipIf(!haveBrowser)('the Mobile Sales App in Chromium, on a phone', ()
         .poll(() => ipad.page.textContent('#banner'), { timeout: 20_000 })
         .toMatch(/Verified in sync|differed|offline|refused/);
       const said = await ipad.page.textContent('#banner');
-      await expect.poll(() => ipad.page.textContent('[data-outcome]')).toBe(said);
+      await expect.poll(() => ipad.page.textContent('[data-outcome]'), settle).toBe(said);
       return said;
     };
     expect(await verify()).toMatch(/^Verified in sync at \d\d:\d\d\.$/);
-    await expect.poll(() => ipad.page.textContent('[data-last-verified]')).toMatch(/^today at \d\d:\d\d$/);
+    await expect.poll(() => ipad.page.textContent('[data-last-verified]'), settle).toMatch(/^today at \d\d:\d\d$/);
 
     // Damage the device's copy by hand: one record gone, another an older copy of itself.
     await ipad.page.evaluate(async (name) => {
@@ -486,7 +492,7 @@ describe.skipIf(!haveBrowser)('the Mobile Sales App in Chromium, on a phone', ()
     }, `mobile-sales:${shop}:dave`);
     await open(ipad.page, 'Products');
     await expect
-      .poll(() => names(ipad.page))
+      .poll(() => names(ipad.page), settle)
       .toStrictEqual(['Espresso machine', 'Milk jug (old price list)', 'Tamper']);
 
     await open(ipad.page, 'Account sync');
@@ -498,7 +504,9 @@ describe.skipIf(!haveBrowser)('the Mobile Sales App in Chromium, on a phone', ()
     await audited(ipad.page, 'account sync, after a repair');
     await screenshotsOf(ipad.page, 'repaired');
     await open(ipad.page, 'Products');
-    await expect.poll(() => names(ipad.page)).toStrictEqual(['Espresso machine', 'Grinder', 'Milk jug', 'Tamper']);
+    await expect
+      .poll(() => names(ipad.page), settle)
+      .toStrictEqual(['Espresso machine', 'Grinder', 'Milk jug', 'Tamper']);
     await open(ipad.page, 'Account sync');
     expect(await verify()).toMatch(/^Verified in sync at/);
     await noCspViolations(ipad.page);
@@ -516,9 +524,11 @@ describe.skipIf(!haveBrowser)('the Mobile Sales App in Chromium, on a phone', ()
     const row = 'li[data-id="p-rlo"]';
     await ipad.page.waitForSelector(row);
     // The override reverses "abc" inside the name, and nothing after it.
-    await expect.poll(() => seen(ipad.page, `${row} .title`)).toBe('Espresso cba');
-    await expect.poll(() => seen(ipad.page, `${row} .detail`)).toBe('SKU SKU-Espresso cba · Price (cents) 12345');
-    await expect.poll(() => leftOf(ipad.page, `${row} [data-edit]`, `${row} [data-delete]`)).toBe(true);
+    await expect.poll(() => seen(ipad.page, `${row} .title`), settle).toBe('Espresso cba');
+    await expect
+      .poll(() => seen(ipad.page, `${row} .detail`), settle)
+      .toBe('SKU SKU-Espresso cba · Price (cents) 12345');
+    await expect.poll(() => leftOf(ipad.page, `${row} [data-edit]`, `${row} [data-delete]`), settle).toBe(true);
     await audited(ipad.page, 'products, a name with U+202E');
 
     // The rep's edit of it loses to the web's deletion: the discarded edit's words stay in order.
@@ -528,10 +538,14 @@ describe.skipIf(!haveBrowser)('the Mobile Sales App in Chromium, on a phone', ()
     await setOffline(ipad.page, false);
     await syncNow(ipad.page);
     await ipad.page.waitForSelector('[data-lost="products/p-rlo"]');
-    await expect.poll(() => seen(ipad.page, '[data-lost="products/p-rlo"] .title')).toBe('Your product “Espresso cba”');
-    await expect.poll(() => seen(ipad.page, '[data-lost="products/p-rlo"] .detail')).toBe('deleted on the backend');
+    await expect
+      .poll(() => seen(ipad.page, '[data-lost="products/p-rlo"] .title'), settle)
+      .toBe('Your product “Espresso cba”');
+    await expect
+      .poll(() => seen(ipad.page, '[data-lost="products/p-rlo"] .detail'), settle)
+      .toBe('deleted on the backend');
     const lost = '[data-lost="products/p-rlo"]';
-    await expect.poll(() => leftOf(ipad.page, `${lost} [data-restore]`, `${lost} [data-dismiss]`)).toBe(true);
+    await expect.poll(() => leftOf(ipad.page, `${lost} [data-restore]`, `${lost} [data-dismiss]`), settle).toBe(true);
     await noCspViolations(ipad.page);
     await ipad.context.close();
   }, 120_000);
