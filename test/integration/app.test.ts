@@ -42,7 +42,7 @@ let browser: Browser;
 let account: string;
 let web: ApiClient;
 /** What each audit found, for the record (written next to the screenshots). */
-const audits: { screen: string; violations: number; smallest: Target | null }[] = [];
+const audits: { screen: string; violations: number; controls: number; narrowest: Target; shortest: Target }[] = [];
 beforeAll(async () => {
   if (!haveBrowser) return;
   stack = await startStack({ beside: await appServer(TEST_JWT_SECRET) });
@@ -145,7 +145,7 @@ type Audit = { cspViolations: string[]; controlKey: (el: HTMLElement) => string 
 /**
  * Audits the screen as it is: axe-core's WCAG 2.1 A and AA rules (no
  * violation, and no colour contrast left undecided), the touch targets, and
- * the keyboard. Returns the smallest touch target.
+ * the keyboard.
  */
 async function audited(page: Page, screen: string): Promise<void> {
   await page.waitForSelector('main:not([aria-busy])', { state: 'attached' });
@@ -171,7 +171,8 @@ async function audited(page: Page, screen: string): Promise<void> {
   expect(targets.length, `controls on ${screen}`).toBeGreaterThan(0);
   const small = targets.filter((t) => t.width < TOUCH || t.height < TOUCH);
   expect(small, `touch targets under ${TOUCH} × ${TOUCH} px on ${screen}`).toStrictEqual([]);
-  const smallest = targets.reduce((a, b) => (Math.min(b.width, b.height) < Math.min(a.width, a.height) ? b : a));
+  const narrowest = targets.reduce((a, b) => (b.width < a.width ? b : a));
+  const shortest = targets.reduce((a, b) => (b.height < a.height ? b : a));
 
   // Reflow (WCAG 1.4.10): nothing on the screen needs scrolling sideways, the navigation included.
   const sideways = await page.evaluate(() =>
@@ -186,7 +187,7 @@ async function audited(page: Page, screen: string): Promise<void> {
   const keyboard = await tabThrough(page);
   expect(keyboard.unreached, `controls Tab never reaches on ${screen}`).toStrictEqual([]);
   expect(keyboard.noVisibleFocus, `controls focused without a visible focus on ${screen}`).toStrictEqual([]);
-  audits.push({ screen, violations: axe.violations.length, smallest });
+  audits.push({ screen, violations: axe.violations.length, controls: targets.length, narrowest, shortest });
 }
 
 /**
@@ -263,7 +264,7 @@ async function tabThrough(page: Page): Promise<{ unreached: string[]; noVisibleF
 async function screenshotsOf(page: Page, shot: keyof typeof screenshots) {
   await page.screenshot({ path: join(SCREENSHOT_DIR, screenshotName(shot, 'phone')), fullPage: true });
   await page.setViewportSize(viewports.desktop);
-  await audited(page, `${shot}, desktop`);
+  await audited(page, `${screenshotName(shot, 'desktop')} at 1280 × 800`);
   await page.screenshot({ path: join(SCREENSHOT_DIR, screenshotName(shot, 'desktop')), fullPage: true, scale: 'css' });
   await page.setViewportSize(viewports.phone);
 }
