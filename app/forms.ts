@@ -43,14 +43,22 @@ export function valueAt(record: Record<string, unknown>, path: string): unknown 
   return path.split('.').reduce<unknown>((value, key) => (isObject(value) ? value[key] : undefined), record);
 }
 
-/** How a record is listed: its title, then the other fields of its form. */
-export function describe(collection: CollectionName, record: RecordOf<CollectionName>): string {
-  const { title, form } = collections[collection];
-  const rest = form.filter((path) => path !== title).map((path) => valueAt(record, path));
-  return [record[title], ...rest]
-    .filter((v) => v !== undefined && v !== '')
-    .map(String)
-    .join(' · ');
+/** A record's title field ("Espresso machine"), or its id when it has none. */
+export function recordTitle(collection: CollectionName, record: Record<string, unknown>): unknown {
+  return record[collections[collection].title] ?? record.id;
+}
+
+/** How a record is listed: its title, then the other fields of its form, each with its label. */
+export function rowOf(
+  collection: CollectionName,
+  record: RecordOf<CollectionName>,
+): { title: unknown; details: { label: string; value: unknown }[] } {
+  const { title } = collections[collection];
+  const details = formFields(collection)
+    .filter((field) => field.path !== title)
+    .map((field) => ({ label: field.label, value: valueAt(record, field.path) }))
+    .filter(({ value }) => value !== undefined && value !== '');
+  return { title: record[title], details };
 }
 
 function schemaAt(fields: z.ZodObject, path: string): z.ZodType {
