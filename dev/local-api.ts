@@ -18,7 +18,7 @@ import { LAMBDA_PAYLOAD_BYTES } from '../functions/http/page-budget.ts';
 import { notFound } from '../functions/not-found.ts';
 import { FUNCTION_TIMEOUT_SECONDS, type Route, routes } from '../functions/routes.ts';
 import type { Services } from '../functions/service/context.ts';
-import { CORS_REQUEST_HEADERS } from '../protocol/limits.ts';
+import { CORS_EXPOSED_HEADERS, CORS_REQUEST_HEADERS } from '../protocol/limits.ts';
 import { type Handler, handlerFactories } from './handlers.ts';
 import { apiGatewayEvent, lambdaContext } from './lambda-event.ts';
 
@@ -101,6 +101,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
     const arrivedAt = options.services().now();
     if (options.corsOrigin) {
       res.setHeader('access-control-allow-origin', options.corsOrigin);
+      res.setHeader('access-control-expose-headers', CORS_EXPOSED_HEADERS.join(', '));
       if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
         res.writeHead(204, {
           'access-control-allow-methods': 'GET, POST, PUT, DELETE',

@@ -20,5 +20,10 @@ export const MAX_VERIFY_PARTS = 64;
 export const COMPRESS_ABOVE_BYTES = 1024;
 /** The request headers a browser on the Main App's origin may send (CORS): the SDK gzips large bodies. */
 export const CORS_REQUEST_HEADERS = ['authorization', 'content-type', 'content-encoding'];
+/**
+ * Response headers the Main App's scripts may read across origins (CORS):
+ * Retry-After on a 503 (when to retry) and Allow on a 405.
+ */
+export const CORS_EXPOSED_HEADERS = ['Retry-After', 'Allow'];
 /** Longest cursor a request may carry (a Sync Now cursor carries the ids a pass still owes). */
 export const MAX_CURSOR_CHARS = 256 * 1024;

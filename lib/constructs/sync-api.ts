@@ -24,14 +24,8 @@ import { ENV } from '../../functions/config.ts';
 import { STAGE_ENV } from '../../functions/http/metric-names.ts';
 import { notFoundEntry, routes, type TableAccess } from '../../functions/routes.ts';
 import { FEED_INDEX } from '../../functions/store/tables.ts';
-import { CORS_REQUEST_HEADERS } from '../../protocol/limits.ts';
+import { CORS_EXPOSED_HEADERS, CORS_REQUEST_HEADERS } from '../../protocol/limits.ts';
 import { SyncFunction } from '../sync-function.ts';
-
-/**
- * Response headers the Main App's scripts may read across origins: Retry-After
- * on a 503 (when to retry) and Allow on a 405.
- */
-export const CORS_EXPOSED_HEADERS = ['Retry-After', 'Allow'];
 
 /** The catch-all route: unknown paths answer the API's 404 envelope instead of API Gateway's own. */
 export const CATCH_ALL_ROUTE_KEY = 'ANY /{proxy+}';

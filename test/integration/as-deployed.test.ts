@@ -8,10 +8,12 @@
 // is missing, the failure says what in a sentence (shown by the control at
 // the end, which takes a variable and a grant away). What ships is what
 // passed.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCOUNT, bundlesOf, REGION } from '../../dev/deployment.ts';
+import { OPENAPI_FILE } from '../../protocol/openapi-file.ts';
 import {
   type Answer,
   type Call,
@@ -120,12 +122,15 @@ describe.each(Object.entries(STAGES))('the %s stage, as deployed', (stage, extra
 
   const claims = { sub: 'alice', 'custom:accountId': `acct-${stage}` };
 
-  it('has one bundle of at most 300 KB per function', () => {
+  it('has one bundle of at most 300 KB of code per function (the OpenAPI function also carries the document)', () => {
     const bundles = bundlesOf(api.deployment);
     expect(bundles.length).toBe(api.functions.length);
+    // The document is data, bundled minified: what it weighs comes on top of the code's allowance.
+    const documentBytes = Buffer.byteLength(JSON.stringify(JSON.parse(readFileSync(OPENAPI_FILE, 'utf8'))));
     for (const { name, bytes } of bundles) {
       console.info(`${stage} ${name}: ${(bytes / 1024).toFixed(1)} KB`);
-      expect(bytes, `${name} is ${bytes} bytes`).toBeLessThanOrEqual(MAX_BUNDLE_BYTES);
+      const allowed = MAX_BUNDLE_BYTES + (name.endsWith('OpenApi') ? documentBytes : 0);
+      expect(bytes, `${name} is ${bytes} bytes`).toBeLessThanOrEqual(allowed);
     }
   });
 
