@@ -35,6 +35,9 @@ type Measurement = {
   requests: Record<string, number>;
   /** Records-table capacity units per record (the sync-state writes are listed apart). */
   capacityPerRecord: number | null;
+  /** Conditional write requests (PutItem) per record, and how many of them landed. */
+  writesPerRecord: number | null;
+  landedPerRecord: number | null;
   syncStateCapacity: number;
 };
 const measurements = new Map<string, Measurement>();
@@ -49,7 +52,17 @@ async function measure<T>(
   setup: (run: number) => Promise<T>,
   body: (context: T) => Promise<void>,
 ): Promise<Measurement> {
-  const m: Measurement = { id, title, records, runs: [], requests: {}, capacityPerRecord: null, syncStateCapacity: 0 };
+  const m: Measurement = {
+    id,
+    title,
+    records,
+    runs: [],
+    requests: {},
+    capacityPerRecord: null,
+    writesPerRecord: null,
+    landedPerRecord: null,
+    syncStateCapacity: 0,
+  };
   for (let run = 0; run < runs; run++) {
     log(`${title}: run ${run + 1}/${runs}`);
     const context = await setup(run);
@@ -60,6 +73,11 @@ async function measure<T>(
     m.requests = stack.requests.snapshot();
     const recordsCapacity = stack.requests.capacity.get(LOCAL_TABLES.records) ?? 0;
     m.capacityPerRecord = records > 0 && recordsCapacity > 0 ? recordsCapacity / records : null;
+    const puts = m.requests.PutItem ?? 0;
+    // `written` counts every write DynamoDB accepted: the device-state UpdateItems are not the records'.
+    const landed = stack.requests.written - (m.requests.UpdateItem ?? 0);
+    m.writesPerRecord = records > 0 && puts > 0 ? puts / records : null;
+    m.landedPerRecord = records > 0 && puts > 0 ? landed / records : null;
     m.syncStateCapacity = stack.requests.capacity.get(LOCAL_TABLES.syncState) ?? 0;
   }
   measurements.set(id, m);
@@ -92,11 +110,12 @@ async function caller(baseUrl: string, account: string) {
   };
 }
 
-async function pushAll(call: Awaited<ReturnType<typeof caller>>, records: unknown[]) {
+/** Pushes `records` in requests of 1,000, from a device whose clock is `skewMs` off. */
+async function pushAll(call: Awaited<ReturnType<typeof caller>>, records: unknown[], skewMs = 0) {
   for (let i = 0; i < records.length; i += 1000) {
     await call('POST', '/v1/sync/push', {
       deviceId: 'ipad-1',
-      clientTime: Date.now(),
+      clientTime: Date.now() + skewMs,
       changes: { products: records.slice(i, i + 1000) },
     });
   }
@@ -217,6 +236,36 @@ try {
     },
     ({ call, records }) => pushAll(call, records),
   );
+
+  // 1c. Protocol v1.3: edits that name their base, from a device whose clock is 3 h slow (B4: each wins,
+  // in one write), and echoes of what the backend holds (B2: one failed write each, nothing stored).
+  for (const [id, title, edit] of [
+    ['push-base-edits', 'Login push, 1,000 edits of the latest version with base, clock 3 h slow (B4)', true],
+    ['push-echoes', 'Login push, 1,000 echoes of the current content (B2)', false],
+  ] as const) {
+    await measure(
+      stack,
+      id,
+      title,
+      1000,
+      3,
+      async () => {
+        const acct = account(id);
+        const now = Date.now();
+        const stored = Array.from({ length: 1000 }, (_, i) => product(`p${i}`, now - 600_000));
+        await seedItems(
+          stack.client,
+          stored.map((r) => storedItem(acct, 'products', r, now - 600_000)),
+        );
+        const slow = 3 * 3_600_000;
+        const records = stored.map((r, i) =>
+          edit ? { ...product(`p${i}`, now - slow, `Edited ${i}`), base: r.updatedAt } : r,
+        );
+        return { call: await caller(api, acct), records, skew: edit ? -slow : 0 };
+      },
+      ({ call, records, skew }) => pushAll(call, records, skew),
+    );
+  }
 
   // 2. Login push of 10,000 records: half lose (stale), 500 hit tombstones, the rest update.
   await measure(
@@ -668,6 +717,8 @@ function report(
     recordsPerSecond: m.records > 0 ? Math.round(m.records / (ms(m) / 1000)) : null,
     requests: reqs(m),
     capacityPerRecord: m.capacityPerRecord === null ? null : Number(m.capacityPerRecord.toFixed(2)),
+    writesPerRecord: m.writesPerRecord === null ? null : Number(m.writesPerRecord.toFixed(2)),
+    landedPerRecord: m.landedPerRecord === null ? null : Number(m.landedPerRecord.toFixed(2)),
     syncStateCapacity: m.syncStateCapacity,
   }));
 
@@ -678,6 +729,16 @@ function report(
       target: 'Login push: 1 write request per record, 0 reads',
       measured: `1,000 records → ${reqs(push1k)}`,
       met: push1k.requests.PutItem === 1000 && (push1k.requests.GetItem ?? 0) + (push1k.requests.Query ?? 0) === 0,
+    },
+    {
+      target: 'v1.3: an edit of the latest version (base) from a slow clock: 1 write request per record, each landed',
+      measured: `${get('push-base-edits').writesPerRecord} (${get('push-base-edits').landedPerRecord} landed)`,
+      met: get('push-base-edits').writesPerRecord === 1 && get('push-base-edits').landedPerRecord === 1,
+    },
+    {
+      target: 'v1.3: an echo of the current content: 1 write request per record, none landed',
+      measured: `${get('push-echoes').writesPerRecord} (${get('push-echoes').landedPerRecord} landed)`,
+      met: get('push-echoes').writesPerRecord === 1 && get('push-echoes').landedPerRecord === 0,
     },
     {
       target: 'Login push within 1.5× of the floor (1,000)',
@@ -731,12 +792,12 @@ function report(
   const lines: string[] = [];
   lines.push(`Benchmark — ${new Date().toISOString()} — node ${process.version}, ${seconds.toFixed(0)} s`, '');
   lines.push(
-    '| scenario | median ms | min | max | records/s | DynamoDB requests (last run) | records-table capacity / record | sync-state capacity |',
+    '| scenario | median ms | min | max | records/s | DynamoDB requests (last run) | write requests / record (landed) | records-table capacity / record | sync-state capacity |',
     '|---|---:|---:|---:|---:|---|---:|---:|',
   );
   for (const r of rows)
     lines.push(
-      `| ${r.scenario} | ${r.medianMs} | ${r.minMs} | ${r.maxMs} | ${r.recordsPerSecond ?? ''} | ${r.requests} | ${r.capacityPerRecord ?? ''} | ${r.syncStateCapacity || ''} |`,
+      `| ${r.scenario} | ${r.medianMs} | ${r.minMs} | ${r.maxMs} | ${r.recordsPerSecond ?? ''} | ${r.requests} | ${r.writesPerRecord === null ? '' : `${r.writesPerRecord} (${r.landedPerRecord})`} | ${r.capacityPerRecord ?? ''} | ${r.syncStateCapacity || ''} |`,
     );
   lines.push('', `Sync Now pull of 10,000 records: ${pullPages} pages.`, '');
   lines.push(...linkTable(links), '');
