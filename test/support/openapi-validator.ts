@@ -34,7 +34,7 @@ const resolve = (node: Json): Json => {
   const $ref = node.$ref;
   if (typeof $ref !== 'string') return node;
   const [, kind, key] = /^#\/components\/(\w+)\/(.+)$/.exec($ref) ?? [];
-  return resolve(((document.components as Record<string, Record<string, Json>>)[kind!] ?? {})[key!] ?? {});
+  return resolve((document.components as Record<string, Record<string, Json>>)[kind!]?.[key!] ?? {});
 };
 
 /** Headers every HTTP response may carry whatever the document says. */
