@@ -25,6 +25,13 @@ export type DynamoDbLocalOptions = {
 };
 
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
+  // A port someone already listens on (another `npm start`, a DynamoDB Local in Docker) would answer our
+  // readiness check with its own data: refuse it rather than quietly share a database.
+  if (options.port && !(await isFree(options.port))) {
+    throw new Error(
+      `port ${options.port} is already in use (another npm start, or another DynamoDB Local?): set DYNAMODB_PORT to a free port`,
+    );
+  }
   const port = options.port || (await freePort());
   const path = options.dataDir === undefined ? null : resolve(options.dataDir);
   if (path !== null) mkdirSync(path, { recursive: true });
@@ -110,6 +117,15 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
   await exited;
   clearTimeout(timer);
+}
+
+/** Whether nothing listens on `port` on the loopback interface. */
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolveFree) => {
+    const server = createServer();
+    server.once('error', () => resolveFree(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolveFree(true)));
+  });
 }
 
 export function freePort(): Promise<number> {

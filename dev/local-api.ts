@@ -191,16 +191,26 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
   };
 }
 
+function isDecodable(text: string): boolean {
+  try {
+    decodeURIComponent(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function matchRoute(compiled: CompiledRoute[], method: string, path: string) {
   for (const route of compiled) {
     if (route.method !== method) continue;
     const found = route.pattern.exec(path);
     if (!found) continue;
     const pathParameters: Record<string, string> = {};
-    try {
-      for (const [i, name] of route.params.entries()) pathParameters[name] = decodeURIComponent(found[i + 1] ?? '');
-    } catch {
-      return null; // malformed percent-encoding: no such route
+    for (const [i, name] of route.params.entries()) {
+      const raw = found[i + 1] ?? '';
+      // Malformed percent-encoding (`%E9`, `%zz`): still this route, its parameter as sent — which no id
+      // or collection matches, so the handler answers 400 as for any id that breaks the syntax.
+      pathParameters[name] = isDecodable(raw) ? decodeURIComponent(raw) : raw;
     }
     return { route, pathParameters };
   }

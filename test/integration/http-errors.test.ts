@@ -39,6 +39,15 @@ describe('routes and tokens', () => {
     await expectError(raw('/v1/records/products/p1/extra', {}), 404, 'NOT_FOUND');
   });
 
+  it('a record id of malformed percent-encoding is that route with a bad id: 401 without a token, then 400', async () => {
+    await expectError(raw('/v1/records/products/%E9', {}), 401, 'UNAUTHORIZED');
+    const api = await stack.as(stack.newAccount());
+    for (const id of ['%E9', '%zz', '%ED%A0%80']) {
+      const response = await api.request('GET', `/v1/records/products/${id}`);
+      expect([response.status, (response.body as ErrorBody).error.code], id).toStrictEqual([400, 'BAD_REQUEST']);
+    }
+  });
+
   it('405 with Allow for a known path asked with another method, before the token is looked at (v1.3)', async () => {
     const answered = await fetch(`${stack.api.url}/v1/sync/push`, { method: 'GET' });
     expect(answered.headers.get('allow')).toBe('POST');
