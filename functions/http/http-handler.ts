@@ -7,6 +7,8 @@
 // its count is flushed too. Each request's use case gets its context here
 // (service/context.ts): the container's services, the caller from the token,
 // a page budget for the response as it will be encoded, and its deadline.
+
+import { setMaxListeners } from 'node:events';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
@@ -129,6 +131,9 @@ function receivedAt(event: ApiEvent, services: Services): number {
  */
 export const RESPONSE_HEADROOM_MS = 1000;
 
+/** DynamoDB calls one request may have in flight at once, with room to spare (service/push.ts writes 32). */
+const MAX_CALLS_IN_FLIGHT = 256;
+
 /**
  * The backstop: should a handler still run this close to the function's
  * timeout, middy stops waiting for it and answers 503 (its own default
@@ -151,6 +156,9 @@ const outOfTime = {
 function deadlineOf(context: Context, handlerSignal: AbortSignal): Deadline {
   const remainingMs = () => context.getRemainingTimeInMillis() - RESPONSE_HEADROOM_MS;
   const signal = AbortSignal.any([handlerSignal, AbortSignal.timeout(Math.max(0, remainingMs()))]);
+  // Every DynamoDB call in flight listens to it (a push keeps 32 writes in flight): not a leak, each call
+  // removes its listener when it ends, so Node's warning past 10 listeners would only be noise in the logs.
+  setMaxListeners(MAX_CALLS_IN_FLIGHT, signal);
   return { remainingMs, signal };
 }
 
