@@ -28,6 +28,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/support/global-dynamodb.ts'],
           testTimeout: 120_000,
           // Starting DynamoDB Local (a JVM) and synthesizing the CDK app take a while on 2 cores.
           hookTimeout: 180_000,

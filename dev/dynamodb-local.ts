@@ -22,6 +22,11 @@ export type DynamoDbLocalOptions = {
   port?: number;
   /** Folder for the database files; unset keeps everything in memory. */
   dataDir?: string;
+  /**
+   * One database for every access key (the default, as `npm start` wants), or one per access key: what
+   * lets the tests share one DynamoDB Local, each stack in a database of its own.
+   */
+  sharedDb?: boolean;
 };
 
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
@@ -35,7 +40,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const port = options.port || (await freePort());
   const path = options.dataDir === undefined ? null : resolve(options.dataDir);
   if (path !== null) mkdirSync(path, { recursive: true });
-  const child = spawn({ port, path, sharedDb: true, stdio: 'pipe' });
+  const child = spawn({ port, path, sharedDb: options.sharedDb ?? true, stdio: 'pipe' });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -58,9 +63,9 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
 
 export const LOCAL_TABLES = { records: 'records', syncState: 'sync-state' } as const;
 
-/** Creates the tables from the shared definitions, if they are not there yet. */
-export async function createTables(endpoint: string, names = LOCAL_TABLES): Promise<void> {
-  const client = localClient(endpoint);
+/** Creates the tables from the shared definitions, if they are not there yet (in `accessKey`'s database). */
+export async function createTables(endpoint: string, names = LOCAL_TABLES, accessKey = 'local'): Promise<void> {
+  const client = localClient(endpoint, accessKey);
   const existing = new Set((await client.send(new ListTablesCommand({}))).TableNames ?? []);
   const wanted: [string, TableSchema][] = [
     [names.records, recordsTable],
@@ -81,11 +86,11 @@ export async function createTables(endpoint: string, names = LOCAL_TABLES): Prom
   client.destroy();
 }
 
-function localClient(endpoint: string): DynamoDBClient {
+function localClient(endpoint: string, accessKey = 'local'): DynamoDBClient {
   return new DynamoDBClient({
     endpoint,
     region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: { accessKeyId: accessKey, secretAccessKey: 'local' },
   });
 }
 

@@ -5,8 +5,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../functions/store/client.ts';
 import { invocationScope } from './local-api.ts';
 
-export function createLocalDocumentClient(endpoint: string): DynamoDBDocumentClient {
-  const client = createDocumentClient({ endpoint });
+export function createLocalDocumentClient(endpoint: string, accessKey?: string): DynamoDBDocumentClient {
+  const client = createDocumentClient({ endpoint, localAccessKey: accessKey });
   client.middlewareStack.add(
     (next) => async (args) => {
       if (invocationScope.getStore()?.signal.aborted) throw new Error('the invocation timed out; stopped');

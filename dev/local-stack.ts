@@ -2,6 +2,7 @@
 // over it, in this process: what the tests and the benchmark run against.
 // The DynamoDB client counts the requests it sends and the capacity they
 // consumed, so a test or the benchmark can say what a sync cost.
+import { randomUUID } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type SyncConfig, syncConfigFromEnv } from '../functions/config.ts';
 import { buildServices } from '../functions/deps.ts';
@@ -11,7 +12,8 @@ import { type ExtraRoute, type LocalApi, type LocalApiOptions, startLocalApi } f
 import { createLocalDocumentClient } from './local-client.ts';
 
 export type LocalStack = {
-  dynamo: DynamoDbLocal;
+  /** The DynamoDB Local this stack uses (its own, or one it shares with others, in a database of its own). */
+  dynamo: Pick<DynamoDbLocal, 'endpoint'>;
   api: LocalApi;
   client: DynamoDBDocumentClient;
   services: Services;
@@ -28,15 +30,23 @@ export type LocalStackOptions = {
   instrument?: (client: DynamoDBDocumentClient) => void;
   extraRoutes?: (client: DynamoDBDocumentClient, services: Services) => ExtraRoute[];
   corsOrigin?: string;
+  /**
+   * A DynamoDB Local already running (started with `sharedDb: false`): the stack uses a database of its own
+   * in it (an access key of its own) and leaves it running. Unset: the stack starts its own, and stops it.
+   */
+  dynamoEndpoint?: string;
   /** Puts something between the API and DynamoDB Local (a fault-injecting proxy): its endpoint, and how to stop it. */
   between?: (endpoint: string) => Promise<{ endpoint: string; close: () => Promise<void> }>;
 } & Pick<LocalApiOptions, 'timeoutMs' | 'log' | 'observe' | 'beside' | 'onResponse'>;
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
-  const dynamo = await startDynamoDbLocal();
-  await createTables(dynamo.endpoint);
+  const own = options.dynamoEndpoint === undefined ? await startDynamoDbLocal() : null;
+  const dynamo = { endpoint: options.dynamoEndpoint ?? own!.endpoint };
+  // Letters and digits only: DynamoDB Local refuses any other access key.
+  const accessKey = own === null ? `stack${randomUUID().replaceAll('-', '').slice(0, 15)}` : 'local';
+  await createTables(dynamo.endpoint, LOCAL_TABLES, accessKey);
   const middle = await options.between?.(dynamo.endpoint);
-  const client = createLocalDocumentClient(middle?.endpoint ?? dynamo.endpoint);
+  const client = createLocalDocumentClient(middle?.endpoint ?? dynamo.endpoint, accessKey);
   const requests = new RequestCounter();
   client.middlewareStack.add(
     (next, context) => async (args) => {
@@ -81,7 +91,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await api.close();
       client.destroy();
       await middle?.close();
-      await dynamo.stop();
+      await own?.stop();
     },
   };
 }

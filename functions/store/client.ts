@@ -16,6 +16,8 @@ import type { Deadline } from '../core/budgets.ts';
 export type DocumentClientOptions = {
   /** DynamoDB Local's URL; unset in AWS. */
   endpoint?: string | undefined;
+  /** DynamoDB Local keeps one database per access key (unless shared): the tests give each stack its own. */
+  localAccessKey?: string | undefined;
   region?: string | undefined;
 };
 
@@ -26,7 +28,7 @@ export function createDocumentClient(options: DocumentClientOptions = {}): Dynam
       ? {
           endpoint: options.endpoint,
           region: options.region ?? 'local',
-          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+          credentials: { accessKeyId: options.localAccessKey ?? 'local', secretAccessKey: 'local' },
         }
       : options.region
         ? { region: options.region }

@@ -1,6 +1,7 @@
 // The local stack (dev/local-stack.ts) for one test file, with a token
 // signer and a small HTTP client per caller.
 import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
 import { MemoryStore, SyncClient, type SyncClientOptions } from '../../client/index.ts';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../dev/local-stack.ts';
 import { signLocalToken } from '../../dev/local-token.ts';
@@ -42,6 +43,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const stack = await startLocalStack({
     jwtSecret: TEST_JWT_SECRET,
     timeoutMs: TEST_FUNCTION_TIMEOUT_MS,
+    // The run's DynamoDB Local (test/support/global-dynamodb.ts), a database of this stack's own in it.
+    dynamoEndpoint: inject('dynamoEndpoint'),
     onResponse: ({ method, path }, result) => {
       if (options.contract === false) return;
       const { statusCode = 200, headers = {}, body, isBase64Encoded } = result;
