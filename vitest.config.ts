@@ -3,6 +3,9 @@
 // `npm test` runs both; `npm run test:unit` / `test:integration` one each.
 import { defineConfig } from 'vitest/config';
 
+// The global setup (one DynamoDB Local for the run) uses the AWS SDK in this process, before `env` below applies.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 export default defineConfig({
   test: {
     env: {
@@ -10,6 +13,8 @@ export default defineConfig({
       POWERTOOLS_LOG_LEVEL: 'SILENT',
       POWERTOOLS_METRICS_DISABLED: 'true',
     },
+    // What a test prints is shown when it fails, and only then: a failure is the loudest thing on the screen.
+    silent: 'passed-only',
     // Child processes (DynamoDB Local, bundles) and native modules (better-sqlite3) are happiest in forks.
     pool: 'forks',
     // The machine this runs on in CI has 2 cores.
