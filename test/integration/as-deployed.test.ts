@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ACCOUNT, bundlesOf, REGION } from '../../dev/deployment.ts';
 import { OPENAPI_FILE } from '../../protocol/openapi-file.ts';
 import {
@@ -114,7 +114,7 @@ describe.each(Object.entries(STAGES))('the %s stage, as deployed', (stage, extra
   let api: DeployedApi;
   beforeAll(async () => {
     const outdir = join(import.meta.dirname, '..', '..', 'cdk.out', `as-deployed-${stage}-${process.pid}`);
-    api = await startDeployedApi(outdir, { stage, ...extraContext });
+    api = await startDeployedApi(outdir, { stage, ...extraContext }, { dynamoEndpoint: inject('dynamoEndpoint') });
   });
   afterAll(async () => {
     await api?.stop();

@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { AppProps } from 'aws-cdk-lib';
 import { ACCOUNT, type DeployedFunction, type Deployment, REGION, synthesize } from '../../../dev/deployment.ts';
-import { type DynamoDbLocal, startDynamoDbLocal } from '../../../dev/dynamodb-local.ts';
+import { startDynamoDbLocal } from '../../../dev/dynamodb-local.ts';
 import { apiGatewayEvent } from '../../../dev/lambda-event.ts';
 import { type AwsCall, type Gate, startGate } from './aws-gate.ts';
 import { type Invocation, LambdaProcess } from './lambda-runner.ts';
@@ -59,9 +59,18 @@ export type DeployedApi = {
   stop: () => Promise<void>;
 };
 
-export async function startDeployedApi(outdir: string, context: AppProps['context']): Promise<DeployedApi> {
+/** The access key every deployed function signs with: tables are created under it (DynamoDB Local keeps one database per key). */
+const ACCESS_KEY = 'ASIAASDEPLOYEDTEST00';
+
+export async function startDeployedApi(
+  outdir: string,
+  context: AppProps['context'],
+  /** A DynamoDB Local already running (the test run's): used, and left running. Unset: one of its own. */
+  options: { dynamoEndpoint?: string } = {},
+): Promise<DeployedApi> {
   const deployment = synthesize(outdir, context);
-  const dynamo = await startDynamoDbLocal();
+  const own = options.dynamoEndpoint === undefined ? await startDynamoDbLocal() : null;
+  const dynamo = { endpoint: options.dynamoEndpoint ?? own!.endpoint };
   const calls: AwsCall[] = [];
   const gates: Gate[] = [];
   const lambdas = new Map<string, LambdaProcess>();
@@ -89,7 +98,8 @@ export async function startDeployedApi(outdir: string, context: AppProps['contex
           randomBytes(32).toString('hex'),
         ]),
     );
-    for (const fn of deployment.functions()) lambdas.set(fn.logicalId, await launch(fn));
+    // Side by side: each is a Node process loading its bundle.
+    await Promise.all(deployment.functions().map(async (fn) => lambdas.set(fn.logicalId, await launch(fn))));
   } catch (error) {
     await stopAll();
     throw error;
@@ -99,7 +109,7 @@ export async function startDeployedApi(outdir: string, context: AppProps['contex
   async function stopAll() {
     await Promise.all([...lambdas.values()].map((l) => l.stop()));
     await Promise.all(gates.map((g) => g.close()));
-    await dynamo.stop();
+    await own?.stop();
     rmSync(outdir, { recursive: true, force: true });
   }
 
@@ -171,7 +181,7 @@ function lambdaEnvironment(fn: DeployedFunction, gate: Gate): Record<string, str
     LANG: 'en_US.UTF-8',
     AWS_REGION: REGION,
     AWS_DEFAULT_REGION: REGION,
-    AWS_ACCESS_KEY_ID: 'ASIAASDEPLOYEDTEST00',
+    AWS_ACCESS_KEY_ID: ACCESS_KEY,
     AWS_SECRET_ACCESS_KEY: 'as-deployed-test-secret-key',
     AWS_SESSION_TOKEN: 'as-deployed-test-session',
     AWS_LAMBDA_FUNCTION_NAME: fn.logicalId,
@@ -234,11 +244,11 @@ function matchRoute(routes: ReturnType<Deployment['routes']>, method: string, pa
   throw new Error(`no route for ${method} ${path}`);
 }
 
-async function createTablesFromTemplate(deployment: Deployment, dynamo: DynamoDbLocal): Promise<void> {
+async function createTablesFromTemplate(deployment: Deployment, dynamo: { endpoint: string }): Promise<void> {
   const client = new DynamoDBClient({
     endpoint: dynamo.endpoint,
     region: REGION,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: 'local' },
   });
   try {
     for (const { logicalId, resource, stack } of deployment.resources('AWS::DynamoDB::Table')) {
