@@ -78,7 +78,7 @@ async function passOwingWinners(call: ReturnType<typeof caller>, count = 130) {
   const now = Date.now();
   const heavy = (n: number) => '\u0001'.repeat(n);
   const ids = Array.from({ length: count }, (_, i) => `heavy-${String(i).padStart(3, '0')}`);
-  for (const id of ids) {
+  const write = async (id: string) => {
     const product = {
       name: heavy(200),
       sku: id,
@@ -88,7 +88,9 @@ async function passOwingWinners(call: ReturnType<typeof caller>, count = 130) {
       tags: Array.from({ length: 50 }, () => heavy(50)),
     };
     expect((await call({ method: 'PUT', path: `/v1/records/products/${id}`, ...json(product) })).status).toBe(201);
-  }
+  };
+  // Eight web writes in flight at a time, as several editors (or one busy one) make them.
+  for (let i = 0; i < ids.length; i += 8) await Promise.all(ids.slice(i, i + 8).map(write));
   const deletions = ids.map((id) => ({ id, updatedAt: now - 3_600_000, deleted: true }));
   const pages: Page[] = [];
   const answers: Answer[] = [];

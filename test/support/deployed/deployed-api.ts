@@ -21,6 +21,7 @@ import { ACCOUNT, type DeployedFunction, type Deployment, REGION, synthesize } f
 import { startDynamoDbLocal } from '../../../dev/dynamodb-local.ts';
 import { apiGatewayEvent } from '../../../dev/lambda-event.ts';
 import { type AwsCall, type Gate, startGate } from './aws-gate.ts';
+import { withDirectEsbuild } from './direct-esbuild.ts';
 import { type Invocation, LambdaProcess } from './lambda-runner.ts';
 
 export type Call = {
@@ -68,7 +69,7 @@ export async function startDeployedApi(
   /** A DynamoDB Local already running (the test run's): used, and left running. Unset: one of its own. */
   options: { dynamoEndpoint?: string } = {},
 ): Promise<DeployedApi> {
-  const deployment = synthesize(outdir, context);
+  const deployment = withDirectEsbuild(() => synthesize(outdir, context));
   const own = options.dynamoEndpoint === undefined ? await startDynamoDbLocal() : null;
   const dynamo = { endpoint: options.dynamoEndpoint ?? own!.endpoint };
   const calls: AwsCall[] = [];
