@@ -20,3 +20,23 @@ export const sampleEdit: { [C in CollectionName]: Partial<RecordInput<C>> } = {
   customers: { name: 'Edited on the iPad' },
   orders: { notes: 'edited on the iPad' },
 };
+
+/** The text field of each collection a test writes a marker into, to tell versions apart. */
+export const markerField = { products: 'name', customers: 'name', orders: 'notes' } as const satisfies Record<
+  CollectionName,
+  string
+>;
+
+/** A valid record of each collection carrying `marker` in its marker field. */
+export const markedRecord: { [C in CollectionName]: (id: string, marker: string) => RecordInput<C> } = {
+  products: (id, marker) => ({ ...sampleRecord.products(id), name: marker }),
+  customers: (id, marker) => ({ ...sampleRecord.customers(id), name: marker }),
+  orders: (id, marker) => ({ ...sampleRecord.orders(id), notes: marker }),
+};
+
+/** The marker a record carries (null: none, e.g. a deletion). */
+export function markerOf(collection: CollectionName, record: object | null | undefined): string | null {
+  const value =
+    record === null || record === undefined ? undefined : (record as Record<string, unknown>)[markerField[collection]];
+  return typeof value === 'string' ? value : null;
+}
