@@ -150,7 +150,7 @@ export class StoreUnavailableError extends SyncError {
   }
 }
 
-/** The client cannot work as set up: no account and user, given or in the token. */
+/** The client cannot work as set up: no account and user, given or in the token; verify options out of range. */
 export class ConfigurationError extends SyncError {
   readonly kind = 'configuration';
   constructor(message: string) {

@@ -15,6 +15,7 @@ import { baseOf, editedRow, stampFor } from './apply.ts';
 import { changeEvents, type Device, META } from './device.ts';
 import {
   CancelledError,
+  ConfigurationError,
   InvalidRecordError,
   NoSuchDiscardedEditError,
   StoreOwnedByAnotherError,
@@ -94,7 +95,7 @@ export class SyncClient {
       smallRange < 1 ||
       concurrency < 1
     ) {
-      throw new RangeError(
+      throw new ConfigurationError(
         `verify options: parts must be 2–${MAX_VERIFY_PARTS}, smallRange and concurrency at least 1`,
       );
     }

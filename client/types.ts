@@ -6,6 +6,7 @@ import type * as z from 'zod';
 import type { CollectionSpec, Issue, UpdatedBy } from '../protocol/fields.ts';
 import type { CollectionName, RecordOf } from '../protocol/records.ts';
 import type { PushResult, statusResponse } from '../protocol/responses.ts';
+import type { SyncErrorKind } from './errors.ts';
 import type { Compressor, Fetch, RetryPolicy, TokenSource } from './http.ts';
 import type { LocalStore } from './local-store.ts';
 import type { CollectionCheck } from './verify.ts';
@@ -133,7 +134,7 @@ export type VerifyOptions = {
 };
 
 /** The last failure, by kind (errors.ts): what the Account sync page says. */
-export type LastError = { message: string; kind: string | null; code: string | null };
+export type LastError = { message: string; kind: SyncErrorKind | null; code: string | null };
 
 /** What an app shows: kept locally, so the Account sync page works offline. */
 export type SyncState = {
