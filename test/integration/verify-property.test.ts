@@ -31,7 +31,7 @@ import type { BackendVersion, LocalRow, WireRecord } from '../../client/index.ts
 import { seedItems, storedItem } from '../../dev/seed.ts';
 import { contentHash } from '../../protocol/content-hash.ts';
 import { type CollectionName, collectionNames, type RecordInput } from '../../protocol/records.ts';
-import { sampleEdit, sampleRecord } from '../support/fixtures.ts';
+import { cleanRow, sampleEdit, sampleRecord } from '../support/fixtures.ts';
 import { type Stack, startStack } from '../support/local-stack.ts';
 import { propertyParams } from '../support/property.ts';
 import { openStore, STORES } from '../support/stores.ts';
@@ -263,21 +263,6 @@ function versionOf(record: WireRecord): BackendVersion {
 
 function same(a: BackendVersion | null, b: BackendVersion | null): boolean {
   return a?.updatedAt === b?.updatedAt && a?.contentHash === b?.contentHash;
-}
-
-function cleanRow(collection: string, record: WireRecord): LocalRow {
-  return {
-    collection,
-    id: record.id,
-    record,
-    pending: false,
-    editSeq: 0,
-    issues: null,
-    mark: null,
-    base: null,
-    backend: versionOf(record),
-    lost: false,
-  };
 }
 
 function sortRows(rows: LocalRow[]): LocalRow[] {

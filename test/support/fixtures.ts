@@ -2,6 +2,8 @@
 // gets them for any collection. Keyed by the registry, so a collection added
 // there makes `tsc` point here — the only thing it asks for besides its
 // registration, since realistic data is a test's own business.
+import type { LocalRow, WireRecord } from '../../client/local-store.ts';
+import { contentHash } from '../../protocol/content-hash.ts';
 import type { CollectionName, RecordInput } from '../../protocol/records.ts';
 
 export const sampleRecord: { [C in CollectionName]: (id: string) => RecordInput<C> } = {
@@ -39,4 +41,21 @@ export function markerOf(collection: CollectionName, record: object | null | und
   const value =
     record === null || record === undefined ? undefined : (record as Record<string, unknown>)[markerField[collection]];
   return typeof value === 'string' ? value : null;
+}
+
+/** A clean local row of `record`, the backend holding it as is (at its `updatedAt`, with its content hash); `over` changes what a test needs. */
+export function cleanRow(collection: string, record: WireRecord, over: Partial<LocalRow> = {}): LocalRow {
+  return {
+    collection,
+    id: record.id,
+    record,
+    pending: false,
+    editSeq: 0,
+    issues: null,
+    mark: null,
+    base: null,
+    backend: { updatedAt: record.updatedAt, contentHash: contentHash(record) },
+    lost: false,
+    ...over,
+  };
 }

@@ -14,6 +14,7 @@ import { asyncConnection, SqliteStore } from '../../client/sqlite-store.ts';
 import { describeStoreContract } from '../../client/store-contract.ts';
 import { contentHash } from '../../protocol/content-hash.ts';
 import { expoShaped } from '../support/expo-shaped.ts';
+import { cleanRow } from '../support/fixtures.ts';
 
 let databases = 0;
 
@@ -107,19 +108,8 @@ const product = (id: string, updatedAt: number, name = id) => ({
  * 0.2 did) and no backend version (verify sees its range differ until a
  * repair or the push's acknowledgement learns it).
  */
-const upgraded = (record: ReturnType<typeof product>, over: Partial<LocalRow>): LocalRow => ({
-  collection: 'products',
-  id: record.id,
-  record,
-  pending: false,
-  editSeq: 0,
-  issues: null,
-  mark: null,
-  base: null,
-  backend: { updatedAt: record.updatedAt, contentHash: contentHash(record) },
-  lost: false,
-  ...over,
-});
+const upgraded = (record: ReturnType<typeof product>, over: Partial<LocalRow>): LocalRow =>
+  cleanRow('products', record, over);
 
 describe('a store an older SDK wrote', () => {
   const clean01 = product('p1', 5);
