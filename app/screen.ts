@@ -1,6 +1,6 @@
 // What every screen of the app is given, and the words it uses for times
 // and failures.
-import { type RepairResult, SyncApiError, type SyncClient } from '../client/index.ts';
+import { type RepairResult, type SyncClient, SyncError } from '../client/index.ts';
 
 export type Session = { accountId: string; userId: string; deviceId: string };
 
@@ -18,17 +18,24 @@ export type Screen = {
   render: () => Promise<void>;
 };
 
-/** A failure, in words a rep understands. */
+/** A failure, in words a rep understands: by its kind (the SDK's errors). */
 export function explain(error: unknown): string {
-  if (error instanceof TypeError)
-    return 'You are offline. Your changes are kept on this device and go out when you sync.';
-  if (error instanceof SyncApiError) {
-    if (error.status === 401) return 'Your session has expired. Sign in again to sync.';
-    if (error.status === 503 || error.status === 429)
+  if (!(error instanceof SyncError)) return error instanceof Error ? error.message : String(error);
+  switch (error.kind) {
+    case 'offline':
+    case 'timeout':
+      return 'You are offline. Your changes are kept on this device and go out when you sync.';
+    case 'auth':
+      return 'Your session has expired. Sign in again to sync.';
+    case 'busy':
       return 'The service is busy right now; we retried. Try again in a moment.';
-    return `The server refused: ${error.message}`;
+    case 'unexpected-response':
+      return 'Something on this network answered instead of the service (a Wi-Fi login page?). Try again once online.';
+    case 'api':
+      return `The server refused: ${error.message}`;
+    default:
+      return error.message;
   }
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** "16:55", on a 24-hour clock. */

@@ -161,7 +161,7 @@ export async function renderSync(screen: Screen, main: HTMLElement): Promise<voi
     await verifyAndRepair(screen);
   });
   for (const button of main.querySelectorAll<HTMLButtonElement>('[data-restore]')) {
-    const [collection, id] = button.dataset.restore!.split('/') as [string, string];
+    const [collection, id] = button.dataset.restore!.split('/') as [CollectionName, string];
     button.onclick = () =>
       screen.act(async () => {
         await client.restore(collection, id);
@@ -169,7 +169,7 @@ export async function renderSync(screen: Screen, main: HTMLElement): Promise<voi
       });
   }
   for (const button of main.querySelectorAll<HTMLButtonElement>('[data-dismiss]')) {
-    const [collection, id] = button.dataset.dismiss!.split('/') as [string, string];
+    const [collection, id] = button.dataset.dismiss!.split('/') as [CollectionName, string];
     button.onclick = () =>
       screen.act(async () => {
         await client.dismiss(collection, id);
@@ -183,7 +183,7 @@ async function verifyAndRepair({ client, say }: Screen): Promise<void> {
   const found = await client.verify();
   if (found.matched) return say(`Verified in sync at ${clock(found.serverTime)}.`);
   const repair = await client.repair(found);
-  const n = repair.records.length + repair.rebased;
+  const n = repair.records.length + repair.noted;
   const after = repair.after.matched
     ? `Verified in sync at ${clock(repair.after.serverTime)}.`
     : 'Some records still differ: press Verify again, or Sync Now.';

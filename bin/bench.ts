@@ -659,7 +659,7 @@ async function damageTen(store: MemoryStore): Promise<void> {
   const shifted = (row: LocalRow, by: number): LocalRow => ({
     ...row,
     record: { ...row.record, updatedAt: row.record.updatedAt + by },
-    base: row.base === null ? null : row.base + by,
+    backend: row.backend === null ? null : { ...row.backend, updatedAt: row.backend.updatedAt + by },
   });
   await store.apply({
     remove: picked.slice(0, 3).map(({ collection, id }) => ({ collection, id })),

@@ -220,7 +220,8 @@ for (const [name, client] of [
     const by = lost.winner.updatedBy;
     const who =
       by === null ? 'not known yet' : by.deviceId === null ? `the web (${by.userId})` : `${by.deviceId} (${by.userId})`;
-    const what = lost.reason === 'deleted' ? 'deleted' : `replaced with "${String(lost.winner.record?.name)}"`;
-    console.log(`     ${lost.collection}/${lost.id}: the rep's "${String(lost.local.name)}" lost — ${what} by ${who}`);
+    const name = (record: object | null) => String(record !== null && 'name' in record ? record.name : undefined);
+    const what = lost.reason === 'deleted' ? 'deleted' : `replaced with "${name(lost.winner.record)}"`;
+    console.log(`     ${lost.collection}/${lost.id}: the rep's "${name(lost.local)}" lost — ${what} by ${who}`);
   }
 }

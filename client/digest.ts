@@ -1,8 +1,15 @@
 // The device's view of the backend, indexed for verify: the digest itself
 // is the protocol's (protocol/digest.ts), shared with the server.
-import { compareIds, digestHex, versionShare } from '../protocol/digest.ts';
+import { compareIds, type DigestedVersion, type DigestVersion, digestHex, versionShare } from '../protocol/digest.ts';
 
-export { compareIds, digestOf, EMPTY_DIGEST, versionShare } from '../protocol/digest.ts';
+export {
+  compareIds,
+  type DigestedVersion,
+  type DigestVersion,
+  digestOf,
+  EMPTY_DIGEST,
+  versionShare,
+} from '../protocol/digest.ts';
 
 /**
  * One collection of the device's view of the backend, sorted by id, with
@@ -15,11 +22,15 @@ export class VersionIndex {
   /** sums[i]: the shares of the first i versions, modulo 2^64. */
   private readonly sums: bigint[];
 
-  constructor(versions: { id: string; updatedAt: number }[]) {
+  /** `digest`: which definition the shares follow (v2, which sees content, needs each version's content hash). */
+  constructor(
+    versions: DigestedVersion[],
+    readonly digest: DigestVersion = 'v1',
+  ) {
     const sorted = [...versions].sort((a, b) => compareIds(a.id, b.id));
     this.ids = sorted.map((v) => v.id);
     this.sums = [0n];
-    for (const v of sorted) this.sums.push(BigInt.asUintN(64, this.sums.at(-1)! + versionShare(v)));
+    for (const v of sorted) this.sums.push(BigInt.asUintN(64, this.sums.at(-1)! + versionShare(v, digest)));
   }
 
   get size(): number {

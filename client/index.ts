@@ -1,37 +1,62 @@
 // The reference sync client a mobile app embeds (no Node-only APIs here;
 // the SQLite store lives in ./sqlite-store.ts for Node apps and tests).
 
-export { type Compressor, type Fetch, gzipStream, type RetryPolicy, SyncApiError, type TokenSource } from './http.ts';
+export {
+  AuthError,
+  CancelledError,
+  ConfigurationError,
+  InvalidRecordError,
+  NoSuchDiscardedEditError,
+  OfflineError,
+  ServerBusyError,
+  StoreOwnedByAnotherError,
+  StoreUnavailableError,
+  SyncApiError,
+  SyncError,
+  type SyncErrorKind,
+  TimeoutError,
+  UnexpectedResponseError,
+} from './errors.ts';
+export { type Compressor, type Fetch, gzipStream, type RetryPolicy, type TokenSource } from './http.ts';
 export { uuidGenerator } from './ids.ts';
 export { type IndexedDbApi, IndexedDbStore } from './indexeddb-store.ts';
 export {
+  type BackendVersion,
   type Batch,
-  type DiscardedEdit,
   type LocalRow,
   type LocalStore,
   MemoryStore,
+  type RowKey,
+  type StoredDiscardedEdit,
   type WireRecord,
-  type Writer,
 } from './local-store.ts';
 export { type SqlAsyncDatabase, SqlAsyncStore } from './sql-async-store.ts';
 export { type ContractRunner, describeStoreContract } from './store-contract.ts';
-export {
-  type ChangeEvent,
-  type CollectionCheck,
-  type DifferingRange,
-  InvalidRecordError,
-  type Outcome,
-  type Phase,
-  type Progress,
-  type PushResult,
-  type RepairResult,
-  StoreOwnedByAnotherError,
-  SyncClient,
-  type SyncClientOptions,
-  type SyncState,
-  type SyncStatus,
-  type SyncSummary,
-  type VerifyOptions,
-  type VerifyProgress,
-  type VerifyResult,
-} from './sync-client.ts';
+export { SyncClient } from './sync-client.ts';
+export type {
+  ChangeEvent,
+  CollectionName,
+  CollectionPushResult,
+  DiscardedEdit,
+  LastError,
+  LoginPushResult,
+  Outcome,
+  Phase,
+  Progress,
+  PushResult,
+  RecordOf,
+  Registry,
+  Rejected,
+  RepairResult,
+  SyncClientOptions,
+  SyncState,
+  SyncStatus,
+  SyncSummary,
+  Tombstone,
+  VerifyOptions,
+  VerifyProgress,
+  VerifyResult,
+  VersionOf,
+  Writer,
+} from './types.ts';
+export type { CollectionCheck, DifferingRange } from './verify.ts';

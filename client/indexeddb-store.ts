@@ -3,17 +3,43 @@
 // stores, so a page and the cursor after it land together or not at all;
 // the "never overwrite a newer local edit" rule is checked inside that
 // transaction.
-import { type Batch, type DiscardedEdit, keyOf, type LocalRow, type LocalStore, type RowKey } from './local-store.ts';
+import { StoreUnavailableError } from './errors.ts';
+import {
+  type BackendVersion,
+  type Batch,
+  fromStoreV02,
+  keyOf,
+  type LocalRow,
+  type LocalStore,
+  type RowKey,
+  type StoredDiscardedEdit,
+} from './local-store.ts';
 
 const ROWS = 'rows';
 const META = 'meta';
 const DISCARDED = 'discarded';
 
-/** How a row is kept: `pending` as 0/1 so it can be indexed (IndexedDB cannot index booleans). */
-type StoredRow = Omit<LocalRow, 'pending'> & { pending: 0 | 1 };
-type StoredDiscard = DiscardedEdit & { seq: number };
+/**
+ * How a row is kept: `pending` as 0/1 so it can be indexed (IndexedDB
+ * cannot index booleans); the edit's base as `editBase`, while `base` keeps
+ * SDK 0.2's meaning (the backend version last known), so a database opened
+ * again by 0.2 still reads sensibly. A row without `backend` was written by
+ * 0.2 (fromStoreV02).
+ */
+type StoredRow = Omit<LocalRow, 'pending' | 'base' | 'backend' | 'lost'> & {
+  pending: 0 | 1;
+  base: number | null;
+  editBase?: number | null;
+  backend?: BackendVersion | null;
+  lost?: boolean;
+};
+type StoredDiscard = StoredDiscardedEdit & { seq: number };
 
-/** The IndexedDB implementation: the browser's own by default (a test passes fake-indexeddb's). */
+/**
+ * The IndexedDB implementation `IndexedDbStore.open` uses: the platform's
+ * own by default; pass another where there is none or it is not global (a
+ * test's fake-indexeddb, a polyfill over SQLite).
+ */
 export type IndexedDbApi = { indexedDB: IDBFactory; IDBKeyRange: typeof IDBKeyRange };
 
 export class IndexedDbStore implements LocalStore {
@@ -22,13 +48,25 @@ export class IndexedDbStore implements LocalStore {
     private readonly keyRange: typeof IDBKeyRange,
   ) {}
 
-  /** Opens (creating or upgrading) the database `name`. */
-  static open(
-    name: string,
-    api: IndexedDbApi = { indexedDB: globalThis.indexedDB, IDBKeyRange: globalThis.IDBKeyRange },
-  ): Promise<IndexedDbStore> {
+  /**
+   * Opens (creating if needed) the database `name`, one per account and
+   * user is a good choice. `api` is the IndexedDB to use (default: the
+   * platform's); without one it fails with a StoreUnavailableError.
+   */
+  static open(name: string, api?: IndexedDbApi): Promise<IndexedDbStore> {
+    const { indexedDB, IDBKeyRange } = api ?? {
+      indexedDB: globalThis.indexedDB as IDBFactory | undefined,
+      IDBKeyRange: globalThis.IDBKeyRange as typeof globalThis.IDBKeyRange | undefined,
+    };
+    if (indexedDB === undefined || IDBKeyRange === undefined) {
+      return Promise.reject(
+        new StoreUnavailableError(
+          'IndexedDbStore needs IndexedDB, which this platform lacks: pass one as the second argument of IndexedDbStore.open, or use another store',
+        ),
+      );
+    }
     return new Promise((resolve, reject) => {
-      const request = api.indexedDB.open(name, 1);
+      const request = indexedDB.open(name, 1);
       request.onupgradeneeded = () => {
         const db = request.result;
         const rows = db.createObjectStore(ROWS, { keyPath: ['collection', 'id'] });
@@ -38,7 +76,7 @@ export class IndexedDbStore implements LocalStore {
         const discarded = db.createObjectStore(DISCARDED, { keyPath: ['collection', 'id'] });
         discarded.createIndex('bySeq', 'seq');
       };
-      request.onsuccess = () => resolve(new IndexedDbStore(request.result, api.IDBKeyRange));
+      request.onsuccess = () => resolve(new IndexedDbStore(request.result, IDBKeyRange));
       request.onerror = () => reject(request.error);
     });
   }
@@ -70,7 +108,7 @@ export class IndexedDbStore implements LocalStore {
     return (await this.read<string | undefined>(META, (s) => s.get(key))) ?? null;
   }
 
-  async discarded(): Promise<DiscardedEdit[]> {
+  async discarded(): Promise<StoredDiscardedEdit[]> {
     const all = await this.read<StoredDiscard[]>(DISCARDED, (s) => s.index('bySeq').getAll());
     return all.map(({ seq: _seq, ...edit }) => edit);
   }
@@ -140,11 +178,12 @@ export class IndexedDbStore implements LocalStore {
   }
 }
 
-function toStored(row: LocalRow): StoredRow {
-  return { ...row, pending: row.pending ? 1 : 0 };
+function toStored({ base, ...row }: LocalRow): StoredRow {
+  return { ...row, pending: row.pending ? 1 : 0, editBase: base, base: row.backend?.updatedAt ?? null };
 }
 
-/** A row stored before rows had `base` reads it as null: unknown (LocalRow's versionOf says what that means). */
-function toRow(row: StoredRow): LocalRow {
-  return { ...row, pending: row.pending === 1, base: row.base ?? null };
+function toRow({ base, editBase, backend, lost, ...row }: StoredRow): LocalRow {
+  const read = { ...row, pending: row.pending === 1 };
+  if (backend === undefined) return fromStoreV02(read, base ?? null);
+  return { ...read, base: editBase ?? null, backend, lost: lost ?? false };
 }

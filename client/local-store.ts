@@ -1,14 +1,20 @@
 // The device's local database, behind an interface a mobile app can back
 // with whatever it has (SQLite, Realm, IndexedDB). Every `apply` is atomic:
 // a page of changes and the cursor after it land together or not at all.
-
+// A store knows nothing of collections or rules: a collection is a string,
+// a record any JSON object (client/apply.ts decides what goes in).
+import { contentHash } from '../protocol/content-hash.ts';
 import type { Issue, UpdatedBy, WireRecord } from '../protocol/fields.ts';
 
 export type { Issue, WireRecord };
 
+/** A backend version as the device knows it: when the backend stamped it, and its content hash (protocol §3). */
+export type BackendVersion = { updatedAt: number; contentHash: string };
+
 export type LocalRow = {
   collection: string;
   id: string;
+  /** What the app shows: the backend's version, or the rep's pending one (every field, known to this build or not). */
   record: WireRecord;
   /** A local change the backend has not accepted yet. */
   pending: boolean;
@@ -19,14 +25,26 @@ export type LocalRow = {
   /** Which snapshot pass last delivered or acknowledged this row. */
   mark: string | null;
   /**
-   * The backend's `updatedAt` of this record as this device last knew it:
-   * what it pulled, or what the backend answered for its push. A local edit
-   * keeps it, so a pending row still says which backend version it was
-   * based on; null for a record made here and never acknowledged. Verify
-   * compares these with the backend (versionOf). Rows stored before it
-   * existed read as null: see versionOf.
+   * The pending edit's `base` (protocol v1.3): the backend `updatedAt` of
+   * the version the rep edited, fixed when the edit is made and sent with
+   * it. Only the backend's acknowledgement of this device's own earlier
+   * version moves it. Null for a record made here, for an edit whose base is
+   * unknown (one stored by SDK 0.2), and on a clean row.
    */
   base: number | null;
+  /**
+   * The backend version this device last received or had acknowledged,
+   * kept for verify: for a pending row, the version under the edit. Null
+   * when the backend has none as far as this device knows.
+   */
+  backend: BackendVersion | null;
+  /**
+   * The pending version lost (a `stale` or `deleted` push result) and is
+   * kept as a discarded edit; the row still shows it until the winner
+   * arrives. Not an unsent edit: a login push leaves it alone, and the next
+   * Sync Now pushes it again only so that the pass delivers the winner.
+   */
+  lost: boolean;
 };
 
 export type RowKey = { collection: string; id: string };
@@ -35,11 +53,12 @@ export type RowKey = { collection: string; id: string };
 export type Writer = UpdatedBy;
 
 /**
- * A local edit that lost (the rep's version, kept so the app can say what
- * replaced it and offer it back): `stale` when the backend held a version at
- * least as new, `deleted` when the backend had deleted the record.
+ * A local edit that lost, as a store keeps it (the rep's version, kept so
+ * the app can say what replaced it and offer it back): `stale` when the
+ * backend held a version at least as new, `deleted` when the backend had
+ * deleted the record. The SyncClient hands these out typed per collection.
  */
-export type DiscardedEdit = {
+export type StoredDiscardedEdit = {
   collection: string;
   id: string;
   reason: 'stale' | 'deleted';
@@ -63,7 +82,7 @@ export type Batch = {
   /** After a snapshot: drop clean rows (not pending, not quarantined) whose mark is not this one. */
   sweepUnmarked?: string;
   /** Discarded edits to keep (one per record: a later one replaces an earlier one). */
-  discard?: DiscardedEdit[];
+  discard?: StoredDiscardedEdit[];
   /** Discarded edits to forget (restored or dismissed). */
   forget?: RowKey[];
 };
@@ -71,11 +90,11 @@ export type Batch = {
 export interface LocalStore {
   get(key: RowKey): Promise<LocalRow | undefined>;
   list(collection?: string): Promise<LocalRow[]>;
-  /** Rows with a change to push (pending and not quarantined). */
+  /** Rows with a change to push (pending and not quarantined), in edit order. */
   pending(): Promise<LocalRow[]>;
   meta(key: string): Promise<string | null>;
   /** The local edits that lost, oldest first. */
-  discarded(): Promise<DiscardedEdit[]>;
+  discarded(): Promise<StoredDiscardedEdit[]>;
   /** Applies everything in the batch atomically. */
   apply(batch: Batch): Promise<void>;
 }
@@ -87,7 +106,7 @@ export const keyOf = ({ collection, id }: RowKey) => `${collection}\u0000${id}`;
 export class MemoryStore implements LocalStore {
   private rows = new Map<string, LocalRow>();
   private metas = new Map<string, string>();
-  private losers = new Map<string, DiscardedEdit>();
+  private losers = new Map<string, StoredDiscardedEdit>();
 
   async get(key: RowKey) {
     return clone(this.rows.get(keyOf(key)));
@@ -98,7 +117,10 @@ export class MemoryStore implements LocalStore {
       .map((r) => clone(r)!);
   }
   async pending() {
-    return [...this.rows.values()].filter((r) => r.pending && r.issues === null).map((r) => clone(r)!);
+    return [...this.rows.values()]
+      .filter((r) => r.pending && r.issues === null)
+      .sort((a, b) => a.editSeq - b.editSeq)
+      .map((r) => clone(r)!);
   }
   async meta(key: string) {
     return this.metas.get(key) ?? null;
@@ -134,20 +156,22 @@ export class MemoryStore implements LocalStore {
 }
 
 /**
- * The backend version this row stands for in the device's view of the
- * backend (what verify compares): a clean row's own `updatedAt` as received,
- * a pending row's `base` (null: the backend does not have it, as far as this
- * device knows). A clean row's `base` wins over its `updatedAt` where they
- * differ — a push the backend accepted with a skew-corrected `updatedAt` is
- * held with the rep's stamp — and a clean row stored before `base` existed
- * falls back to its `updatedAt` (a skewed one then shows as differing, and a
- * repair replaces it with the backend's copy). A pending row stored before
- * `base` existed is left out until its push is acknowledged or a repair
- * learns its backend version: it can make a range differ, never match.
+ * A row as SDK 0.2 stored it — `base` then meant the backend version last
+ * known, and there was neither `backend` nor `lost` — in today's terms. A
+ * clean row's backend version is that old `base` (or its own `updatedAt`)
+ * with the content hash of the record it holds, which is the backend's. A
+ * pending row's edit base is unknown (null: its push is decided by clock,
+ * as 0.2's was — the old field was moved by pulls, and sent as a v1.3 base
+ * it could turn an older edit into a win), and so is the content under it
+ * (null: verify counts its range as differing until a repair or the push's
+ * acknowledgement learns it). A 0.2 edit that had lost at a login push is
+ * pushed again once and then marked lost as today's would be.
  */
-export function versionOf(row: LocalRow): number | null {
-  if (row.pending) return row.base ?? null;
-  return row.base ?? row.record.updatedAt;
+export function fromStoreV02(row: Omit<LocalRow, 'base' | 'backend' | 'lost'>, oldBase: number | null): LocalRow {
+  const backend = row.pending
+    ? null
+    : { updatedAt: oldBase ?? row.record.updatedAt, contentHash: contentHash(row.record) };
+  return { ...row, base: null, backend, lost: false };
 }
 
 export function isSweepable(row: LocalRow, mark: string): boolean {

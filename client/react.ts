@@ -2,7 +2,8 @@
 // change (React's useSyncExternalStore over subscribe/getState). Its own entry
 // point: the core SDK does not depend on React.
 import { useSyncExternalStore } from 'react';
-import type { SyncClient, SyncState } from './sync-client.ts';
+import type { SyncClient } from './sync-client.ts';
+import type { SyncState } from './types.ts';
 
 export function useSyncState(client: Pick<SyncClient, 'subscribe' | 'getState'>): SyncState {
   return useSyncExternalStore(client.subscribe, client.getState, client.getState);

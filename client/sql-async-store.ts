@@ -2,7 +2,14 @@
 // React Native's SQLite libraries offer (expo-sqlite's SQLiteDatabase; an
 // op-sqlite connection fits behind a thin wrapper): `execAsync`, `runAsync`,
 // `getAllAsync` and `withTransactionAsync`. Each batch is one transaction.
-import type { Batch, DiscardedEdit, LocalRow, LocalStore, RowKey } from './local-store.ts';
+import {
+  type Batch,
+  fromStoreV02,
+  type LocalRow,
+  type LocalStore,
+  type RowKey,
+  type StoredDiscardedEdit,
+} from './local-store.ts';
 
 type Param = string | number | null;
 
@@ -23,12 +30,23 @@ type DbRow = {
   issues: string | null;
   mark: string | null;
   base: number | null;
+  edit_base: number | null;
+  backend_updated_at: number | null;
+  backend_hash: string | null;
+  lost: number;
 };
 
+/**
+ * `base` keeps SDK 0.2's meaning (the backend version last known, written
+ * as today's backend_updated_at), so a database opened again by 0.2 still
+ * reads sensibly; the edit's base is `edit_base`. A clean row without
+ * backend_hash was written by 0.2 (fromStoreV02).
+ */
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS rows (
     collection TEXT NOT NULL, id TEXT NOT NULL, record TEXT NOT NULL,
     pending INTEGER NOT NULL, edit_seq INTEGER NOT NULL, issues TEXT, mark TEXT, base INTEGER,
+    edit_base INTEGER, backend_updated_at INTEGER, backend_hash TEXT, lost INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (collection, id));
   CREATE INDEX IF NOT EXISTS rows_pending ON rows (pending) WHERE pending = 1;
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -43,7 +61,7 @@ export class SqlAsyncStore implements LocalStore {
 
   /** Creates the tables if needed (before the first read or write). */
   constructor(private readonly db: SqlAsyncDatabase) {
-    this.ready = db.execAsync(SCHEMA).then(() => addBaseColumn(db));
+    this.ready = db.execAsync(SCHEMA).then(() => addColumns(db));
   }
 
   static async open(db: SqlAsyncDatabase): Promise<SqlAsyncStore> {
@@ -85,10 +103,10 @@ export class SqlAsyncStore implements LocalStore {
     return row?.value ?? null;
   }
 
-  async discarded(): Promise<DiscardedEdit[]> {
+  async discarded(): Promise<StoredDiscardedEdit[]> {
     await this.ready;
     const rows = await this.db.getAllAsync<{ edit: string }>('SELECT edit FROM discarded ORDER BY seq');
-    return rows.map((r) => JSON.parse(r.edit) as DiscardedEdit);
+    return rows.map((r) => JSON.parse(r.edit) as StoredDiscardedEdit);
   }
 
   apply(batch: Batch): Promise<void> {
@@ -105,9 +123,12 @@ export class SqlAsyncStore implements LocalStore {
     return db.withTransactionAsync(async () => {
       for (const r of batch.put ?? []) {
         await db.runAsync(
-          `INSERT INTO rows (collection, id, record, pending, edit_seq, issues, mark, base) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+          `INSERT INTO rows (collection, id, record, pending, edit_seq, issues, mark, base,
+             edit_base, backend_updated_at, backend_hash, lost) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (collection, id) DO UPDATE SET record = excluded.record, pending = excluded.pending,
-             edit_seq = excluded.edit_seq, issues = excluded.issues, mark = excluded.mark, base = excluded.base
+             edit_seq = excluded.edit_seq, issues = excluded.issues, mark = excluded.mark, base = excluded.base,
+             edit_base = excluded.edit_base, backend_updated_at = excluded.backend_updated_at,
+             backend_hash = excluded.backend_hash, lost = excluded.lost
            WHERE rows.edit_seq <= excluded.edit_seq`,
           r.collection,
           r.id,
@@ -116,7 +137,11 @@ export class SqlAsyncStore implements LocalStore {
           r.editSeq,
           r.issues ? JSON.stringify(r.issues) : null,
           r.mark,
-          r.base ?? null,
+          r.backend?.updatedAt ?? null,
+          r.base,
+          r.backend?.updatedAt ?? null,
+          r.backend?.contentHash ?? null,
+          r.lost ? 1 : 0,
         );
       }
       for (const k of batch.remove ?? []) {
@@ -155,7 +180,7 @@ export class SqlAsyncStore implements LocalStore {
 }
 
 function toRow(row: DbRow): LocalRow {
-  return {
+  const read = {
     collection: row.collection,
     id: row.id,
     record: JSON.parse(row.record),
@@ -163,22 +188,38 @@ function toRow(row: DbRow): LocalRow {
     editSeq: row.edit_seq,
     issues: row.issues === null ? null : JSON.parse(row.issues),
     mark: row.mark,
-    base: row.base ?? null,
+  };
+  if (row.backend_hash === null && row.pending === 0) return fromStoreV02(read, row.base ?? null);
+  return {
+    ...read,
+    base: row.edit_base ?? null,
+    backend:
+      row.backend_updated_at === null || row.backend_hash === null
+        ? null
+        : { updatedAt: row.backend_updated_at, contentHash: row.backend_hash },
+    lost: row.lost === 1,
   };
 }
 
-/**
- * A database made before rows had `base` gains the column; its rows read
- * null there, which LocalRow's versionOf treats as unknown (safe: verify can
- * then only find a difference, and repair or the next push fills it in).
- */
-async function addBaseColumn(db: SqlAsyncDatabase): Promise<void> {
-  const hasBase = async () =>
-    (await db.getAllAsync<{ name: string }>('PRAGMA table_info(rows)')).some((c) => c.name === 'base');
-  if (await hasBase()) return;
-  try {
-    await db.execAsync('ALTER TABLE rows ADD COLUMN base INTEGER');
-  } catch (error) {
-    if (!(await hasBase())) throw error; // another connection added it first: fine
+/** The columns later versions added, for a database an earlier one made (0.1: no base; 0.2: no edit_base on). */
+const ADDED_COLUMNS = [
+  ['base', 'INTEGER'],
+  ['edit_base', 'INTEGER'],
+  ['backend_updated_at', 'INTEGER'],
+  ['backend_hash', 'TEXT'],
+  ['lost', 'INTEGER NOT NULL DEFAULT 0'],
+] as const;
+
+/** Adds what is missing; rows written before read null (or 0) there, which toRow reads as 0.2's rows. */
+async function addColumns(db: SqlAsyncDatabase): Promise<void> {
+  const columns = async () =>
+    new Set((await db.getAllAsync<{ name: string }>('PRAGMA table_info(rows)')).map((c) => c.name));
+  for (const [name, type] of ADDED_COLUMNS) {
+    if ((await columns()).has(name)) continue;
+    try {
+      await db.execAsync(`ALTER TABLE rows ADD COLUMN ${name} ${type}`);
+    } catch (error) {
+      if (!(await columns()).has(name)) throw error; // another connection added it first: fine
+    }
   }
 }

@@ -18,6 +18,9 @@ export type ContractRunner = {
   };
 };
 
+/** A content hash, as far as a store is concerned: a string it keeps. */
+const hash = (n: number) => String(n).repeat(64).slice(0, 64);
+
 const row = (id: string, over: Partial<LocalRow> = {}): LocalRow => ({
   collection: 'products',
   id,
@@ -26,7 +29,9 @@ const row = (id: string, over: Partial<LocalRow> = {}): LocalRow => ({
   editSeq: 0,
   issues: null,
   mark: null,
-  base: 1,
+  base: null,
+  backend: { updatedAt: 1, contentHash: hash(1) },
+  lost: false,
   ...over,
 });
 
@@ -88,35 +93,29 @@ export function describeStoreContract(
       expect(await s.get({ collection: 'products', id: 'a' })).toBeUndefined();
     });
 
-    it("keeps each row's backend version (base), null for a record the backend never had", async () => {
+    it("keeps each row's edit base, backend version and lost mark as written, and lists pending rows in edit order", async () => {
       const s = await make();
-      await s.apply({
-        put: [
-          row('pulled', { base: 1 }),
-          row('skewed', { record: { id: 'skewed', updatedAt: 7, name: 'rep stamp' }, base: 9 }),
-          row('edited', { pending: true, editSeq: 1, record: { id: 'edited', updatedAt: 20, name: 'edit' }, base: 1 }),
-          row('created', { pending: true, editSeq: 2, base: null }),
-        ],
-      });
-      const bases = async () => (await s.list('products')).map((r) => [r.id, r.base]).sort();
-      expect(await bases()).toStrictEqual([
-        ['created', null],
-        ['edited', 1],
-        ['pulled', 1],
-        ['skewed', 9],
-      ]);
-      // A newer version replaces it; a put refused by the edit counter leaves it.
-      await s.apply({ put: [row('pulled', { record: { id: 'pulled', updatedAt: 5, name: 'v2' }, base: 5 })] });
-      await s.apply({ put: [row('edited', { editSeq: 0, base: 30 })] });
-      expect(await bases()).toStrictEqual([
-        ['created', null],
-        ['edited', 1],
-        ['pulled', 5],
-        ['skewed', 9],
-      ]);
-      expect(await s.get({ collection: 'products', id: 'created' })).toStrictEqual(
-        row('created', { pending: true, editSeq: 2, base: null }),
-      );
+      const rows = [
+        row('pulled'),
+        row('edited', { pending: true, editSeq: 3, record: { id: 'edited', updatedAt: 20, name: 'edit' }, base: 1 }),
+        row('created', { pending: true, editSeq: 1, base: null, backend: null }),
+        row('lost', {
+          pending: true,
+          editSeq: 2,
+          record: { id: 'lost', updatedAt: 30, name: 'lost' },
+          base: 5,
+          backend: { updatedAt: 5, contentHash: hash(5) },
+          lost: true,
+        }),
+      ];
+      await s.apply({ put: rows });
+      for (const r of rows) expect(await s.get(r), r.id).toStrictEqual(r);
+      expect((await s.pending()).map((r) => r.id)).toStrictEqual(['created', 'lost', 'edited']);
+      // A newer version replaces them; a put refused by the edit counter leaves them.
+      const acknowledged = row('edited', { editSeq: 3, backend: { updatedAt: 21, contentHash: hash(2) } });
+      await s.apply({ put: [acknowledged, row('lost', { editSeq: 1, backend: null })] });
+      expect(await s.get(acknowledged)).toStrictEqual(acknowledged);
+      expect(await s.get({ collection: 'products', id: 'lost' })).toStrictEqual(rows[3]);
     });
 
     it('sweeps clean rows a snapshot did not mark, keeping pending and quarantined ones', async () => {

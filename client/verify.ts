@@ -4,6 +4,7 @@
 // differs until it is small enough to fetch. No I/O here: `ask` is the
 // verify request (following its cursor), so this runs the same against the
 // API or a test's stand-in.
+import type { CollectionName } from '../protocol/records.ts';
 import type { VerifyPart } from '../protocol/responses.ts';
 import type { VersionIndex } from './digest.ts';
 
@@ -19,7 +20,7 @@ export type DifferingRange = {
 };
 
 export type CollectionCheck = {
-  collection: string;
+  collection: CollectionName;
   matched: boolean;
   /** Live records the backend holds in the collection. */
   backendCount: number;
@@ -48,7 +49,7 @@ export type NarrowOptions = {
  * part, and a matching collection one round: its pages.
  */
 export async function narrowDown(
-  collection: string,
+  collection: CollectionName,
   view: VersionIndex,
   ask: Ask,
   options: NarrowOptions,

@@ -1,8 +1,9 @@
 // The SDK as an app would install it: `npm pack` in client/ builds a
 // self-contained package (the protocol code inside it), which a fresh
 // TypeScript project with only the DOM library — no Node types — imports and
-// type-checks, and which runs: one bundle per entry point, no Node API in the
-// core.
+// type-checks, strict, as do the examples of the README it ships; and which
+// runs: one bundle per entry point, no Node API in the core. The tarball is
+// packed into a temporary directory, never left in client/.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -16,6 +17,7 @@ const work = mkdtempSync(join(tmpdir(), 'client-package-'));
 const app = join(work, 'app');
 const installed = join(app, 'node_modules', '@mobile-sales-sync', 'client');
 let files: string[] = [];
+let tarball = '';
 
 beforeAll(() => {
   const packed = execFileSync('npm', ['pack', '--json', '--pack-destination', work], {
@@ -25,14 +27,43 @@ beforeAll(() => {
   });
   const [info] = JSON.parse(packed) as { filename: string; files: { path: string }[] }[];
   files = info!.files.map((f) => f.path);
+  tarball = info!.filename;
   mkdirSync(installed, { recursive: true });
   execFileSync('tar', ['-xzf', join(work, info!.filename), '-C', installed, '--strip-components=1']);
   // What npm install would bring: the package's dependencies.
   symlinkSync(join(ROOT, 'node_modules', 'zod'), join(app, 'node_modules', 'zod'));
   mkdirSync(join(app, 'node_modules', '@noble'));
   symlinkSync(join(ROOT, 'node_modules', '@noble', 'hashes'), join(app, 'node_modules', '@noble', 'hashes'));
+  // What the README's React Native example installs besides.
+  symlinkSync(join(ROOT, 'node_modules', 'pako'), join(app, 'node_modules', 'pako'));
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** `tsc` over `files` of the app, strict, with the DOM library and no Node types: its output (empty: no error). */
+function typeCheck(files: string[]): string {
+  const config = join(app, 'tsconfig.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'ESNext',
+        moduleResolution: 'bundler',
+        lib: ['ES2022', 'DOM'],
+        types: [],
+        strict: true,
+        noEmit: true,
+      },
+      files,
+    }),
+  );
+  const tsc = createRequire(join(ROOT, 'package.json')).resolve('typescript/bin/tsc');
+  try {
+    return execFileSync(process.execPath, [tsc, '-p', config], { encoding: 'utf8' });
+  } catch (error) {
+    return String((error as { stdout?: string }).stdout ?? error);
+  }
+}
 
 describe('the client package', () => {
   it('holds its build and nothing else of the repository', () => {
@@ -45,22 +76,11 @@ describe('the client package', () => {
     expect(core, 'the protocol code is inside').toMatch(/ID_PATTERN|unknown collection/);
   });
 
-  it('type-checks in a fresh project with the DOM library and no Node types', () => {
-    writeFileSync(
-      join(app, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          target: 'ES2022',
-          module: 'ESNext',
-          moduleResolution: 'bundler',
-          lib: ['ES2022', 'DOM'],
-          types: [],
-          strict: true,
-          noEmit: true,
-        },
-        files: ['app.ts'],
-      }),
-    );
+  it('leaves no tarball to commit: one packed in client/ is ignored', () => {
+    expect(() => execFileSync('git', ['check-ignore', '-q', join('client', tarball)], { cwd: ROOT })).not.toThrow();
+  });
+
+  it("type-checks, strict, in a fresh project with the DOM library and no Node types: an app, and the README's examples", () => {
     writeFileSync(
       join(app, 'app.ts'),
       `import { IndexedDbStore, type SyncState, SyncClient, type DiscardedEdit } from '@mobile-sales-sync/client';
@@ -75,9 +95,20 @@ export async function start(token: string): Promise<SyncState> {
 }
 `,
     );
-    const tsc = createRequire(join(ROOT, 'package.json')).resolve('typescript/bin/tsc');
-    const out = execFileSync(process.execPath, [tsc, '-p', join(app, 'tsconfig.json')], { encoding: 'utf8' });
-    expect(out).toBe('');
+    // The README as packed: each of its TypeScript examples a module of the app.
+    const readme = readFileSync(join(installed, 'README.md'), 'utf8');
+    const examples = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(examples.length, 'the quick start, discarded edits, errors, React Native').toBeGreaterThanOrEqual(4);
+    const readmeFiles = examples.map((code, i) => {
+      writeFileSync(join(app, `readme-${i + 1}.ts`), code);
+      return `readme-${i + 1}.ts`;
+    });
+    // What the examples take as the app's own: its sign-in.
+    writeFileSync(
+      join(app, 'app-context.d.ts'),
+      'declare const auth: { idToken(): Promise<string>; refresh(): Promise<string> };\n',
+    );
+    expect(typeCheck(['app.ts', 'app-context.d.ts', ...readmeFiles])).toBe('');
   });
 
   it('runs: a client over the memory store, from the installed bundle', async () => {

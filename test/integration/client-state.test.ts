@@ -1,10 +1,18 @@
 // What an app shows, against the real local server: the observable sync
-// state (phase, progress, last sync and push, unsent edits, last error),
-// change events, per-record outcomes, and the discarded edits — every local
-// version that lost, with what beat it and who wrote that — restored or
-// dismissed.
+// state (phase, progress, last sync and push, unsent edits, last error by
+// kind), change events, per-record outcomes, and the discarded edits —
+// every local version that lost, with what beat it and who wrote that —
+// restored or dismissed; and the small traps an app meets on day one.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryStore, SyncClient, type SyncClientOptions, type SyncState } from '../../client/index.ts';
+import {
+  InvalidRecordError,
+  MemoryStore,
+  NoSuchDiscardedEditError,
+  OfflineError,
+  SyncClient,
+  type SyncClientOptions,
+  type SyncState,
+} from '../../client/index.ts';
 import { signLocalToken } from '../../dev/local-token.ts';
 import { type Stack, startStack, TEST_JWT_SECRET, webProduct } from '../support/local-stack.ts';
 
@@ -30,8 +38,6 @@ describe('the sync state an app observes', () => {
     const seen: SyncState[] = [];
     ipad.subscribe((state) => seen.push(state));
     await ipad.save('customers', { name: 'Lead' });
-    expect(ipad.getState().unsent).toStrictEqual({});
-    await ipad.refresh();
     expect(ipad.getState().unsent).toStrictEqual({ customers: 1 });
     await ipad.syncNow();
     const phases = seen.map((s) => s.phase).filter((p, i, all) => p !== all[i - 1]);
@@ -53,14 +59,55 @@ describe('the sync state an app observes', () => {
     expect((await offline.refresh()).lastSyncAt).toBe(state.lastSyncAt);
   });
 
-  it('keeps the last error with its code, and recovers on the next success', async () => {
+  it('counts unsent edits and tells subscribers as each save() and remove() lands, offline too', async () => {
+    const ipad = offlineDevice();
+    const seen: SyncState[] = [];
+    ipad.subscribe((state) => seen.push(state));
+    for (let i = 0; i < 4; i++) await ipad.save('customers', { id: `c${i}`, name: `Lead ${i}` });
+    expect(ipad.getState().unsent).toStrictEqual({ customers: 4 });
+    expect(seen.map((s) => s.unsent.customers)).toStrictEqual([1, 2, 3, 4]);
+    await ipad.save('customers', { id: 'c0', name: 'Lead 0, edited' }); // still one unsent edit of c0
+    await ipad.remove('customers', 'c1'); // its deletion replaces its creation: one unsent edit
+    await ipad.save('products', product('Grinder'));
+    expect(ipad.getState().unsent).toStrictEqual({ customers: 4, products: 1 });
+    expect(seen).toHaveLength(5);
+    expect(await ipad.refresh()).toMatchObject({ unsent: { customers: 4, products: 1 } });
+  });
+
+  it('keeps the last error with its code and kind, and recovers on the next success', async () => {
     const account = stack.newAccount();
     let token = await signLocalToken(TEST_JWT_SECRET, account, 'rep-ipad-1', Math.floor(Date.now() / 1000) - 60);
     const ipad = await device(account, 'ipad-1', { token: () => token, accountId: account, userId: 'rep-ipad-1' });
-    await expect(ipad.syncNow()).rejects.toThrow();
-    expect(ipad.getState()).toMatchObject({ phase: 'error', lastError: { code: 'UNAUTHORIZED' } });
+    await expect(ipad.syncNow()).rejects.toMatchObject({ kind: 'auth' });
+    expect(ipad.getState()).toMatchObject({ phase: 'error', lastError: { code: 'UNAUTHORIZED', kind: 'auth' } });
     token = await signLocalToken(TEST_JWT_SECRET, account, 'rep-ipad-1');
     await ipad.syncNow();
+    expect(ipad.getState()).toMatchObject({ phase: 'idle', lastError: null });
+  });
+
+  it('offline: an OfflineError, its kind kept in the state', async () => {
+    const ipad = offlineDevice();
+    await ipad.save('customers', { name: 'Lead' });
+    const error = await ipad.syncNow().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OfflineError);
+    expect(ipad.getState()).toMatchObject({ phase: 'error', lastError: { kind: 'offline', code: null } });
+  });
+
+  it('a cancel through the signal is no error: the phase goes back to idle and the last error stays as it was', async () => {
+    const account = stack.newAccount();
+    const controller = new AbortController();
+    const hanging: typeof fetch = (url, init) =>
+      String(url).endsWith('/v1/sync/now')
+        ? new Promise((_, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)))
+        : fetch(url, init);
+    const ipad = await device(account, 'ipad-1', { fetch: hanging });
+    const seen: SyncState[] = [];
+    ipad.subscribe((state) => seen.push(state));
+    const sync = ipad.syncNow(undefined, { signal: controller.signal });
+    await new Promise((r) => setTimeout(r, 100));
+    controller.abort(new Error('the rep left the page'));
+    await expect(sync).rejects.toMatchObject({ kind: 'cancelled', message: 'cancelled: the rep left the page' });
+    expect(seen.some((s) => s.phase === 'error')).toBe(false);
     expect(ipad.getState()).toMatchObject({ phase: 'idle', lastError: null });
   });
 
@@ -98,7 +145,95 @@ describe('the sync state an app observes', () => {
   });
 });
 
+/** A client whose API cannot be reached: ECONNREFUSED on every request. */
+function offlineDevice(): SyncClient {
+  return new SyncClient({
+    baseUrl: 'http://127.0.0.1:1',
+    deviceId: 'ipad-1',
+    token: 'unused',
+    accountId: 'acme',
+    userId: 'alice',
+    store: new MemoryStore(),
+    retry: { sleep: async () => {}, attempts: 2 },
+  });
+}
+
+describe('small traps', () => {
+  it('save() refuses a lone surrogate (as the server would) with an InvalidRecordError naming the field', async () => {
+    const ipad = offlineDevice();
+    const error = await ipad.save('customers', { name: 'Café \uD83D' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidRecordError);
+    expect(error).toMatchObject({ kind: 'invalid-record', issues: [{ path: 'name', message: /well-formed Unicode/ }] });
+    expect(ipad.getState().unsent).toStrictEqual({});
+  });
+
+  it('remove() of an id this device never saw stores and pushes nothing', async () => {
+    const account = stack.newAccount();
+    const ipad = await device(account);
+    expect(await ipad.remove('products', 'never-seen')).toBe(false);
+    expect(ipad.getState().unsent).toStrictEqual({});
+    expect((await ipad.loginPush()).pushed).toBe(0);
+    const web = await stack.as(account, 'web-admin');
+    expect((await web.get('products', 'never-seen')).status).toBe(404);
+    // A record it holds is deleted, and the deletion pushed; a second remove() has nothing left to delete.
+    await ipad.save('products', { id: 'p1', ...product('Doomed') });
+    expect(await ipad.remove('products', 'p1')).toBe(true);
+    expect(await ipad.remove('products', 'p1')).toBe(false);
+    expect((await ipad.loginPush()).results).toMatchObject([{ collection: 'products', id: 'p1', status: 'created' }]);
+    expect((await web.get('products', 'p1')).status).toBe(410);
+  });
+
+  it('loginPush() results name their collection: the same id in two collections is two results', async () => {
+    const ipad = await device(stack.newAccount());
+    await ipad.save('customers', { id: 'x-1', name: 'Roastery Nord' });
+    await ipad.save('products', { id: 'x-1', ...product('Grinder') });
+    const { results } = await ipad.loginPush();
+    expect(results.map((r) => [r.collection, r.id, r.status]).sort()).toStrictEqual([
+      ['customers', 'x-1', 'created'],
+      ['products', 'x-1', 'created'],
+    ]);
+  });
+
+  it('restore() of an edit that is not discarded is a NoSuchDiscardedEditError; dismiss() of one is nothing', async () => {
+    const ipad = offlineDevice();
+    await expect(ipad.restore('products', 'p1')).rejects.toBeInstanceOf(NoSuchDiscardedEditError);
+    await expect(ipad.restore('products', 'p1')).rejects.toMatchObject({ kind: 'no-such-discarded-edit' });
+    await expect(ipad.dismiss('products', 'p1')).resolves.toBeUndefined();
+  });
+});
+
 describe('per-record outcomes and discarded edits', () => {
+  it('after a login push, an edit that lost is a discarded edit, not an unsent one: no login push sends it again, the next Sync Now brings its winner', async () => {
+    const account = stack.newAccount();
+    const web = await stack.as(account, 'web-admin');
+    await web.put('products', 'p1', webProduct('Catalogue', 100));
+    const pushes: number[] = [];
+    const counting: typeof fetch = async (url, init) => {
+      if (String(url).endsWith('/v1/sync/push'))
+        pushes.push(JSON.parse(String(init?.body)).changes.products?.length ?? 0);
+      return fetch(url, init);
+    };
+    const ipad = await device(account, 'ipad-1', { fetch: counting, compress: null });
+    await ipad.syncNow();
+    await ipad.save('products', { id: 'p1', ...product('Rep price', 90) });
+    await later();
+    await web.put('products', 'p1', webProduct('Web price', 120));
+
+    expect((await ipad.loginPush()).results).toMatchObject([{ id: 'p1', status: 'stale' }]);
+    expect(ipad.getState()).toMatchObject({ unsent: {}, discarded: 1 });
+    expect((await ipad.get('products', 'p1'))?.name, 'a login push changes nothing shown').toBe('Rep price');
+    expect((await ipad.loginPush()).pushed, 'not sent again').toBe(0);
+    expect(pushes, 'one push: the second had nothing to send').toStrictEqual([1]);
+
+    // The rep dismisses it before syncing: it stays dismissed when Sync Now brings the winner.
+    await ipad.dismiss('products', 'p1');
+    const summary = await ipad.syncNow();
+    expect(summary.pushed, 'pushed again, only to have the winner delivered').toBe(1);
+    expect((await ipad.get('products', 'p1'))?.name).toBe('Web price');
+    expect(await ipad.discardedEdits()).toStrictEqual([]);
+    expect(ipad.getState()).toMatchObject({ unsent: {}, discarded: 0 });
+  });
+
   it('reports each pushed record, and keeps the rep version the web beat — with who beat it — to restore', async () => {
     const account = stack.newAccount();
     const web = await stack.as(account, 'web-admin');

@@ -1,11 +1,14 @@
 // The client's verify and repair against the real local server: the digest
-// over the device's own copy (recomputed here with node:crypto from the
-// protocol's definition, never with the client's or the server's code), what
+// (v2: content too) over the device's own copy (recomputed here with
+// node:crypto and the canonicalize package from the protocol's definition,
+// never with the client's or the server's code), what
 // a verify and a repair cost in requests and records, the queue they share
 // with Sync Now, a repair in the middle of an interrupted snapshot, and a
 // pending edit under a record the web changed.
 import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { viewOf } from '../../client/apply.ts';
 import { VersionIndex } from '../../client/digest.ts';
 import {
   type Fetch,
@@ -15,7 +18,6 @@ import {
   type SyncClientOptions,
   type SyncState,
 } from '../../client/index.ts';
-import { versionOf } from '../../client/local-store.ts';
 import { seedItems, storedItem } from '../../dev/seed.ts';
 import { type CollectionName, collectionNames } from '../../protocol/records.ts';
 import { type Stack, startStack, product as stored, webProduct } from '../support/local-stack.ts';
@@ -34,11 +36,19 @@ const product = (name: string, priceCents = 100) => ({ name, sku: `SKU-${name}`,
 const device = (account: string, store: LocalStore, extra: Partial<SyncClientOptions> = {}) =>
   stack.device(account, 'ipad-1', { store, ...extra });
 
-/** The protocol's digest written out: per record the first 8 bytes of SHA-256(id \n updatedAt), summed mod 2^64. */
-function digest(versions: { id: string; updatedAt: number }[]): string {
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/** The protocol's content hash written out: SHA-256 of RFC 8785 JSON of the record less id, updatedAt, deleted, updatedBy, base. */
+function contentHashOf(record: Record<string, unknown>): string {
+  const { id: _i, updatedAt: _u, deleted: _d, updatedBy: _b, base: _base, ...content } = record;
+  return sha256(canonicalize(content)!);
+}
+
+/** The protocol's digest v2 written out: per record the first 8 bytes of SHA-256(id \n updatedAt \n contentHash), summed mod 2^64. */
+function digest(versions: { id: string; updatedAt: number; contentHash: string }[]): string {
   let sum = 0n;
-  for (const { id, updatedAt } of versions) {
-    sum += BigInt(`0x${createHash('sha256').update(`${id}\n${updatedAt}`, 'utf8').digest('hex').slice(0, 16)}`);
+  for (const { id, updatedAt, contentHash } of versions) {
+    sum += BigInt(`0x${sha256(`${id}\n${updatedAt}\n${contentHash}`).slice(0, 16)}`);
   }
   return (sum % 2n ** 64n).toString(16).padStart(16, '0');
 }
@@ -68,7 +78,7 @@ async function catalogue(n: number): Promise<string> {
 }
 
 describe('verify', () => {
-  it("computes each collection's digest over the device's own view as node:crypto does, and as the server does", async () => {
+  it("computes each collection's digest v2 over the device's own view as node:crypto does, and as the server does", async () => {
     const account = stack.newAccount();
     const web = await stack.as(account, 'web-admin');
     for (let i = 0; i < 5; i++) await web.put('products', `p-${i}`, webProduct(`Product ${i}`));
@@ -83,21 +93,24 @@ describe('verify', () => {
 
     for (const collection of collectionNames) {
       const rows = await store.list(collection);
-      // The device's view, by the protocol's words: clean rows as received, pending ones at their backend version.
+      // The device's view, by the protocol's words: clean rows as received (at the backend's updatedAt, with the
+      // content they hold), pending ones at the backend version under their edit.
       const view = rows.flatMap((r: LocalRow) => {
-        const updatedAt = r.pending ? r.base : (r.base ?? r.record.updatedAt);
-        return updatedAt === null ? [] : [{ id: r.id, updatedAt }];
+        if (r.pending) return r.backend === null ? [] : [{ id: r.id, ...r.backend }];
+        return [{ id: r.id, updatedAt: r.backend!.updatedAt, contentHash: contentHashOf(r.record) }];
       });
       const server = await web.request<{ parts: { count: number; digest: string }[] }>('POST', '/v1/sync/verify', {
         deviceId: 'ipad-1',
         collection,
         parts: 1,
+        digest: 'v2',
       });
       const client = new VersionIndex(
         rows.flatMap((r) => {
-          const updatedAt = versionOf(r);
-          return updatedAt === null ? [] : [{ id: r.id, updatedAt }];
+          const version = viewOf(r);
+          return version === null ? [] : [{ id: r.id, ...version }];
         }),
+        'v2',
       );
       expect(client.range(null, null).digest, `${collection}: the client's digest`).toBe(digest(view));
       expect(server.body.parts[0]!.digest, `${collection}: the server's digest`).toBe(digest(view));
@@ -105,7 +118,7 @@ describe('verify', () => {
     }
     // The skewed push is why the view keeps the backend's updatedAt: the rep's stamp would not match.
     const lead = (await store.list('customers')).find((r) => r.record.name === 'Met at the show')!;
-    expect(lead.base).not.toBe(lead.record.updatedAt);
+    expect(lead.backend?.updatedAt).not.toBe(lead.record.updatedAt);
 
     const seen: SyncState[] = [];
     ipad.subscribe((s) => seen.push(s));
@@ -155,7 +168,7 @@ describe('verify', () => {
     // A page reads 2,000 items and ends before the last one read: six pages, and one per empty collection.
     expect(requests).toBeLessThanOrEqual(Math.ceil(10_000 / 1_999) + 2);
 
-    // Ten records damaged: dropped, aged, altered, and extras the backend never had.
+    // Ten records damaged: dropped, aged, at another version, and extras the backend never had.
     const rows = await store.list('products');
     const pick = (i: number) => rows.find((r) => r.id === pad(i))!;
     const damaged = [137, 1024, 2048, 3333, 5000, 6001, 7777, 9998];
@@ -165,9 +178,12 @@ describe('verify', () => {
         ...damaged.slice(3, 6).map((i) => {
           const row = pick(i);
           const older = row.record.updatedAt - 60_000;
-          return { ...row, record: { ...row.record, updatedAt: older, name: 'an older copy' }, base: older };
+          const backend = { ...row.backend!, updatedAt: older };
+          return { ...row, record: { ...row.record, updatedAt: older, name: 'an older copy' }, backend };
         }),
-        ...damaged.slice(6).map((i) => ({ ...pick(i), base: pick(i).record.updatedAt + 5 })),
+        ...damaged
+          .slice(6)
+          .map((i) => ({ ...pick(i), backend: { ...pick(i).backend!, updatedAt: pick(i).record.updatedAt + 5 } })),
         ...['p-04999x', 'q-0'].map((id) => ({ ...pick(0), id, record: { ...pick(0).record, id } })),
       ],
     });
@@ -248,9 +264,13 @@ describe('repair', () => {
     const found = await ipad.verify();
     expect(found.collections[0]!.differing.flatMap((r) => r.localIds)).toStrictEqual(['p-1', 'p-2']);
     const repair = await ipad.repair(found);
-    expect(repair).toMatchObject({ fetched: 1, stored: 0, removed: 1, rebased: 1 });
+    expect(repair).toMatchObject({ fetched: 1, stored: 0, removed: 1, noted: 1 });
     expect(repair.after.matched).toBe(true);
-    expect(await store.get({ collection: 'products', id: 'p-1' })).toStrictEqual({ ...edit, base: newer });
+    const webVersion = (await web.get('products', 'p-1')).body.record;
+    expect(await store.get({ collection: 'products', id: 'p-1' }), 'the edit and its base untouched').toStrictEqual({
+      ...edit,
+      backend: { updatedAt: newer, contentHash: contentHashOf(webVersion) },
+    });
     expect((await ipad.get('products', 'p-1'))?.name).toBe('Show price');
     expect(ipad.getState().unsent).toStrictEqual({ products: 1 });
   });
@@ -264,7 +284,7 @@ describe('repair', () => {
     for (let i = 0; i < 100; i++) await ipad.save('products', { id: pad(i), ...product(`Mine ${i}`) });
     await ipad.loginPush();
     const rows = await store.list('products');
-    expect(rows.every((r) => r.base !== r.record.updatedAt)).toBe(true); // acknowledged, at the rep's own stamp
+    expect(rows.every((r) => r.backend?.updatedAt !== r.record.updatedAt)).toBe(true); // acknowledged, at the rep's own stamp
     await store.apply({ remove: [{ collection: 'products', id: pad(42) }] });
 
     const found = await ipad.verify();

@@ -112,36 +112,89 @@ describe('SyncClient', () => {
     expect((await web.get('products', 'p1')).body.record.name).toBe('second, same millisecond');
   });
 
-  it("keeps each row's backend version (base): pulled, acknowledged skew-corrected, kept by an edit, beaten, deleted", async () => {
+  it("keeps each row's edit base (fixed at the edit, moved only by this device's own acknowledged version) and backend version", async () => {
     const account = stack.newAccount();
     const web = await stack.as(account, 'web-admin');
     const store = new MemoryStore();
-    const ipad = await device(account, 'ipad-1', store, { now: () => Date.now() + 3_600_000 }); // an hour ahead
-    const base = async (id: string) => (await store.get({ collection: 'products', id }))?.base;
+    let during: (() => Promise<unknown>) | null = null;
+    const editing: typeof fetch = async (url, init) => {
+      const response = await fetch(url, init);
+      const edit = during;
+      during = null;
+      await edit?.(); // after the server answered, before the client applies the answer
+      return response;
+    };
+    const ipad = await device(account, 'ipad-1', store, { now: () => Date.now() + 3_600_000, fetch: editing }); // an hour ahead
+    const row = async (id: string) => (await store.get({ collection: 'products', id }))!;
 
     await web.put('products', 'p-web', webProduct('From the web'));
     await ipad.syncNow();
-    const pulled = await store.get({ collection: 'products', id: 'p-web' });
-    expect(pulled?.base, 'pulled: the version received').toBe(pulled?.record.updatedAt);
+    const pulled = await row('p-web');
+    expect(pulled.backend?.updatedAt, 'pulled: the version received').toBe(pulled.record.updatedAt);
+    expect(pulled.base, 'a clean row has no edit base').toBeNull();
 
     await ipad.save('products', { id: 'p-new', ...product('Made on the iPad') });
-    expect(await base('p-new'), 'made here, never acknowledged').toBeNull();
+    expect((await row('p-new')).base, 'made here').toBeNull();
+    expect((await row('p-new')).backend).toBeNull();
     await ipad.loginPush();
     const acknowledged = (await web.get('products', 'p-new')).body.record.updatedAt;
-    expect(await base('p-new'), "acknowledged: the backend's skew-corrected updatedAt").toBe(acknowledged);
-    expect((await store.get({ collection: 'products', id: 'p-new' }))?.record.updatedAt).not.toBe(acknowledged);
+    expect((await row('p-new')).backend?.updatedAt, "acknowledged: the backend's skew-corrected updatedAt").toBe(
+      acknowledged,
+    );
+    expect((await row('p-new')).record.updatedAt, "the rep's copy keeps its own stamp").not.toBe(acknowledged);
 
+    // An edit is based on the backend version it edits (for an acknowledged push, the backend's stamp); a second keeps it.
+    await ipad.save('products', { id: 'p-new', ...product('Edited once') });
+    expect((await row('p-new')).base).toBe(acknowledged);
     await ipad.save('products', { id: 'p-web', ...product('Edited on the iPad') });
-    expect(await base('p-web'), 'an edit keeps the version it was based on').toBe(pulled?.record.updatedAt);
+    await ipad.save('products', { id: 'p-web', ...product('Edited twice') });
+    expect((await row('p-web')).base, 'fixed at the first edit').toBe(pulled.record.updatedAt);
+
+    // This device's own earlier version acknowledged while the rep edited again: the newer edit's base moves to it.
+    during = () => ipad.save('products', { id: 'p-new', ...product('Edited while its push was answered') });
+    const second = await ipad.loginPush();
+    const stored = (await web.get('products', 'p-new')).body.record;
+    expect(stored.name).toBe('Edited once');
+    expect((await row('p-new')).base, 'moved by the acknowledgement').toBe(stored.updatedAt);
+    expect((await row('p-new')).pending).toBe(true);
+    expect((await ipad.loginPush()).results).toMatchObject([
+      { collection: 'products', id: 'p-new', status: 'updated' },
+    ]);
+
+    // A newer web version beats the iPad's next edit of p-web: its base stays (v1.2 moved it to the winner's).
+    expect(second.results.find((r) => r.id === 'p-web')?.status).toBe('updated'); // p-web went out with p-new
+    await ipad.save('products', { id: 'p-web', ...product('Edited on the iPad, again') });
+    const base = (await row('p-web')).base;
     await new Promise((r) => setTimeout(r, 250));
     const newer = (await web.put('products', 'p-web', webProduct('Web again'))).body.record.updatedAt;
-    expect((await ipad.loginPush()).results[0]?.status).toBe('stale');
-    expect(await base('p-web'), 'beaten: the version that beat it').toBe(newer);
+    expect((await ipad.loginPush()).results).toMatchObject([{ id: 'p-web', status: 'stale' }]);
+    expect((await row('p-web')).base, 'a stale result never moves a base').toBe(base);
+    expect((await row('p-web')).lost).toBe(true);
+    expect(newer).toBeGreaterThan(base!);
+  });
 
-    await ipad.save('products', { id: 'p-new', ...product('Edited, then deleted on the web') });
-    await web.delete('products', 'p-new');
-    expect((await ipad.loginPush()).results.map((r) => r.status)).toContain('deleted');
-    expect(await base('p-new'), 'deleted on the backend: not in its view').toBeNull();
+  it('sends every record with its base, so an echo of a received version never wins (B3) and an edit of the latest always does (B4)', async () => {
+    const account = stack.newAccount();
+    const web = await stack.as(account, 'web-admin');
+    const bodies: { changes?: Record<string, { id: string; base?: unknown }[]> }[] = [];
+    const recording: typeof fetch = async (url, init) => {
+      if (String(url).endsWith('/v1/sync/push')) bodies.push(JSON.parse(String(init?.body)));
+      return fetch(url, init);
+    };
+    // A clock two hours behind, compressing nothing (to read the bodies).
+    const ipad = await device(account, 'ipad-1', new MemoryStore(), {
+      now: () => Date.now() - 2 * 3_600_000,
+      fetch: recording,
+      compress: null,
+    });
+    await web.put('products', 'p1', webProduct('From the web'));
+    await ipad.syncNow();
+    const received = (await ipad.get('products', 'p1'))!;
+    await ipad.save('products', { ...received, name: 'Edited on the iPad' });
+    await ipad.save('products', product('Made on the iPad'));
+    expect((await ipad.loginPush()).results.map((r) => r.status)).toStrictEqual(['updated', 'created']);
+    expect(bodies[0]?.changes?.products?.map((r) => r.base)).toStrictEqual([received.updatedAt, null]);
+    expect((await web.get('products', 'p1')).body.record.name).toBe('Edited on the iPad');
   });
 
   it('keeps stamping forward when the device clock is set back', async () => {
@@ -184,6 +237,8 @@ describe('SyncClient', () => {
           issues: null,
           mark: null,
           base: null,
+          backend: null,
+          lost: false,
         },
       ],
     });

@@ -7,7 +7,9 @@
 //   1. every device holds exactly the backend's live records;
 //   2. the backend holds, per record, the latest version the server applied
 //      (last writer wins on the server clock, skew corrected), and a device
-//      version's stored updatedAt is the server time of the edit;
+//      version's stored updatedAt is the server time of the edit — or, for
+//      an edit of the version the backend held (v1.3's B4), just past that
+//      version when the edit's own time is not;
 //   3. no acknowledged write is lost unless a later version superseded it;
 //   4. nothing deleted comes back.
 // A failure prints fast-check's seed and path: FC_SEED=<seed> FC_PATH=<path>
@@ -17,6 +19,8 @@ import { fc, test } from '@fast-check/vitest';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { type Fetch, MemoryStore, SyncClient } from '../../client/index.ts';
 import { signLocalToken } from '../../dev/local-token.ts';
+import { type CollectionName, collectionNames } from '../../protocol/records.ts';
+import { markedRecord, markerOf } from '../support/fixtures.ts';
 import { type Stack, startStack, TEST_JWT_SECRET } from '../support/local-stack.ts';
 import { propertyParams } from '../support/property.ts';
 import { type SentRequest, sentJson } from '../support/wire.ts';
@@ -24,7 +28,7 @@ import { type SentRequest, sentJson } from '../support/wire.ts';
 const params = propertyParams(12);
 const MAX_STEPS = Number(process.env.FC_STEPS ?? 30);
 const HOUR = 3_600_000;
-const COLLECTIONS = ['products', 'customers'] as const;
+const COLLECTIONS = collectionNames;
 const IDS = ['a', 'b', 'c'];
 const DEVICES = 3;
 
@@ -41,7 +45,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-type Collection = (typeof COLLECTIONS)[number];
+type Collection = CollectionName;
 type Fault = 'none' | 'duplicate' | 'lostResponse' | 'failBeforeSending';
 type Action =
   | { kind: 'edit'; device: number; collection: Collection; id: string }
@@ -128,7 +132,7 @@ async function runHistory(skews: number[], faults: Fault[], steps: Step[]): Prom
   const observe = async (init: SentRequest, response: { status: number; text(): Promise<string> }, skew: number) => {
     if (response.status !== 200 || init.method !== 'POST' || !init.body) return;
     const sent = sentJson(init) as {
-      changes?: Record<string, { id: string; updatedAt: number; name?: string; deleted?: boolean }[]>;
+      changes?: Record<string, { id: string; updatedAt: number; base?: number | null; deleted?: boolean }[]>;
     };
     const body = JSON.parse(await response.text()) as {
       results: Record<string, { status: string; updatedAt: number }[]>;
@@ -138,17 +142,22 @@ async function runHistory(skews: number[], faults: Fault[], steps: Step[]): Prom
         const version = sent.changes?.[collection]?.[i];
         if (!version || !['created', 'updated'].includes(result.status)) return;
         record(collection, version.id, {
-          name: version.name ?? '',
+          name: markerOf(collection as Collection, version) ?? '',
           updatedAt: result.updatedAt,
           deleted: version.deleted === true,
         });
         // Skew correction: the device clock is server clock + skew, and the
-        // server clock stands still during a step, so the stored updatedAt is
-        // the device stamp minus the skew, clamped to the server's now.
+        // server clock stands still during a step, so the effective updatedAt
+        // is the device stamp minus the skew, clamped to the server's now. An
+        // edit with a base is stored at least just past it (B4; and B6 only
+        // writes an edit whose effective stamp is past the backend's, which is
+        // past the base).
+        const effective = Math.min(version.updatedAt - skew, serverClock);
+        const base = version.base ?? null;
         stored.push({ version: `${collection}/${version.id}`, updatedAt: result.updatedAt });
         corrected.push({
           version: `${collection}/${version.id}`,
-          updatedAt: Math.min(version.updatedAt - skew, serverClock),
+          updatedAt: base === null ? effective : Math.max(effective, base + 1),
         });
       });
     }
@@ -187,14 +196,12 @@ async function runHistory(skews: number[], faults: Fault[], steps: Step[]): Prom
       }
     }
   };
-  const fields = (collection: Collection, name: string) =>
-    collection === 'products' ? { name, sku: name, priceCents: names, currency: 'EUR' } : { name };
 
   const run = async (a: Action) => {
     switch (a.kind) {
       case 'edit': {
         const name = `d${a.device}-${++names}`;
-        return devices[a.device]!.save(a.collection, { id: a.id, ...fields(a.collection, name) });
+        return devices[a.device]!.save(a.collection, { ...markedRecord[a.collection](a.id, name), id: a.id });
       }
       case 'delete':
         return devices[a.device]!.remove(a.collection, a.id);
@@ -204,7 +211,7 @@ async function runHistory(skews: number[], faults: Fault[], steps: Step[]): Prom
         return devices[a.device]!.syncNow();
       case 'webPut': {
         const name = `web-${++names}`;
-        const r = await web('PUT', `/v1/records/${a.collection}/${a.id}`, fields(a.collection, name));
+        const r = await web('PUT', `/v1/records/${a.collection}/${a.id}`, markedRecord[a.collection](a.id, name));
         if (r.status === 200 || r.status === 201)
           record(a.collection, a.id, { name, updatedAt: r.body.record.updatedAt, deleted: false });
         else expect(r.status).toBe(410);
@@ -234,7 +241,7 @@ async function runHistory(skews: number[], faults: Fault[], steps: Step[]): Prom
   expect(stored, 'skew-corrected updatedAt of every version the server stored').toEqual(corrected);
 
   for (const collection of COLLECTIONS) {
-    const backend = new Map<string, string>();
+    const backend = new Map<string, string | null>();
     for (const id of IDS) {
       const r = await web('GET', `/v1/records/${collection}/${id}`);
       const versions = applied.get(`${collection}/${id}`) ?? [];
@@ -251,13 +258,12 @@ async function runHistory(skews: number[], faults: Fault[], steps: Step[]): Prom
       const latest = Math.max(...versions.map((v) => v.updatedAt));
       expect(r.body.record.updatedAt, `${collection}/${id}: the latest version the server applied`).toBe(latest);
       const winners = versions.filter((v) => v.updatedAt === latest).map((v) => v.name);
-      expect(winners, `${collection}/${id}: holds ${r.body.record.name}, expected one of ${winners}`).toContain(
-        r.body.record.name,
-      );
-      backend.set(id, r.body.record.name);
+      const holds = markerOf(collection, r.body.record);
+      expect(winners, `${collection}/${id}: holds ${holds}, expected one of ${winners}`).toContain(holds);
+      backend.set(id, holds);
     }
     for (const [i, d] of devices.entries()) {
-      const held = new Map((await d.list(collection)).map((r) => [r.id, r.name]));
+      const held = new Map((await d.list(collection)).map((r) => [r.id, markerOf(collection, r)]));
       expect(held, `device-${i} ${collection} equals the backend`).toEqual(backend);
     }
   }

@@ -2,34 +2,36 @@
 // account holding random records in every collection; a device — on one of
 // the stores the SDK ships, its clock possibly hours off — synced with it,
 // with records of its own pushed and acknowledged (kept at the rep's own
-// stamp, the backend's corrected one as their base), pending edits of some
-// records and records of its own not sent yet; then its store damaged at
-// random, in any collection and id range: clean records dropped, records
-// the backend never had added, records aged (an older copy) or given another
-// updatedAt, a pending edit's base knocked off. Verify narrows with random
-// parts and small-range sizes. Then:
+// stamp, the backend's corrected one as their backend version), pending
+// edits of some records and records of its own not sent yet; then its store
+// damaged at random, in any collection and id range: clean records dropped,
+// records the backend never had added, records aged (an older copy), given
+// another backend version, or changed under the same one (which only
+// digest v2 sees), a pending edit's backend version knocked off. Verify
+// narrows with random parts and small-range sizes. Then:
 //   1. verify reports every damaged id inside one of its differing ranges,
 //      each narrowed down to at most the small-range size; nothing when
 //      nothing was damaged;
 //   2. repair fetches only those ranges and reports every damaged record
 //      and nothing that did not differ; it leaves every clean record's
 //      version and fields the backend's, every pending edit exactly as it
-//      was but for its base (now the backend's version), and a verify after
-//      it matching (lastVerifiedAt kept).
+//      was — its base too — but for its backend version (now the backend's),
+//      and a verify after it matching (lastVerifiedAt kept).
 // Bugs this was shown to catch (planted, then reverted): a repair that
 // never drops the clean records the backend does not have; a verify that
 // stops narrowing one round early; a repair that reports (and rewrites) the
 // device's own acknowledged pushes as differing; a repair that leaves a
-// pending edit's wrong base alone.
+// pending edit's wrong backend version alone.
 // FC_SEED=<n> FC_PATH=<p> replay a failure as fast-check prints it; FC_RUNS
 // sets the number of runs (npm run test:soak).
 import { fc, test } from '@fast-check/vitest';
 import { afterAll, beforeAll, expect } from 'vitest';
-import type { LocalRow, WireRecord } from '../../client/index.ts';
-import { versionOf } from '../../client/local-store.ts';
+import { viewOf } from '../../client/apply.ts';
+import type { BackendVersion, LocalRow, WireRecord } from '../../client/index.ts';
 import { seedItems, storedItem } from '../../dev/seed.ts';
+import { contentHash } from '../../protocol/content-hash.ts';
 import { type CollectionName, collectionNames, type RecordInput } from '../../protocol/records.ts';
-import { sampleEdit, sampleRecord } from '../support/fixtures.ts';
+import { cleanRow, sampleEdit, sampleRecord } from '../support/fixtures.ts';
 import { type Stack, startStack } from '../support/local-stack.ts';
 import { propertyParams } from '../support/property.ts';
 import { openStore, STORES } from '../support/stores.ts';
@@ -54,11 +56,11 @@ const records = fc.uniqueArray(fc.record({ id, updatedAt: fc.integer({ min: T, m
   maxLength: 40,
 });
 type Damage =
-  | { kind: 'drop' | 'age' | 'alter' | 'rebase'; collection: CollectionName; pick: number; by: number }
+  | { kind: 'drop' | 'age' | 'alter' | 'content' | 'pending'; collection: CollectionName; pick: number; by: number }
   | { kind: 'add'; collection: CollectionName; id: string; updatedAt: number };
 const damage: fc.Arbitrary<Damage> = fc.oneof(
   fc.record({
-    kind: fc.constantFrom('drop' as const, 'age' as const, 'alter' as const, 'rebase' as const),
+    kind: fc.constantFrom('drop' as const, 'age' as const, 'alter' as const, 'content' as const, 'pending' as const),
     collection,
     pick: fc.nat(),
     by: fc.integer({ min: 1, max: 1e9 }),
@@ -120,30 +122,36 @@ test.prop([run], propertyParams(60))(
     for (const c of created) await ipad.save(c, fields(c, 'new'));
     const pendingBefore = (await store.list()).filter((r) => r.pending);
 
-    // Damage, to clean rows — and to a pending row's base only: its edit is the rep's own.
+    // Damage, to clean rows — and to a pending row's backend version only: its edit is the rep's own.
     for (const d of damages) {
-      if (d.kind === 'rebase') {
-        const based = (await store.list(d.collection)).filter((r) => r.pending && r.base !== null);
-        const row = based[d.pick % Math.max(1, based.length)];
-        if (row !== undefined) await store.apply({ put: [{ ...row, base: row.base! - d.by }] });
+      if (d.kind === 'pending') {
+        const known = (await store.list(d.collection)).filter((r) => r.pending && r.backend !== null);
+        const row = known[d.pick % Math.max(1, known.length)];
+        if (row !== undefined) {
+          const backend = { ...row.backend!, updatedAt: row.backend!.updatedAt - d.by };
+          await store.apply({ put: [{ ...row, backend }] });
+        }
         continue;
       }
       const clean = (await store.list(d.collection)).filter((r) => !r.pending);
       if (d.kind === 'add') {
         if ((await store.get(d)) !== undefined || backend[d.collection].some((r) => r.id === d.id)) continue;
         const record = { id: d.id, updatedAt: d.updatedAt, ...fields(d.collection, d.id) };
-        await store.apply({ put: [{ ...cleanRow(d.collection, record), base: d.updatedAt }] });
+        await store.apply({ put: [cleanRow(d.collection, record)] });
         continue;
       }
       const row = clean[d.pick % Math.max(1, clean.length)];
       if (row === undefined) continue;
+      const at = row.backend!.updatedAt;
       if (d.kind === 'drop') await store.apply({ remove: [row] });
-      else {
-        // An older copy of the record, or the same one under another updatedAt.
-        const updatedAt = d.kind === 'age' ? row.record.updatedAt - d.by : row.record.updatedAt + d.by;
-        const record =
-          d.kind === 'age' ? { ...row.record, updatedAt, name: 'an older copy' } : { ...row.record, updatedAt };
-        await store.apply({ put: [{ ...row, record, base: updatedAt }] });
+      else if (d.kind === 'content') {
+        // Other content under the same version: a field changed by hand, which digest v1 could not see.
+        await store.apply({ put: [{ ...row, record: { ...row.record, ...sampleEdit[d.collection] } }] });
+      } else {
+        // An older copy of the record, or the same one held at another version.
+        const updatedAt = d.kind === 'age' ? at - d.by : at + d.by;
+        const record = d.kind === 'age' ? { ...row.record, updatedAt, name: 'an older copy' } : row.record;
+        await store.apply({ put: [{ ...row, record, backend: { ...row.backend!, updatedAt } }] });
       }
     }
 
@@ -151,27 +159,23 @@ test.prop([run], propertyParams(60))(
     const backendNow = await listAll(web);
     const damaged = new Map<string, string[]>();
     for (const c of collectionNames) {
-      const mine = new Map<string, number | null>((await store.list(c)).map((r) => [r.id, versionOf(r)]));
-      const theirs = new Map([...backendNow[c].values()].map((r) => [r.id, r.updatedAt]));
+      const mine = new Map((await store.list(c)).map((r) => [r.id, viewOf(r)]));
+      const theirs = new Map([...backendNow[c].values()].map((r) => [r.id, versionOf(r)]));
       const ids = new Set([...mine.keys(), ...theirs.keys()]);
       damaged.set(
         c,
-        [...ids].filter((k) => (mine.get(k) ?? null) !== (theirs.get(k) ?? null)),
+        [...ids].filter((k) => !same(mine.get(k) ?? null, theirs.get(k) ?? null)),
       );
     }
     const anyDamage = [...damaged.values()].some((ids) => ids.length > 0);
-    // What a repair may report: clean rows the backend holds in another version or with other fields, or not
-    // at all, and backend records the device lacks (a pending row whose base differs is rebased, not reported).
+    // What a repair may report: clean rows the backend holds in another version or with other content, or not
+    // at all, and backend records the device lacks (a pending row's backend version is noted, not reported).
     const mayReport = new Set<string>();
     for (const c of collectionNames) {
       const rows = new Map((await store.list(c)).map((r) => [r.id, r]));
       for (const [k, theirs] of backendNow[c]) {
         const row = rows.get(k);
-        if (
-          row === undefined ||
-          (!row.pending && (versionOf(row) !== theirs.updatedAt || !sameFields(row.record, theirs)))
-        )
-          mayReport.add(`${c}/${k}`);
+        if (row === undefined || (!row.pending && !same(viewOf(row), versionOf(theirs)))) mayReport.add(`${c}/${k}`);
       }
       for (const [k, row] of rows) if (!row.pending && !backendNow[c].has(k)) mayReport.add(`${c}/${k}`);
     }
@@ -206,22 +210,26 @@ test.prop([run], propertyParams(60))(
     expect(ipad.getState().lastVerifiedAt).toBe(repair.after.serverTime);
 
     const pendingAfter = (await store.list()).filter((r) => r.pending);
-    const withoutBase = (rows: LocalRow[]) => sortRows(rows).map(({ base: _b, ...row }) => row);
-    expect(withoutBase(pendingAfter), 'every pending edit, exactly as it was').toStrictEqual(
-      withoutBase(pendingBefore),
+    const withoutBackend = (rows: LocalRow[]) => sortRows(rows).map(({ backend: _b, ...row }) => row);
+    expect(withoutBackend(pendingAfter), 'every pending edit, exactly as it was, its base too').toStrictEqual(
+      withoutBackend(pendingBefore),
     );
-    for (const row of pendingAfter)
-      expect(row.base, `${row.collection}/${row.id}: the backend version under the edit`).toBe(
-        backendNow[row.collection as CollectionName].get(row.id)?.updatedAt ?? null,
+    for (const row of pendingAfter) {
+      const theirs = backendNow[row.collection as CollectionName].get(row.id);
+      expect(row.backend, `${row.collection}/${row.id}: the backend version under the edit`).toStrictEqual(
+        theirs === undefined ? null : versionOf(theirs),
       );
+    }
     for (const c of collectionNames) {
       const rows = await store.list(c);
       const pendingIds = new Set(rows.filter((r) => r.pending).map((r) => r.id));
       const theirs = [...backendNow[c].values()].filter((r) => !pendingIds.has(r.id));
-      // The device's view: each clean row at its version (its base), with the backend's fields.
+      // The device's view: each clean row at its backend version, with the backend's fields.
       expect(
         Object.fromEntries(
-          rows.filter((r) => !r.pending).map((r) => [r.id, { ...withoutStamps(r.record), updatedAt: versionOf(r) }]),
+          rows
+            .filter((r) => !r.pending)
+            .map((r) => [r.id, { ...withoutStamps(r.record), updatedAt: r.backend?.updatedAt }]),
         ),
         `${c}: every clean record is the backend's`,
       ).toEqual(Object.fromEntries(theirs.map((r) => [r.id, { ...withoutStamps(r), updatedAt: r.updatedAt }])));
@@ -248,22 +256,13 @@ function withoutStamps(record: WireRecord): Record<string, unknown> {
   return rest;
 }
 
-function sameFields(a: WireRecord, b: WireRecord): boolean {
-  return JSON.stringify(sortKeys(withoutStamps(a))) === JSON.stringify(sortKeys(withoutStamps(b)));
+/** The version the backend holds a record at: when, and what (its content hash). */
+function versionOf(record: WireRecord): BackendVersion {
+  return { updatedAt: record.updatedAt, contentHash: contentHash(record) };
 }
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(
-    Object.keys(value)
-      .sort()
-      .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
-  );
-}
-
-function cleanRow(collection: string, record: WireRecord): LocalRow {
-  return { collection, id: record.id, record, pending: false, editSeq: 0, issues: null, mark: null, base: null };
+function same(a: BackendVersion | null, b: BackendVersion | null): boolean {
+  return a?.updatedAt === b?.updatedAt && a?.contentHash === b?.contentHash;
 }
 
 function sortRows(rows: LocalRow[]): LocalRow[] {

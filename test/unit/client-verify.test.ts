@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { digestOf, EMPTY_DIGEST, VersionIndex, versionShare } from '../../client/digest.ts';
-import { MemoryStore, SyncClient, type SyncClientOptions } from '../../client/index.ts';
+import { ConfigurationError, MemoryStore, SyncClient, type SyncClientOptions } from '../../client/index.ts';
 import { type Ask, narrowDown } from '../../client/verify.ts';
 import { splitIntoParts } from '../../functions/core/verify.ts';
 
@@ -137,7 +137,7 @@ describe('verify options', () => {
     new SyncClient({ baseUrl: 'http://x', deviceId: 'ipad-1', token: () => 't', store: new MemoryStore(), verify });
   it('refuses at construction what the server would refuse, or what could not narrow down', () => {
     for (const bad of [{ parts: 1 }, { parts: 65 }, { parts: 2.5 }, { smallRange: 0 }, { concurrency: 0 }]) {
-      expect(() => client(bad), JSON.stringify(bad)).toThrow(RangeError);
+      expect(() => client(bad), JSON.stringify(bad)).toThrow(ConfigurationError);
     }
     expect(() => client({ parts: 64, smallRange: 1, concurrency: 1 })).not.toThrow();
     expect(() => client(undefined)).not.toThrow();

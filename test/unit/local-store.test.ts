@@ -1,15 +1,20 @@
 // The LocalStore contract (client/store-contract.ts, the suite an adapter
 // author runs too), against every store the SDK ships: memory, SQLite
-// (better-sqlite3) and IndexedDB (fake-indexeddb standing in for a browser's).
+// (better-sqlite3) and IndexedDB (fake-indexeddb standing in for a browser's);
+// and what each persistent store makes of a database an older SDK wrote.
 import Database from 'better-sqlite3';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
+import { viewOf } from '../../client/apply.ts';
+import { StoreUnavailableError } from '../../client/errors.ts';
 import { IndexedDbStore } from '../../client/indexeddb-store.ts';
-import { type LocalRow, MemoryStore, versionOf } from '../../client/local-store.ts';
+import { type LocalRow, MemoryStore } from '../../client/local-store.ts';
 import { SqlAsyncStore } from '../../client/sql-async-store.ts';
 import { asyncConnection, SqliteStore } from '../../client/sqlite-store.ts';
 import { describeStoreContract } from '../../client/store-contract.ts';
+import { contentHash } from '../../protocol/content-hash.ts';
 import { expoShaped } from '../support/expo-shaped.ts';
+import { cleanRow } from '../support/fixtures.ts';
 
 let databases = 0;
 
@@ -43,6 +48,8 @@ describe('IndexedDbStore', () => {
           issues: null,
           mark: null,
           base: null,
+          backend: null,
+          lost: false,
         },
       ],
     });
@@ -65,6 +72,8 @@ describe('SqlAsyncStore', () => {
       issues: null,
       mark: null,
       base: null,
+      backend: null,
+      lost: false,
     });
     await Promise.all(
       Array.from({ length: 20 }, (_, i) => store.apply({ put: [row(`p${i}`)], meta: { last: `${i}` } })),
@@ -74,19 +83,57 @@ describe('SqlAsyncStore', () => {
   });
 });
 
-describe('a store written before rows had base', () => {
-  const old = { collection: 'products', record: { id: 'p1', updatedAt: 5 }, issues: null, mark: null };
+describe('IndexedDbStore without IndexedDB', () => {
+  it('fails to open with a StoreUnavailableError that says what to pass', async () => {
+    const open = IndexedDbStore.open('device');
+    await expect(open).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(open).rejects.toMatchObject({ kind: 'store-unavailable', message: /second argument/ });
+  });
+});
 
-  it('IndexedDB: an old row reads base null', async () => {
+/** A product as SDK 0.1 and 0.2 stored it. */
+const product = (id: string, updatedAt: number, name = id) => ({
+  id,
+  updatedAt,
+  name,
+  sku: `SKU-${id}`,
+  priceCents: 100,
+  currency: 'EUR',
+});
+
+/**
+ * What an older SDK's rows read as: a clean one at its old base (the backend
+ * version it last knew) or, before 0.2, its own updatedAt, with the content
+ * hash of its record; a pending one with no edit base (decided by clock, as
+ * 0.2 did) and no backend version (verify sees its range differ until a
+ * repair or the push's acknowledgement learns it).
+ */
+const upgraded = (record: ReturnType<typeof product>, over: Partial<LocalRow>): LocalRow =>
+  cleanRow('products', record, over);
+
+describe('a store an older SDK wrote', () => {
+  const clean01 = product('p1', 5);
+  const clean02 = product('p2', 6, 'acknowledged at a skew-corrected 9');
+  const pending02 = product('p3', 20, 'a pending edit');
+  const expected = [
+    upgraded(clean01, {}),
+    upgraded(clean02, { backend: { updatedAt: 9, contentHash: contentHash(clean02) } }),
+    upgraded(pending02, { pending: true, editSeq: 3, backend: null }),
+  ];
+
+  it("IndexedDB (0.1 and 0.2 rows): reads them as today's, and a row written again is today's", async () => {
     const api = { indexedDB: new IDBFactory(), IDBKeyRange };
-    const first = await IndexedDbStore.open('device', api);
-    first.close();
-    // What an older SDK wrote: the row as it was, without base.
+    (await IndexedDbStore.open('device', api)).close();
+    // What the older SDKs wrote: 0.1 without base, 0.2 with base meaning "the backend version last known".
     await new Promise<void>((resolve, reject) => {
       const request = api.indexedDB.open('device', 1);
       request.onsuccess = () => {
         const tx = request.result.transaction('rows', 'readwrite');
-        tx.objectStore('rows').put({ ...old, id: 'p1', pending: 0, editSeq: 0 });
+        const rows = tx.objectStore('rows');
+        const old = { collection: 'products', issues: null, mark: null };
+        rows.put({ ...old, id: 'p1', record: clean01, pending: 0, editSeq: 0 });
+        rows.put({ ...old, id: 'p2', record: clean02, pending: 0, editSeq: 0, base: 9 });
+        rows.put({ ...old, id: 'p3', record: pending02, pending: 1, editSeq: 3, base: 17 });
         tx.oncomplete = () => {
           request.result.close();
           resolve();
@@ -94,50 +141,55 @@ describe('a store written before rows had base', () => {
         tx.onerror = () => reject(tx.error);
       };
     });
-    const again = await IndexedDbStore.open('device', api);
-    expect(await again.get({ collection: 'products', id: 'p1' })).toStrictEqual({
-      ...old,
-      id: 'p1',
-      pending: false,
-      editSeq: 0,
-      base: null,
-    });
+    const store = await IndexedDbStore.open('device', api);
+    expect(await store.list('products')).toStrictEqual(expected);
+    expect((await store.pending()).map((r) => r.id)).toStrictEqual(['p3']);
+    const edited = { ...expected[2]!, base: 17, backend: { updatedAt: 17, contentHash: 'h' } };
+    await store.apply({ put: [edited] });
+    expect(await store.get(edited)).toStrictEqual(edited);
   });
 
-  it('SQLite: the table gains the column, old rows read base null, and new writes keep it', async () => {
-    const db = new Database(':memory:');
-    db.exec(`CREATE TABLE rows (
-      collection TEXT NOT NULL, id TEXT NOT NULL, record TEXT NOT NULL,
-      pending INTEGER NOT NULL, edit_seq INTEGER NOT NULL, issues TEXT, mark TEXT,
-      PRIMARY KEY (collection, id))`);
-    db.prepare("INSERT INTO rows VALUES ('products', 'p1', ?, 0, 0, NULL, NULL)").run(JSON.stringify(old.record));
-    db.prepare("INSERT INTO rows VALUES ('products', 'p2', ?, 1, 3, NULL, NULL)").run(
-      JSON.stringify({ id: 'p2', updatedAt: 9 }),
-    );
-    const store = await SqlAsyncStore.open(asyncConnection(db));
-    const [p1, p2] = await store.list('products');
-    expect(p1).toStrictEqual({ ...old, id: 'p1', pending: false, editSeq: 0, base: null });
-    expect(p2?.base).toBeNull();
-    await store.apply({ put: [{ ...p2!, base: 4 }] });
-    expect((await store.get({ collection: 'products', id: 'p2' }))?.base).toBe(4);
-    // Opening it again leaves the upgraded table as it is.
-    expect(
-      (await (await SqlAsyncStore.open(asyncConnection(db))).get({ collection: 'products', id: 'p2' }))?.base,
-    ).toBe(4);
+  it("SQLite (0.1 and 0.2 tables): gains the columns, reads old rows as today's, and keeps what is written next", async () => {
+    for (const version of ['0.1', '0.2'] as const) {
+      const db = new Database(':memory:');
+      db.exec(`CREATE TABLE rows (
+        collection TEXT NOT NULL, id TEXT NOT NULL, record TEXT NOT NULL,
+        pending INTEGER NOT NULL, edit_seq INTEGER NOT NULL, issues TEXT, mark TEXT${version === '0.2' ? ', base INTEGER' : ''},
+        PRIMARY KEY (collection, id))`);
+      const insert = (record: ReturnType<typeof product>, pending: number, seq: number, base: number | null) =>
+        db
+          .prepare(`INSERT INTO rows VALUES ('products', ?, ?, ?, ?, NULL, NULL${version === '0.2' ? ', ?' : ''})`)
+          .run(record.id, JSON.stringify(record), pending, seq, ...(version === '0.2' ? [base] : []));
+      insert(clean01, 0, 0, null);
+      insert(clean02, 0, 0, 9);
+      insert(pending02, 1, 3, 17);
+      const store = await SqlAsyncStore.open(asyncConnection(db));
+      const read = await store.list('products');
+      expect(read[0], version).toStrictEqual(expected[0]);
+      expect(read[1], version).toStrictEqual(version === '0.2' ? expected[1] : upgraded(clean02, {}));
+      expect(read[2], version).toStrictEqual(expected[2]);
+      const edited = { ...read[2]!, base: 17, backend: { updatedAt: 17, contentHash: 'h' }, lost: true };
+      await store.apply({ put: [edited] });
+      // Opening it again leaves the upgraded table as it is.
+      const again = await SqlAsyncStore.open(asyncConnection(db));
+      expect(await again.get(edited), version).toStrictEqual(edited);
+    }
+  });
+});
+
+describe("the device's view of the backend (what verify compares)", () => {
+  const record = product('p1', 5);
+  const row = (over: Partial<LocalRow>) => upgraded(record, over);
+
+  it('holds a clean row at its backend version, with the content it holds (a copy changed by hand shows)', () => {
+    expect(viewOf(row({}))).toStrictEqual({ updatedAt: 5, contentHash: contentHash(record) });
+    const altered = { ...record, name: 'changed by hand' };
+    expect(viewOf(row({ record: altered }))).toStrictEqual({ updatedAt: 5, contentHash: contentHash(altered) });
   });
 
-  it("counts an old clean row at its own updatedAt and leaves an old pending row out of the device's view", () => {
-    const row = (over: Partial<LocalRow>): LocalRow => ({
-      ...old,
-      id: 'p1',
-      pending: false,
-      editSeq: 0,
-      base: null,
-      ...over,
-    });
-    expect(versionOf(row({}))).toBe(5);
-    expect(versionOf(row({ base: 7 })), 'the backend answered a skewed push with 7').toBe(7);
-    expect(versionOf(row({ pending: true, editSeq: 1 }))).toBeNull();
-    expect(versionOf(row({ pending: true, editSeq: 1, base: 3 }))).toBe(3);
+  it('holds a pending row at the backend version under its edit, or leaves it out', () => {
+    const under = { updatedAt: 3, contentHash: 'h' };
+    expect(viewOf(row({ pending: true, editSeq: 1, backend: under }))).toStrictEqual(under);
+    expect(viewOf(row({ pending: true, editSeq: 1, backend: null }))).toBeNull();
   });
 });
