@@ -1,5 +1,6 @@
-// Two projects: unit (no network, mocked AWS SDK) and integration (each file
-// starts its own DynamoDB Local on a free port, in memory, and stops it).
+// Two projects: unit (no network, mocked AWS SDK) and integration (one
+// DynamoDB Local for the run, started by the global setup; each file's stack
+// in a database of its own).
 // `npm test` runs both; `npm run test:unit` / `test:integration` one each.
 import { defineConfig } from 'vitest/config';
 
@@ -26,7 +27,14 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 30_000 },
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          testTimeout: 30_000,
+          // Unit files share a worker's module cache (each mock is reset by the file that makes it): the AWS SDK,
+          // aws-cdk-lib and zod are imported once a worker, not once a file.
+          isolate: false,
+        },
       },
       {
         extends: true,

@@ -5,7 +5,7 @@ import { ConditionalCheckFailedException, ProvisionedThroughputExceededException
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { lambdaContext as contextFor } from '../../dev/lambda-event.ts';
 import { buildServices } from '../../functions/deps.ts';
 import { recordsGet } from '../../functions/records-get.ts';
@@ -21,6 +21,8 @@ import { apiEvent, lambdaContext } from '../support/events.ts';
 const NOW = 1_764_000_000_000;
 const ddb = mockClient(DynamoDBDocumentClient);
 afterEach(() => ddb.reset());
+// Unit files share a worker (isolate: false): the next file gets the real client back.
+afterAll(() => ddb.restore());
 
 const services = buildServices({
   client: createDocumentClient({ endpoint: 'http://127.0.0.1:1' }),
