@@ -22,8 +22,8 @@ export interface FrameworkTables {
   readonly collections: readonly string[];
   /** The rows of `ids` the table holds. */
   read(collection: string, ids: string[]): Promise<LocalRow[]>;
-  /** Every row of the table, or only its pending ones. */
-  readAll(collection: string, pendingOnly: boolean): Promise<LocalRow[]>;
+  /** Every row of the table, or only those to push (`pending` and no `issues`), by a query of the framework's. */
+  readAll(collection: string, toPush: boolean): Promise<LocalRow[]>;
   /** Puts live rows, removes rows (an absent id is no error) and sets keys (null: deletes), in one write where the framework has one. */
   write(put: LocalRow[], remove: RowKey[], kv: Record<string, string | null>): Promise<void>;
   kvGet(key: string): Promise<string | null>;
@@ -61,9 +61,8 @@ export class FrameworkStore implements LocalStore {
 
   async pending(): Promise<LocalRow[]> {
     const held = (await Promise.all(this.tables.collections.map((c) => this.tables.readAll(c, true)))).flat();
-    return [...held, ...[...(await this.aside()).values()].map(clone)]
-      .filter((r) => r.pending && r.issues === null)
-      .sort((a, b) => a.editSeq - b.editSeq);
+    const aside = [...(await this.aside()).values()].filter((r) => r.pending && r.issues === null).map(clone);
+    return [...held, ...aside].sort((a, b) => a.editSeq - b.editSeq);
   }
 
   meta(key: string): Promise<string | null> {

@@ -95,9 +95,9 @@ class RxdbTables implements FrameworkTables {
     return [...found.values()].map((doc) => rowFromDoc(collection, doc.toMutableJSON()));
   }
 
-  async readAll(collection: string, pendingOnly: boolean): Promise<LocalRow[]> {
+  async readAll(collection: string, toPush: boolean): Promise<LocalRow[]> {
     const docs = await this.table(collection)
-      .find(pendingOnly ? { selector: { 'mss.pending': true } } : {})
+      .find(toPush ? { selector: { 'mss.pending': true, 'mss.issues': null } } : {})
       .exec();
     return docs.map((doc) => rowFromDoc(collection, doc.toMutableJSON()));
   }

@@ -38,9 +38,9 @@ import { type CollectionName, collectionNames, type RecordOf } from '../protocol
 import { FrameworkStore, type FrameworkTables, stateOf } from './framework-store.ts';
 import type { LocalRow, RowKey } from './local-store.ts';
 
-/** The sync's own columns: the row as the sync knows it (JSON), and whether it has an edit to push (indexed). */
+/** The sync's own columns: the row as the sync knows it (JSON), and whether it has an edit to push (pending, not set aside as invalid; indexed). */
 const ROW = 'mssRow';
-const PENDING = 'mssPending';
+const TO_PUSH = 'mssToPush';
 
 type Column = { name: string; type: 'string' | 'number' | 'boolean'; json: boolean };
 
@@ -64,7 +64,7 @@ export function watermelonTables(): TableSchema[] {
       columns: [
         ...columnsOf(name).map((c): ColumnSchema => ({ name: c.name, type: c.type, isOptional: true })),
         { name: ROW, type: 'string' },
-        { name: PENDING, type: 'boolean', isIndexed: true },
+        { name: TO_PUSH, type: 'boolean', isIndexed: true },
       ],
     }),
   );
@@ -119,8 +119,8 @@ class WatermelonTables implements FrameworkTables {
     return (await this.fetch(collection, ids)).map(rowOf);
   }
 
-  async readAll(collection: string, pendingOnly: boolean): Promise<LocalRow[]> {
-    const query = pendingOnly ? this.table(collection).query(Q.where(PENDING, true)) : this.table(collection).query();
+  async readAll(collection: string, toPush: boolean): Promise<LocalRow[]> {
+    const query = toPush ? this.table(collection).query(Q.where(TO_PUSH, true)) : this.table(collection).query();
     return (await query.fetch()).map(rowOf);
   }
 
@@ -187,7 +187,7 @@ function rawOf(collection: CollectionName, row: LocalRow): Record<string, unknow
   const raw: Record<string, unknown> = {
     id: row.id,
     [ROW]: JSON.stringify({ ...stateOf(row), collection: row.collection, id: row.id, record }),
-    [PENDING]: row.pending,
+    [TO_PUSH]: row.pending && row.issues === null,
     _status: row.pending ? (row.backend === null ? 'created' : 'updated') : 'synced',
   };
   for (const { name, json } of columnsOf(collection)) {
