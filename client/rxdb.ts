@@ -24,6 +24,11 @@ type KvDoc = { key: string; value: string };
 /** The collection that holds the sync's cursor, owner and discarded edits. */
 export const RXDB_SYNC_COLLECTION = 'mss_kv';
 
+/** The collections rxdbCollections() adds, typed: the app's database is `RxDatabase<RxdbSyncCollections & TheAppsOwn>`. */
+export type RxdbSyncCollections = { [C in CollectionName]: RxCollection<RxdbDoc<C>> } & {
+  [RXDB_SYNC_COLLECTION]: RxCollection<KvDoc>;
+};
+
 /**
  * The collections to add to the app's database (`db.addCollections(rxdbCollections())`):
  * one per synced collection, its schema derived from the protocol's, and the
@@ -73,9 +78,12 @@ export function recordOf<C extends CollectionName>(doc: RxDocument<RxdbDoc<C>> |
   return record as unknown as RecordOf<C>;
 }
 
+/** What the store needs of the app's database (any RxDatabase whose collections include rxdbCollections()'s). */
+export type RxdbWithSync = Pick<RxDatabase, 'collections'>;
+
 /** A LocalStore for SyncClient over `db`, which holds the collections of rxdbCollections(). */
 export class RxdbStore extends FrameworkStore {
-  constructor(db: RxDatabase) {
+  constructor(db: RxdbWithSync) {
     super(new RxdbTables(db));
   }
 }
@@ -83,7 +91,7 @@ export class RxdbStore extends FrameworkStore {
 class RxdbTables implements FrameworkTables {
   readonly collections = collectionNames;
 
-  constructor(private readonly db: RxDatabase) {
+  constructor(private readonly db: RxdbWithSync) {
     for (const name of [...collectionNames, RXDB_SYNC_COLLECTION]) {
       if (db.collections[name] === undefined)
         throw new Error(`RxdbStore: the database has no collection ${name} (add rxdbCollections())`);
