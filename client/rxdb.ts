@@ -64,12 +64,10 @@ export function rxdbCollections(): { [C in CollectionName]: { schema: RxJsonSche
     properties: { key: { type: 'string', maxLength: 512 }, value: { type: 'string' } },
     required: ['key', 'value'],
   };
-  return {
-    products: { schema: schemaOf('products') },
-    customers: { schema: schemaOf('customers') },
-    orders: { schema: schemaOf('orders') },
-    [RXDB_SYNC_COLLECTION]: { schema: kv },
-  } as ReturnType<typeof rxdbCollections>;
+  return Object.fromEntries([
+    ...collectionNames.map((name) => [name, { schema: schemaOf(name) }]),
+    [RXDB_SYNC_COLLECTION, { schema: kv }],
+  ]) as ReturnType<typeof rxdbCollections>;
 }
 
 /** The record a document holds, without its sync state: what the app shows, and what it edits from. */

@@ -74,17 +74,14 @@ export function watermelonTables(): TableSchema[] {
 export const watermelonSchema = (version = 1) => appSchema({ version, tables: watermelonTables() });
 
 /** Model classes for the synced tables; an app may extend them with its decorated fields (same `table`). */
-export const watermelonModels: { [C in CollectionName]: typeof Model } = {
-  products: class Product extends Model {
-    static override table = 'products';
-  },
-  customers: class Customer extends Model {
-    static override table = 'customers';
-  },
-  orders: class Order extends Model {
-    static override table = 'orders';
-  },
-};
+export const watermelonModels = Object.fromEntries(
+  collectionNames.map((name) => [
+    name,
+    class extends Model {
+      static override table = name;
+    },
+  ]),
+) as { [C in CollectionName]: typeof Model };
 
 /** The record a row shows, from its columns: JSON columns parsed, null columns left out (the protocol has no null). */
 export function recordOf<C extends CollectionName>(collection: C, row: Model | Record<string, unknown>): RecordOf<C> {
