@@ -22,7 +22,7 @@ let watermelons = 0;
 // A CommonJS module: Node's loader hands its exports object as the default, Vite's its `default` export.
 const LokiJSAdapter = ('default' in lokiModule ? lokiModule.default : lokiModule) as typeof lokiModule.default;
 
-/** A WatermelonDB database on LokiJS in memory, with the synced tables; its `[🍉]` logging silenced. */
+/** A WatermelonDB database on LokiJS in memory, with the synced tables; its `[🍉]` logging silenced, no autosave. */
 export async function openWatermelon(): Promise<{ db: WatermelonDatabase; store: WatermelonStore }> {
   logger.silence();
   const adapter = new LokiJSAdapter({
@@ -30,6 +30,9 @@ export async function openWatermelon(): Promise<{ db: WatermelonDatabase; store:
     useWebWorker: false,
     useIncrementalIndexedDB: false,
     dbName: `replica-${++watermelons}`,
+    // In memory there is nothing to save to: Loki's autosave would serialize the whole database every 500 ms
+    // and keep the process alive.
+    extraLokiOptions: { autosave: false },
   });
   const db = new WatermelonDatabase({ adapter, modelClasses: Object.values(watermelonModels) });
   return { db, store: new WatermelonStore(db) };
