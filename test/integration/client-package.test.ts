@@ -39,6 +39,24 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
+/** What the README's examples take as the app's own: its sign-in. */
+const APP_CONTEXT = 'declare const auth: { idToken(): Promise<string>; refresh(): Promise<string> };\n';
+/** The framework whose adapter an example imports (its example is checked with that framework installed). */
+const ADAPTER_ENTRY = /'@mobile-sales-sync\/client\/(rxdb|watermelon)'/;
+/** The README's TypeScript examples, as packed, written into `dir` as modules: their file names. */
+function readmeExamples(dir: string, keep: (code: string) => boolean): string[] {
+  const readme = readFileSync(join(installed, 'README.md'), 'utf8');
+  const examples = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!).filter(keep);
+  writeFileSync(join(dir, 'app-context.d.ts'), APP_CONTEXT);
+  return [
+    'app-context.d.ts',
+    ...examples.map((code, i) => {
+      writeFileSync(join(dir, `readme-${i + 1}.ts`), code);
+      return `readme-${i + 1}.ts`;
+    }),
+  ];
+}
+
 /** `tsc` over `files` of the app, strict, with the DOM library and no Node types: its output (empty: no error). */
 function typeCheck(files: string[]): string {
   const config = join(app, 'tsconfig.json');
@@ -95,20 +113,10 @@ export async function start(token: string): Promise<SyncState> {
 }
 `,
     );
-    // The README as packed: each of its TypeScript examples a module of the app.
-    const readme = readFileSync(join(installed, 'README.md'), 'utf8');
-    const examples = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
-    expect(examples.length, 'the quick start, discarded edits, errors, React Native').toBeGreaterThanOrEqual(4);
-    const readmeFiles = examples.map((code, i) => {
-      writeFileSync(join(app, `readme-${i + 1}.ts`), code);
-      return `readme-${i + 1}.ts`;
-    });
-    // What the examples take as the app's own: its sign-in.
-    writeFileSync(
-      join(app, 'app-context.d.ts'),
-      'declare const auth: { idToken(): Promise<string>; refresh(): Promise<string> };\n',
-    );
-    expect(typeCheck(['app.ts', 'app-context.d.ts', ...readmeFiles])).toBe('');
+    // The README as packed: each of its TypeScript examples a module of the app (an adapter's, with its framework).
+    const readmeFiles = readmeExamples(app, (code) => !ADAPTER_ENTRY.test(code));
+    expect(readmeFiles.length - 1, 'the quick start, discarded edits, errors, React Native').toBeGreaterThanOrEqual(4);
+    expect(typeCheck(['app.ts', ...readmeFiles])).toBe('');
   });
 
   it('runs: a client over the memory store, from the installed bundle', async () => {
@@ -202,13 +210,12 @@ import { Database } from '@nozbe/watermelondb';
 import lokijs from '@nozbe/watermelondb/adapters/lokijs/index.js';
 import { logger } from '@nozbe/watermelondb/utils/common/index.js';
 logger.silence();
-const adapter = new lokijs.default({ schema: watermelonSchema(), useWebWorker: false, useIncrementalIndexedDB: false });
+const adapter = new lokijs.default({ schema: watermelonSchema(), useWebWorker: false, useIncrementalIndexedDB: false, extraLokiOptions: { autosave: false } });
 const database = new Database({ adapter, modelClasses: Object.values(watermelonModels) });
 const sync = new SyncClient({ baseUrl: 'http://127.0.0.1:1', deviceId: 'ipad-7', token: () => 'unused', accountId: 'acme', userId: 'alice', store: new WatermelonStore(database) });
 await sync.save('products', { id: 'p1', name: 'Grinder', sku: 'GR-2', priceCents: 17900, currency: 'EUR' });
 const shown = (await database.get('products').query().fetch()).map((row) => recordOf('products', row).name);
 console.log(JSON.stringify({ shown, unsent: (await sync.refresh()).unsent }));
-process.exit(0); // LokiJS keeps a timer running
 `,
   },
 ])('the client package with $framework', ({ entry, packages, lib, app: source, run }) => {
@@ -245,7 +252,9 @@ process.exit(0); // LokiJS keeps a timer running
     expect(readFileSync(join(installed, 'dist', 'index.js'), 'utf8')).not.toMatch(/from\s+["'](rxdb|@nozbe)/);
   });
 
-  it('type-checks an app that uses it, against the framework’s own types', () => {
+  it('type-checks an app that uses it, and the README’s example, against the framework’s own types', () => {
+    const readmeFiles = readmeExamples(project, (code) => code.includes(`'@mobile-sales-sync/client/${entry}'`));
+    expect(readmeFiles.length - 1, 'the README has an example').toBe(1);
     writeFileSync(
       join(project, 'tsconfig.json'),
       JSON.stringify({
@@ -258,12 +267,17 @@ process.exit(0); // LokiJS keeps a timer running
           strict: true,
           noEmit: true,
         },
-        files: ['app.ts'],
+        files: ['app.ts', ...readmeFiles],
       }),
     );
     writeFileSync(join(project, 'app.ts'), source);
     const tsc = createRequire(join(ROOT, 'package.json')).resolve('typescript/bin/tsc');
-    const out = execFileSync(process.execPath, [tsc, '-p', join(project, 'tsconfig.json')], { encoding: 'utf8' });
+    let out = '';
+    try {
+      out = execFileSync(process.execPath, [tsc, '-p', join(project, 'tsconfig.json')], { encoding: 'utf8' });
+    } catch (error) {
+      out = String((error as { stdout?: string }).stdout ?? error);
+    }
     expect(out).toBe('');
   });
 
