@@ -37,7 +37,7 @@ import { markedRecord, markerOf } from '../support/fixtures.ts';
 import { type Stack, startStack, TEST_JWT_SECRET } from '../support/local-stack.ts';
 import { propertyParams } from '../support/property.ts';
 import { openStore, STORES } from '../support/stores.ts';
-import { type SentRequest, sentJson } from '../support/wire.ts';
+import { type Fault, faultyNetwork } from '../support/wire.ts';
 
 const HOUR = 3_600_000;
 const IDS = ['a', 'b'];
@@ -53,7 +53,6 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-type Fault = 'none' | 'duplicate' | 'lostResponse' | 'failBeforeSending';
 type Target = { collection: CollectionName; id: string };
 type Action =
   | ({ kind: 'edit' | 'delete'; device: number } & Target)
@@ -115,36 +114,11 @@ test.prop([history], params)(
     serverClock += 30 * 24 * HOUR; // each history on fresh time
     const account = stack.newAccount();
     const accepted = new Set<string>(); // versions the backend accepted: `${collection}/${marker}`
-    let faultIndex = 0;
-    let faultsOn = true;
     let names = 0;
-    const wire = (): Fetch => {
-      let previousFaulted = false;
-      return async (url, init) => {
-        const fault = faultsOn && !previousFaulted ? faults[faultIndex++ % faults.length]! : 'none';
-        previousFaulted = fault !== 'none';
-        if (fault === 'failBeforeSending') throw new TypeError('network down');
-        if (fault === 'duplicate') note(init, await (await fetch(url, init)).text());
-        const response = await fetch(url, init);
-        const text = await response.text();
-        if (response.status === 200) note(init, text);
-        if (fault === 'lostResponse') throw new TypeError('connection reset after the server answered');
-        return { status: response.status, headers: response.headers, text: async () => text };
-      };
-    };
-    // The results of every push the server answered, matched to what was sent as the protocol says: per collection.
-    const note = (init: SentRequest, text: string) => {
-      if (init.method !== 'POST' || !init.body) return;
-      const sent = sentJson(init) as { changes?: Record<string, WireRecord[]> };
-      const body = JSON.parse(text) as { results?: Record<string, { status: string }[]> };
-      for (const [collection, list] of Object.entries(body.results ?? {})) {
-        list.forEach((result, i) => {
-          const version = sent.changes?.[collection]?.[i];
-          if (version && ['created', 'updated', 'unchanged'].includes(result.status))
-            accepted.add(nameOf(collection as CollectionName, version));
-        });
-      }
-    };
+    const network = faultyNetwork(faults, (collection, version, status) => {
+      if (['created', 'updated', 'unchanged'].includes(status))
+        accepted.add(nameOf(collection as CollectionName, version));
+    });
 
     const edits: Edit[] = [];
     const dismissed = new Set<string>(); // `${device}/${collection}/${id}/${marker}`
@@ -152,7 +126,7 @@ test.prop([history], params)(
     const devices = await Promise.all(
       skews.map(async (skew, d) => {
         const bearer = await signLocalToken(TEST_JWT_SECRET, account, `rep-${d}`);
-        const base = wire();
+        const base = network.device();
         let client: SyncClient;
         // An edit while a Sync Now is in flight: after its first page (the one answering its push) came back,
         // before the client applies it.
@@ -267,7 +241,7 @@ test.prop([history], params)(
     }
 
     // Quiet: no faults, every device pushes what is pending and pulls everything.
-    faultsOn = false;
+    network.on = false;
     serverClock += 1000;
     for (const client of devices) await client.syncNow();
     for (const client of devices) await client.syncNow();

@@ -26,7 +26,7 @@ import { signLocalToken } from '../../dev/local-token.ts';
 import { type CollectionName, collectionNames, type RecordInput } from '../../protocol/records.ts';
 import { markedRecord, markerOf } from './fixtures.ts';
 import { type Stack, TEST_JWT_SECRET } from './local-stack.ts';
-import { type SentRequest, sentJson } from './wire.ts';
+import { type Fault, faultyNetwork } from './wire.ts';
 
 const HOUR = 3_600_000;
 const IDS = ['a', 'b'];
@@ -44,7 +44,6 @@ export type Replica = {
 /** How a kind of client opens a replica, given everything but its store. */
 export type OpenReplica = (options: Omit<SyncClientOptions, 'store'>) => Promise<Replica>;
 
-type Fault = 'none' | 'duplicate' | 'lostResponse' | 'failBeforeSending';
 type Target = { collection: CollectionName; id: string };
 type Action =
   | ({ kind: 'edit' | 'delete'; device: number } & Target)
@@ -104,36 +103,11 @@ export async function runHistory(stack: Stack, clock: Clock, open: OpenReplica, 
   clock.now += 30 * 24 * HOUR; // each history on fresh time
   const account = stack.newAccount();
   const accepted = new Set<string>(); // versions the backend accepted: `${collection}/${marker}`
-  let faultIndex = 0;
-  let faultsOn = true;
   let names = 0;
-  const wire = (): Fetch => {
-    let previousFaulted = false;
-    return async (url, init) => {
-      const fault = faultsOn && !previousFaulted ? faults[faultIndex++ % faults.length]! : 'none';
-      previousFaulted = fault !== 'none';
-      if (fault === 'failBeforeSending') throw new TypeError('network down');
-      if (fault === 'duplicate') note(init, await (await fetch(url, init)).text());
-      const response = await fetch(url, init);
-      const text = await response.text();
-      if (response.status === 200) note(init, text);
-      if (fault === 'lostResponse') throw new TypeError('connection reset after the server answered');
-      return { status: response.status, headers: response.headers, text: async () => text };
-    };
-  };
-  // The results of every push the server answered, matched to what was sent as the protocol says: per collection.
-  const note = (init: SentRequest, text: string) => {
-    if (init.method !== 'POST' || !init.body) return;
-    const sent = sentJson(init) as { changes?: Record<string, WireRecord[]> };
-    const body = JSON.parse(text) as { results?: Record<string, { status: string }[]> };
-    for (const [collection, list] of Object.entries(body.results ?? {})) {
-      list.forEach((result, i) => {
-        const version = sent.changes?.[collection]?.[i];
-        if (version && ['created', 'updated', 'unchanged'].includes(result.status))
-          accepted.add(`${collection}/${markerOf(collection as CollectionName, version)}`);
-      });
-    }
-  };
+  const network = faultyNetwork(faults, (collection, version, status) => {
+    if (['created', 'updated', 'unchanged'].includes(status))
+      accepted.add(`${collection}/${markerOf(collection as CollectionName, version)}`);
+  });
 
   const edits: Edit[] = [];
   const webLast = new Map<string, { marker: string; at: number }>(); // `${collection}/${id}` → the web's last put
@@ -142,7 +116,7 @@ export async function runHistory(stack: Stack, clock: Clock, open: OpenReplica, 
   try {
     for (const [d, skew] of SKEWS.entries()) {
       const bearer = await signLocalToken(TEST_JWT_SECRET, account, `rep-${d}`);
-      const base = wire();
+      const base = network.device();
       // An edit while a Sync Now is in flight: after its first page (the one answering its push) came back,
       // before the client applies it.
       const fetchWithEdits: Fetch = async (url, init) => {
@@ -239,7 +213,7 @@ export async function runHistory(stack: Stack, clock: Clock, open: OpenReplica, 
     }
 
     // Quiet: no faults, every replica pushes what is pending and pulls everything.
-    faultsOn = false;
+    network.on = false;
     clock.now += 1000;
     for (const { client } of replicas) await client.syncNow();
     for (const { client } of replicas) await client.syncNow();
