@@ -36,6 +36,7 @@ import { type CollectionName, collectionNames } from '../../protocol/records.ts'
 import { markedRecord, markerOf } from '../support/fixtures.ts';
 import { type Stack, startStack, TEST_JWT_SECRET } from '../support/local-stack.ts';
 import { propertyParams } from '../support/property.ts';
+import { type Edit, expectLostEditsKept } from '../support/seed-rule-scenario.ts';
 import { openStore, STORES } from '../support/stores.ts';
 import { type Fault, faultyNetwork } from '../support/wire.ts';
 
@@ -104,9 +105,6 @@ const history = fc.record({
   }),
   actions: fc.array(action, { minLength: 1, maxLength: MAX_STEPS }),
 });
-
-/** A rep's edit of a record: its marker (null: a deletion), and the earliest server time it can count as. */
-type Edit = { device: number; collection: CollectionName; id: string; marker: string | null; effectiveAtLeast: number };
 
 test.prop([history], params)(
   `what the rep sees: ${params.numRuns} histories over every collection; every lost edit is kept, only a newer version or a deletion beats one, and the devices end in sync`,
@@ -251,34 +249,14 @@ test.prop([history], params)(
       return (listed.records as WireRecord[]).map((r) => [r.id, markerOf(collection, r)]).sort();
     };
     for (const [d, client] of devices.entries()) {
-      const lost = await client.discardedEdits();
-      const mine = edits.filter((e) => e.device === d);
-      for (const { collection, id } of new Map(mine.map((e) => [`${e.collection}/${e.id}`, e])).values()) {
-        const last = mine.filter((e) => e.collection === collection && e.id === id).at(-1)!;
-        const what = `device ${d}'s last edit of ${collection}/${id} (${last.marker ?? 'a delete'})`;
-        if (last.marker !== null && accepted.has(`${collection}/${last.marker}`)) continue; // it reached the backend
-        if (dismissed.has(`${d}/${collection}/${id}/${last.marker}`)) continue; // the rep let it go
-        const backend = await (await web('GET', `/v1/records/${collection}/${id}`)).json();
-        if (last.marker === null && (backend.record?.deleted === true || backend.error?.code === 'GONE')) continue;
-        const kept = lost.find(
-          (l) => l.collection === collection && l.id === id && markerOf(collection, l.local) === last.marker,
-        );
-        expect(kept, `${what} lost without a trace`).toBeDefined();
-        if (kept?.reason === 'stale') {
-          expect(kept.winner.updatedAt, `${what} lost to an older version`).toBeGreaterThanOrEqual(
-            last.effectiveAtLeast,
-          );
-        }
-      }
-      for (const l of lost) {
-        const marker = markerOf(l.collection, l.local);
-        const what = `device ${d}'s discarded edit of ${l.collection}/${l.id} (${marker ?? 'a delete'})`;
-        expect(
-          mine.some((e) => e.collection === l.collection && e.marker === marker),
-          `${what} is a version it made`,
-        ).toBe(true);
-        if (marker !== null) expect(accepted.has(`${l.collection}/${marker}`), `${what} is no phantom`).toBe(false);
-      }
+      await expectLostEditsKept(
+        `device ${d}`,
+        client,
+        edits.filter((e) => e.device === d),
+        accepted,
+        async (collection, id) => (await web('GET', `/v1/records/${collection}/${id}`)).json(),
+        (last) => dismissed.has(`${d}/${last.collection}/${last.id}/${last.marker}`), // the rep let it go
+      );
       for (const collection of collectionNames) {
         const held = (await client.list(collection)).map((r) => [r.id, markerOf(collection, r)]).sort();
         expect(held, `device ${d} holds the backend's ${collection}`).toStrictEqual(await backendOf(collection));

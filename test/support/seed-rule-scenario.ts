@@ -93,7 +93,13 @@ const recordFor: { [C in CollectionName]: (id: string, marker: string) => Record
 };
 
 /** A rep's edit of a record: its marker (null: a deletion), and the earliest server time it can count as. */
-type Edit = { device: number; collection: CollectionName; id: string; marker: string | null; effectiveAtLeast: number };
+export type Edit = {
+  device: number;
+  collection: CollectionName;
+  id: string;
+  marker: string | null;
+  effectiveAtLeast: number;
+};
 
 /** The server's clock, which the stack was started with: each history moves it on. */
 export type Clock = { now: number };
@@ -239,36 +245,13 @@ export async function runHistory(stack: Stack, clock: Clock, open: OpenReplica, 
       }
     }
     for (const [d, { client }] of replicas.entries()) {
-      const lost = await client.discardedEdits();
-      const mine = edits.filter((e) => e.device === d);
-      for (const { collection, id } of new Map(mine.map((e) => [`${e.collection}/${e.id}`, e])).values()) {
-        const last = mine.filter((e) => e.collection === collection && e.id === id).at(-1)!;
-        const what = `replica ${d}'s last edit of ${collection}/${id} (${last.marker ?? 'a delete'})`;
-        if (last.marker !== null && accepted.has(`${collection}/${last.marker}`)) continue; // it reached the backend
-        const held = (await (await web('GET', `/v1/records/${collection}/${id}`)).json()) as {
-          record?: WireRecord;
-          error?: { code: string };
-        };
-        if (last.marker === null && (held.record?.deleted === true || held.error?.code === 'GONE')) continue;
-        const kept = lost.find(
-          (l) => l.collection === collection && l.id === id && markerOf(collection, l.local) === last.marker,
-        );
-        expect(kept, `${what} lost without a trace`).toBeDefined();
-        if (kept?.reason === 'stale') {
-          expect(kept.winner.updatedAt, `${what} lost to an older version`).toBeGreaterThanOrEqual(
-            last.effectiveAtLeast,
-          );
-        }
-      }
-      for (const l of lost) {
-        const marker = markerOf(l.collection, l.local);
-        const what = `replica ${d}'s discarded edit of ${l.collection}/${l.id} (${marker ?? 'a delete'})`;
-        expect(
-          mine.some((e) => e.collection === l.collection && e.marker === marker),
-          `${what} is a version it made`,
-        ).toBe(true);
-        if (marker !== null) expect(accepted.has(`${l.collection}/${marker}`), `${what} is no phantom`).toBe(false);
-      }
+      await expectLostEditsKept(
+        `replica ${d}`,
+        client,
+        edits.filter((e) => e.device === d),
+        accepted,
+        async (collection, id) => (await web('GET', `/v1/records/${collection}/${id}`)).json(),
+      );
       for (const collection of collectionNames) {
         const held = (await replicas[d]!.shown(collection)).map(({ updatedBy: _by, ...record }) => record);
         expect(held, `replica ${d} shows the backend's ${collection}`).toStrictEqual(await backend(collection));
@@ -280,5 +263,51 @@ export async function runHistory(stack: Stack, clock: Clock, open: OpenReplica, 
     }
   } finally {
     await Promise.all(replicas.map((r) => r.close()));
+  }
+}
+
+/** What the backend answers for one record: the record (a tombstone too), or an error (`GONE`). */
+type BackendAnswer = { record?: WireRecord; error?: { code: string } };
+
+/**
+ * Checks 1 and 2 for one device, `mine` its edits in order: its last edit of
+ * each record reached the backend (`accepted`: `${collection}/${marker}`),
+ * was let go by the rep (`letGo`), or lost — to a deletion, or to a version
+ * at least as new — and is then that very version among its discarded
+ * edits; and each discarded edit is a version it made that never reached
+ * the backend.
+ */
+export async function expectLostEditsKept(
+  who: string,
+  client: SyncClient,
+  mine: Edit[],
+  accepted: Set<string>,
+  backendHas: (collection: CollectionName, id: string) => Promise<BackendAnswer>,
+  letGo: (last: Edit) => boolean = () => false,
+): Promise<void> {
+  const lost = await client.discardedEdits();
+  for (const { collection, id } of new Map(mine.map((e) => [`${e.collection}/${e.id}`, e])).values()) {
+    const last = mine.filter((e) => e.collection === collection && e.id === id).at(-1)!;
+    const what = `${who}'s last edit of ${collection}/${id} (${last.marker ?? 'a delete'})`;
+    if (last.marker !== null && accepted.has(`${collection}/${last.marker}`)) continue; // it reached the backend
+    if (letGo(last)) continue;
+    const held = await backendHas(collection, id);
+    if (last.marker === null && (held.record?.deleted === true || held.error?.code === 'GONE')) continue;
+    const kept = lost.find(
+      (l) => l.collection === collection && l.id === id && markerOf(collection, l.local) === last.marker,
+    );
+    expect(kept, `${what} lost without a trace`).toBeDefined();
+    if (kept?.reason === 'stale') {
+      expect(kept.winner.updatedAt, `${what} lost to an older version`).toBeGreaterThanOrEqual(last.effectiveAtLeast);
+    }
+  }
+  for (const l of lost) {
+    const marker = markerOf(l.collection, l.local);
+    const what = `${who}'s discarded edit of ${l.collection}/${l.id} (${marker ?? 'a delete'})`;
+    expect(
+      mine.some((e) => e.collection === l.collection && e.marker === marker),
+      `${what} is a version it made`,
+    ).toBe(true);
+    if (marker !== null) expect(accepted.has(`${l.collection}/${marker}`), `${what} is no phantom`).toBe(false);
   }
 }
