@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type AdapterRow, adapterTable, adapterTargets, firstSyncThroughAdapters } from '../bench/adapters.ts';
 import { catalogueProduct } from '../bench/catalogue.ts';
 import { FOUR_G, type LinkProfile, physicalCost, startLink, TRADE_SHOW_WIFI } from '../bench/link-proxy.ts';
 import { naivePushRoute } from '../bench/naive-push.ts';
@@ -466,6 +467,8 @@ type Links = {
   rows: LinkRow[];
   baselines: { link: string; records: number; seconds: number }[];
   compression?: Compression;
+  /** A first Sync Now of the catalogue over trade-show Wi-Fi through the SDK and each framework adapter. */
+  adapters?: AdapterRow[];
 };
 
 /** One Sync Now page of 1,000 catalogue records, compressed as the functions do (median of 15). */
@@ -645,7 +648,16 @@ async function linkScenarios(): Promise<Links> {
     }
     baselines.push({ link: profile.name, ...(await linkBaseline(profile)) });
   }
-  return { rows, baselines };
+  // The same first Sync Now through each framework adapter, next to the SDK (bench/adapters.ts).
+  const adapters = await firstSyncThroughAdapters({
+    api,
+    account: catalogueAccount,
+    jwtSecret: JWT_SECRET,
+    profile: TRADE_SHOW_WIFI,
+    expected: 10_000,
+    log,
+  });
+  return { rows, baselines, adapters };
 }
 
 /**
@@ -840,7 +852,7 @@ function kb(bytes: number): string {
   return (bytes / 1024).toFixed(bytes < 10 * 1024 ? 1 : 0);
 }
 
-function linkTable({ rows, baselines, compression = [] }: Links): string[] {
+function linkTable({ rows, baselines, compression = [], adapters = [] }: Links): string[] {
   const lines = [
     '| link | scenario | encoding | requests | KB up | KB down | wall s | same work on loopback s | link adds s | physical cost s | adds ÷ physical |',
     '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -875,10 +887,11 @@ function linkTable({ rows, baselines, compression = [] }: Links): string[] {
     "Physical cost: the bytes that crossed at the link's bandwidth each way, plus one round trip per request and per connection opened. " +
       'What the link adds is the wall time less the same work on loopback (median of 3).',
   );
+  if (adapters.length > 0) lines.push('', ...adapterTable(adapters, TRADE_SHOW_WIFI.name, 10_000));
   return lines;
 }
 
-function linkTargets({ rows, baselines }: Links): { target: string; measured: string; met: boolean }[] {
+function linkTargets({ rows, baselines, adapters = [] }: Links): { target: string; measured: string; met: boolean }[] {
   const row = (link: string, scenario: string, mode: Mode) =>
     rows.find((r) => r.link === link && r.scenario.startsWith(scenario) && r.mode === mode)!;
   const show = TRADE_SHOW_WIFI.name;
@@ -914,5 +927,6 @@ function linkTargets({ rows, baselines }: Links): { target: string; measured: st
       measured: `${(baseline1000 / pushGzip.wallS).toFixed(0)}× (${pushGzip.wallS.toFixed(1)} s against ${baseline1000.toFixed(0)} s, extrapolated from ${baseline.records})`,
       met: baseline1000 / pushGzip.wallS >= 50,
     },
+    ...adapterTargets(adapters),
   ];
 }

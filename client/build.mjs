@@ -1,7 +1,8 @@
 // Builds the SDK package (npm pack runs it): one ES module per entry point
 // with the shared protocol code (../protocol) inside it, and declarations.
-// zod and @noble/hashes are dependencies; React and better-sqlite3 are the
-// app's, for the entry points that use them.
+// zod and @noble/hashes are dependencies; React, better-sqlite3, RxDB and
+// WatermelonDB are the app's (optional peers), each imported only by the
+// entry point that uses it, never by the core.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -15,13 +16,19 @@ rmSync(dist, { recursive: true, force: true });
 
 await build({
   absWorkingDir: here,
-  entryPoints: { index: 'index.ts', react: 'react.ts', sqlite: 'sqlite-store.ts' },
+  entryPoints: {
+    index: 'index.ts',
+    react: 'react.ts',
+    sqlite: 'sqlite-store.ts',
+    rxdb: 'rxdb.ts',
+    watermelon: 'watermelon.ts',
+  },
   bundle: true,
   format: 'esm',
   platform: 'neutral',
   target: 'es2022',
   outdir: 'dist',
-  external: ['zod', '@noble/hashes', 'react', 'better-sqlite3'],
+  external: ['zod', '@noble/hashes', 'react', 'better-sqlite3', 'rxdb', '@nozbe/watermelondb'],
   sourcemap: true,
   logLevel: 'warning',
 });

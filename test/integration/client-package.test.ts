@@ -39,6 +39,24 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
+/** What the README's examples take as the app's own: its sign-in. */
+const APP_CONTEXT = 'declare const auth: { idToken(): Promise<string>; refresh(): Promise<string> };\n';
+/** The framework whose adapter an example imports (its example is checked with that framework installed). */
+const ADAPTER_ENTRY = /'@mobile-sales-sync\/client\/(rxdb|watermelon)'/;
+/** The README's TypeScript examples, as packed, written into `dir` as modules: their file names. */
+function readmeExamples(dir: string, keep: (code: string) => boolean): string[] {
+  const readme = readFileSync(join(installed, 'README.md'), 'utf8');
+  const examples = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!).filter(keep);
+  writeFileSync(join(dir, 'app-context.d.ts'), APP_CONTEXT);
+  return [
+    'app-context.d.ts',
+    ...examples.map((code, i) => {
+      writeFileSync(join(dir, `readme-${i + 1}.ts`), code);
+      return `readme-${i + 1}.ts`;
+    }),
+  ];
+}
+
 /** `tsc` over `files` of the app, strict, with the DOM library and no Node types: its output (empty: no error). */
 function typeCheck(files: string[]): string {
   const config = join(app, 'tsconfig.json');
@@ -95,20 +113,10 @@ export async function start(token: string): Promise<SyncState> {
 }
 `,
     );
-    // The README as packed: each of its TypeScript examples a module of the app.
-    const readme = readFileSync(join(installed, 'README.md'), 'utf8');
-    const examples = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
-    expect(examples.length, 'the quick start, discarded edits, errors, React Native').toBeGreaterThanOrEqual(4);
-    const readmeFiles = examples.map((code, i) => {
-      writeFileSync(join(app, `readme-${i + 1}.ts`), code);
-      return `readme-${i + 1}.ts`;
-    });
-    // What the examples take as the app's own: its sign-in.
-    writeFileSync(
-      join(app, 'app-context.d.ts'),
-      'declare const auth: { idToken(): Promise<string>; refresh(): Promise<string> };\n',
-    );
-    expect(typeCheck(['app.ts', 'app-context.d.ts', ...readmeFiles])).toBe('');
+    // The README as packed: each of its TypeScript examples a module of the app (an adapter's, with its framework).
+    const readmeFiles = readmeExamples(app, (code) => !ADAPTER_ENTRY.test(code));
+    expect(readmeFiles.length - 1, 'the quick start, discarded edits, errors, React Native').toBeGreaterThanOrEqual(4);
+    expect(typeCheck(['app.ts', ...readmeFiles])).toBe('');
   });
 
   it('runs: a client over the memory store, from the installed bundle', async () => {
@@ -128,5 +136,158 @@ export async function start(token: string): Promise<SyncState> {
     // @ts-expect-error an unknown collection: refused by the types, and at run time for an app in plain JavaScript
     await expect(client.save('prodcts', {})).rejects.toThrow(sdk.InvalidRecordError);
     expect(readdirSync(join(installed, 'dist'))).toEqual(expect.arrayContaining(['index.js', 'react.js', 'sqlite.js']));
+  });
+});
+
+// With each framework: a fresh project that has only that framework installed (and the core's dependencies)
+// type-checks an app using the adapter against the framework's real types, and runs it in Node.
+describe.each([
+  {
+    framework: 'RxDB',
+    entry: 'rxdb',
+    packages: ['rxdb', 'rxjs'],
+    // rxdb's declarations use Symbol.asyncDispose.
+    lib: ['ES2022', 'ESNext.Disposable', 'DOM'],
+    app: `import { type DiscardedEdit, SyncClient } from '@mobile-sales-sync/client';
+import { RxdbStore, type RxdbSyncCollections, recordOf, rxdbCollections } from '@mobile-sales-sync/client/rxdb';
+import { createRxDatabase } from 'rxdb';
+import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
+
+export async function start(token: string): Promise<DiscardedEdit[]> {
+  const db = await createRxDatabase<RxdbSyncCollections>({ name: 'mobile-sales', storage: getRxStorageMemory() });
+  await db.addCollections(rxdbCollections());
+  const sync = new SyncClient({ baseUrl: 'https://api.example.com', deviceId: 'ipad-7', token: () => token, store: new RxdbStore(db) });
+  db.products.find({ sort: [{ name: 'asc' }] }).$.subscribe((docs) => {
+    const names: string[] = docs.map((doc) => recordOf(doc).name);
+    document.title = names.join(', ');
+  });
+  await sync.save('customers', { name: 'Roastery Nord' });
+  await sync.loginPush();
+  await sync.syncNow();
+  return sync.discardedEdits();
+}
+`,
+    run: `import { SyncClient } from '@mobile-sales-sync/client';
+import { RxdbStore, recordOf, rxdbCollections } from '@mobile-sales-sync/client/rxdb';
+import { createRxDatabase } from 'rxdb';
+import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
+const db = await createRxDatabase({ name: 'mobile-sales', storage: getRxStorageMemory() });
+await db.addCollections(rxdbCollections());
+const sync = new SyncClient({ baseUrl: 'http://127.0.0.1:1', deviceId: 'ipad-7', token: () => 'unused', accountId: 'acme', userId: 'alice', store: new RxdbStore(db) });
+await sync.save('products', { id: 'p1', name: 'Grinder', sku: 'GR-2', priceCents: 17900, currency: 'EUR' });
+const shown = (await db.products.find().exec()).map((doc) => recordOf(doc).name);
+console.log(JSON.stringify({ shown, unsent: (await sync.refresh()).unsent }));
+await db.close();
+`,
+  },
+  {
+    framework: 'WatermelonDB',
+    entry: 'watermelon',
+    packages: ['@nozbe/watermelondb'],
+    lib: ['ES2022', 'DOM'],
+    app: `import { type DiscardedEdit, SyncClient } from '@mobile-sales-sync/client';
+import { recordOf, WatermelonStore, watermelonModels, watermelonSchema } from '@mobile-sales-sync/client/watermelon';
+import { Database, Q } from '@nozbe/watermelondb';
+import LokiJSAdapter from '@nozbe/watermelondb/adapters/lokijs';
+
+export async function start(token: string): Promise<DiscardedEdit[]> {
+  const adapter = new LokiJSAdapter({ schema: watermelonSchema(), useWebWorker: false, useIncrementalIndexedDB: true });
+  const database = new Database({ adapter, modelClasses: Object.values(watermelonModels) });
+  const sync = new SyncClient({ baseUrl: 'https://api.example.com', deviceId: 'ipad-7', token: () => token, store: new WatermelonStore(database) });
+  database.get('products').query(Q.sortBy('name')).observe().subscribe((rows) => {
+    const names: string[] = rows.map((row) => recordOf('products', row).name);
+    document.title = names.join(', ');
+  });
+  await sync.save('customers', { name: 'Roastery Nord' });
+  await sync.loginPush();
+  await sync.syncNow();
+  return sync.discardedEdits();
+}
+`,
+    run: `import { SyncClient } from '@mobile-sales-sync/client';
+import { recordOf, WatermelonStore, watermelonModels, watermelonSchema } from '@mobile-sales-sync/client/watermelon';
+import { Database } from '@nozbe/watermelondb';
+import lokijs from '@nozbe/watermelondb/adapters/lokijs/index.js';
+import { logger } from '@nozbe/watermelondb/utils/common/index.js';
+logger.silence();
+const adapter = new lokijs.default({ schema: watermelonSchema(), useWebWorker: false, useIncrementalIndexedDB: false, extraLokiOptions: { autosave: false } });
+const database = new Database({ adapter, modelClasses: Object.values(watermelonModels) });
+const sync = new SyncClient({ baseUrl: 'http://127.0.0.1:1', deviceId: 'ipad-7', token: () => 'unused', accountId: 'acme', userId: 'alice', store: new WatermelonStore(database) });
+await sync.save('products', { id: 'p1', name: 'Grinder', sku: 'GR-2', priceCents: 17900, currency: 'EUR' });
+const shown = (await database.get('products').query().fetch()).map((row) => recordOf('products', row).name);
+console.log(JSON.stringify({ shown, unsent: (await sync.refresh()).unsent }));
+`,
+  },
+])('the client package with $framework', ({ entry, packages, lib, app: source, run }) => {
+  const project = join(work, `app-${entry}`);
+  beforeAll(() => {
+    const here = join(project, 'node_modules', '@mobile-sales-sync', 'client');
+    mkdirSync(here, { recursive: true });
+    execFileSync('tar', [
+      '-xzf',
+      join(work, readdirSync(work).find((f) => f.endsWith('.tgz'))!),
+      '-C',
+      here,
+      '--strip-components=1',
+    ]);
+    for (const name of ['zod', '@noble/hashes', ...packages]) {
+      mkdirSync(dirname(join(project, 'node_modules', name)), { recursive: true });
+      symlinkSync(join(ROOT, 'node_modules', name), join(project, 'node_modules', name));
+    }
+  });
+
+  it('exports its entry point, and the core bundle imports no framework', () => {
+    const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as {
+      exports: Record<string, { types: string; default: string }>;
+      peerDependencies: Record<string, string>;
+      peerDependenciesMeta: Record<string, { optional: boolean }>;
+    };
+    expect(manifest.exports[`./${entry}`]).toStrictEqual({
+      types: `./dist/types/client/${entry}.d.ts`,
+      default: `./dist/${entry}.js`,
+    });
+    const peer = packages[0]!;
+    expect(manifest.peerDependencies[peer], `${peer} is a peer`).toBeDefined();
+    expect(manifest.peerDependenciesMeta[peer]?.optional, `${peer} is an optional peer`).toBe(true);
+    expect(readFileSync(join(installed, 'dist', 'index.js'), 'utf8')).not.toMatch(/from\s+["'](rxdb|@nozbe)/);
+  });
+
+  it('type-checks an app that uses it, and the README’s example, against the framework’s own types', () => {
+    const readmeFiles = readmeExamples(project, (code) => code.includes(`'@mobile-sales-sync/client/${entry}'`));
+    expect(readmeFiles.length - 1, 'the README has an example').toBe(1);
+    writeFileSync(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'ESNext',
+          moduleResolution: 'bundler',
+          lib,
+          types: [],
+          strict: true,
+          noEmit: true,
+        },
+        files: ['app.ts', ...readmeFiles],
+      }),
+    );
+    writeFileSync(join(project, 'app.ts'), source);
+    const tsc = createRequire(join(ROOT, 'package.json')).resolve('typescript/bin/tsc');
+    let out = '';
+    try {
+      out = execFileSync(process.execPath, [tsc, '-p', join(project, 'tsconfig.json')], { encoding: 'utf8' });
+    } catch (error) {
+      out = String((error as { stdout?: string }).stdout ?? error);
+    }
+    expect(out).toBe('');
+  });
+
+  it('runs in Node: an edit saved through the SDK is a record the framework shows', () => {
+    writeFileSync(join(project, 'run.mjs'), run);
+    const out = execFileSync(process.execPath, [join(project, 'run.mjs')], {
+      cwd: project,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(JSON.parse(out.trim().split('\n').at(-1)!)).toStrictEqual({ shown: ['Grinder'], unsent: { products: 1 } });
   });
 });

@@ -36,8 +36,9 @@ import { type CollectionName, collectionNames } from '../../protocol/records.ts'
 import { markedRecord, markerOf } from '../support/fixtures.ts';
 import { type Stack, startStack, TEST_JWT_SECRET } from '../support/local-stack.ts';
 import { propertyParams } from '../support/property.ts';
+import { type Edit, expectLostEditsKept } from '../support/seed-rule-scenario.ts';
 import { openStore, STORES } from '../support/stores.ts';
-import { type SentRequest, sentJson } from '../support/wire.ts';
+import { type Fault, faultyNetwork } from '../support/wire.ts';
 
 const HOUR = 3_600_000;
 const IDS = ['a', 'b'];
@@ -53,7 +54,6 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-type Fault = 'none' | 'duplicate' | 'lostResponse' | 'failBeforeSending';
 type Target = { collection: CollectionName; id: string };
 type Action =
   | ({ kind: 'edit' | 'delete'; device: number } & Target)
@@ -106,45 +106,17 @@ const history = fc.record({
   actions: fc.array(action, { minLength: 1, maxLength: MAX_STEPS }),
 });
 
-/** A rep's edit of a record: its marker (null: a deletion), and the earliest server time it can count as. */
-type Edit = { device: number; collection: CollectionName; id: string; marker: string | null; effectiveAtLeast: number };
-
 test.prop([history], params)(
   `what the rep sees: ${params.numRuns} histories over every collection; every lost edit is kept, only a newer version or a deletion beats one, and the devices end in sync`,
   async ({ skews, stores, faults, actions }) => {
     serverClock += 30 * 24 * HOUR; // each history on fresh time
     const account = stack.newAccount();
     const accepted = new Set<string>(); // versions the backend accepted: `${collection}/${marker}`
-    let faultIndex = 0;
-    let faultsOn = true;
     let names = 0;
-    const wire = (): Fetch => {
-      let previousFaulted = false;
-      return async (url, init) => {
-        const fault = faultsOn && !previousFaulted ? faults[faultIndex++ % faults.length]! : 'none';
-        previousFaulted = fault !== 'none';
-        if (fault === 'failBeforeSending') throw new TypeError('network down');
-        if (fault === 'duplicate') note(init, await (await fetch(url, init)).text());
-        const response = await fetch(url, init);
-        const text = await response.text();
-        if (response.status === 200) note(init, text);
-        if (fault === 'lostResponse') throw new TypeError('connection reset after the server answered');
-        return { status: response.status, headers: response.headers, text: async () => text };
-      };
-    };
-    // The results of every push the server answered, matched to what was sent as the protocol says: per collection.
-    const note = (init: SentRequest, text: string) => {
-      if (init.method !== 'POST' || !init.body) return;
-      const sent = sentJson(init) as { changes?: Record<string, WireRecord[]> };
-      const body = JSON.parse(text) as { results?: Record<string, { status: string }[]> };
-      for (const [collection, list] of Object.entries(body.results ?? {})) {
-        list.forEach((result, i) => {
-          const version = sent.changes?.[collection]?.[i];
-          if (version && ['created', 'updated', 'unchanged'].includes(result.status))
-            accepted.add(nameOf(collection as CollectionName, version));
-        });
-      }
-    };
+    const network = faultyNetwork(faults, (collection, version, status) => {
+      if (['created', 'updated', 'unchanged'].includes(status))
+        accepted.add(nameOf(collection as CollectionName, version));
+    });
 
     const edits: Edit[] = [];
     const dismissed = new Set<string>(); // `${device}/${collection}/${id}/${marker}`
@@ -152,7 +124,7 @@ test.prop([history], params)(
     const devices = await Promise.all(
       skews.map(async (skew, d) => {
         const bearer = await signLocalToken(TEST_JWT_SECRET, account, `rep-${d}`);
-        const base = wire();
+        const base = network.device();
         let client: SyncClient;
         // An edit while a Sync Now is in flight: after its first page (the one answering its push) came back,
         // before the client applies it.
@@ -267,7 +239,7 @@ test.prop([history], params)(
     }
 
     // Quiet: no faults, every device pushes what is pending and pulls everything.
-    faultsOn = false;
+    network.on = false;
     serverClock += 1000;
     for (const client of devices) await client.syncNow();
     for (const client of devices) await client.syncNow();
@@ -277,34 +249,14 @@ test.prop([history], params)(
       return (listed.records as WireRecord[]).map((r) => [r.id, markerOf(collection, r)]).sort();
     };
     for (const [d, client] of devices.entries()) {
-      const lost = await client.discardedEdits();
-      const mine = edits.filter((e) => e.device === d);
-      for (const { collection, id } of new Map(mine.map((e) => [`${e.collection}/${e.id}`, e])).values()) {
-        const last = mine.filter((e) => e.collection === collection && e.id === id).at(-1)!;
-        const what = `device ${d}'s last edit of ${collection}/${id} (${last.marker ?? 'a delete'})`;
-        if (last.marker !== null && accepted.has(`${collection}/${last.marker}`)) continue; // it reached the backend
-        if (dismissed.has(`${d}/${collection}/${id}/${last.marker}`)) continue; // the rep let it go
-        const backend = await (await web('GET', `/v1/records/${collection}/${id}`)).json();
-        if (last.marker === null && (backend.record?.deleted === true || backend.error?.code === 'GONE')) continue;
-        const kept = lost.find(
-          (l) => l.collection === collection && l.id === id && markerOf(collection, l.local) === last.marker,
-        );
-        expect(kept, `${what} lost without a trace`).toBeDefined();
-        if (kept?.reason === 'stale') {
-          expect(kept.winner.updatedAt, `${what} lost to an older version`).toBeGreaterThanOrEqual(
-            last.effectiveAtLeast,
-          );
-        }
-      }
-      for (const l of lost) {
-        const marker = markerOf(l.collection, l.local);
-        const what = `device ${d}'s discarded edit of ${l.collection}/${l.id} (${marker ?? 'a delete'})`;
-        expect(
-          mine.some((e) => e.collection === l.collection && e.marker === marker),
-          `${what} is a version it made`,
-        ).toBe(true);
-        if (marker !== null) expect(accepted.has(`${l.collection}/${marker}`), `${what} is no phantom`).toBe(false);
-      }
+      await expectLostEditsKept(
+        `device ${d}`,
+        client,
+        edits.filter((e) => e.device === d),
+        accepted,
+        async (collection, id) => (await web('GET', `/v1/records/${collection}/${id}`)).json(),
+        (last) => dismissed.has(`${d}/${last.collection}/${last.id}/${last.marker}`), // the rep let it go
+      );
       for (const collection of collectionNames) {
         const held = (await client.list(collection)).map((r) => [r.id, markerOf(collection, r)]).sort();
         expect(held, `device ${d} holds the backend's ${collection}`).toStrictEqual(await backendOf(collection));
