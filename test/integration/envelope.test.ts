@@ -2,76 +2,20 @@
 // request does bounded work, whatever the account holds or the caller sends:
 // the hostile cases, over real HTTP against the local server (which answers
 // 502 for a result over 6 MB, as AWS does), each timed and sized. Also the
-// identity and retry defects found by the same probe.
-import { randomBytes } from 'node:crypto';
-import { faker } from '@faker-js/faker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Invocation } from '../../dev/local-api.ts';
+// identity and retry defects found by the same probe. Compressed pages:
+// envelope-compressed.test.ts.
+
+import { describe, expect, it } from 'vitest';
 import { signLocalToken } from '../../dev/local-token.ts';
 import { seedItems, storedItem } from '../../dev/seed.ts';
 import { decodeCursor, encodeCursor } from '../../functions/core/cursor.ts';
 import { syncPosition } from '../../functions/core/feed.ts';
 import { LAMBDA_PAYLOAD_BYTES } from '../../functions/http/page-budget.ts';
-import {
-  type ApiClient,
-  product,
-  type Response,
-  type Stack,
-  type SyncNowBody,
-  startStack,
-  TEST_JWT_SECRET,
-} from '../support/local-stack.ts';
+import { envelopeHarness } from '../support/envelope.ts';
+import { product, type Response, TEST_JWT_SECRET } from '../support/local-stack.ts';
 
-let stack: Stack;
-const invocations: Invocation[] = [];
-const loud: string[] = [];
-beforeAll(async () => {
-  stack = await startStack({
-    observe: (i) => invocations.push(i),
-    log: (line) => loud.push(line),
-    // Records written straight to the table past the schema's limits (to load a page to the brim):
-    // answers no API write could lead to, so not held to the OpenAPI document.
-    contract: false,
-  });
-});
-afterAll(async () => {
-  await stack?.stop();
-  const largest = new Map<string, number>();
-  for (const i of invocations) largest.set(i.route, Math.max(largest.get(i.route) ?? 0, i.resultBytes));
-  console.info('largest proxy result per route (bytes):', Object.fromEntries(largest));
-  console.info('slowest request (ms):', Math.round(Math.max(...invocations.map((i) => i.ms))));
-});
-
-/**
- * The invocations a block of work made: every one under the payload limit,
- * none a 5xx, and none doing unbounded work (at most 32 queries and 1,000
- * writes a request, whatever the account holds). Time is reported, not
- * asserted (a timed test on a shared 2-core machine flakes): the slowest
- * request of each case is printed, and the figures go in the notes.
- */
-async function withinEnvelope<T>(work: () => Promise<T>): Promise<{ result: T; largest: number; slowest: number }> {
-  const from = invocations.length;
-  stack.requests.reset();
-  const result = await work();
-  const made = invocations.slice(from);
-  const largest = Math.max(0, ...made.map((i) => i.resultBytes));
-  const slowest = Math.max(0, ...made.map((i) => i.ms));
-  expect(largest).toBeLessThanOrEqual(LAMBDA_PAYLOAD_BYTES);
-  expect(made.filter((i) => i.status >= 500)).toEqual([]);
-  const requests = stack.requests.snapshot();
-  expect((requests.Query ?? 0) / Math.max(1, made.length), 'queries per request').toBeLessThanOrEqual(35);
-  expect((requests.PutItem ?? 0) / Math.max(1, made.length), 'writes per request').toBeLessThanOrEqual(1000);
-  console.info(
-    `${expect.getState().currentTestName}: ${made.length} requests, slowest ${Math.round(slowest)} ms, largest ${largest} B`,
-  );
-  return { result, largest, slowest };
-}
-
-/**
- * A caller that takes responses plain: the escaped body is the hostile
- * cases' worst case (a compressed page is sized on its own bytes, below).
- */
-const plainAs = (account: string) => stack.as(account, 'alice', { 'accept-encoding': 'identity' });
+const envelope = envelopeHarness();
+const { loud, withinEnvelope, plainAs, seedProducts, syncPass, idsOf } = envelope;
 
 const T = () => Date.now();
 const order = (id: string, lines: unknown[], extra: Record<string, unknown> = {}) => ({
@@ -86,38 +30,6 @@ const order = (id: string, lines: unknown[], extra: Record<string, unknown> = {}
 const bigLines = (n: number) =>
   Array.from({ length: n }, (_, i) => ({ productId: `p-${i}-${'x'.repeat(20)}`, quantity: 1, unitPriceCents: 100 }));
 
-/** Writes `n` products straight to the table (no schema check), each described (and named) afresh, changed now. */
-async function seedProducts(
-  account: string,
-  n: number,
-  description: () => string,
-  name = (i: number) => `Product p${i}`,
-) {
-  const now = T();
-  await seedItems(
-    stack.client,
-    Array.from({ length: n }, (_, i) =>
-      storedItem(account, 'products', product(`p${i}`, now, { name: name(i), description: description() }), now),
-    ),
-  );
-}
-
-/** Sync Now until the pass ends; every page checked. */
-async function syncPass(api: ApiClient, deviceId: string, cursor: string | null, first: Record<string, unknown>) {
-  const pages: SyncNowBody[] = [];
-  let next = cursor;
-  for (let page = 0; page < 200; page++) {
-    const response = await api.syncNow(deviceId, next, page === 0 ? first : { limit: first.limit ?? 500 });
-    expect(response.status, JSON.stringify(response.body).slice(0, 300)).toBe(200);
-    pages.push(response.body);
-    next = response.body.cursor;
-    if (!response.body.hasMore) return { pages, cursor: next };
-  }
-  throw new Error('the pass did not end');
-}
-const idsOf = (pages: SyncNowBody[], collection: string) =>
-  pages.flatMap((p) => (p.changes[collection] ?? []).map((r) => r.id));
-
 /**
  * An account holding 300 orders of ~25 KB on the wire (5,000 quotes of
  * notes, each escaped twice in a proxy result) written an hour ago (before
@@ -125,10 +37,10 @@ const idsOf = (pages: SyncNowBody[], collection: string) =>
  * cursor from that pass, and 300 stale pushes of the same orders.
  */
 async function staleAgainstBigOrders() {
-  const account = stack.newAccount();
+  const account = envelope.stack.newAccount();
   const now = T();
   await seedItems(
-    stack.client,
+    envelope.stack.client,
     Array.from({ length: 300 }, (_, i) =>
       storedItem(
         account,
@@ -141,7 +53,7 @@ async function staleAgainstBigOrders() {
   return {
     account,
     api: await plainAs(account),
-    cursor: encodeCursor(stack.services.cursorKey(), account, 'sync', { since: now - 600_000 }),
+    cursor: encodeCursor(envelope.stack.services.cursorKey(), account, 'sync', { since: now - 600_000 }),
     stale: Array.from({ length: 300 }, (_, i) => order(`o${i}`, bigLines(1), { updatedAt: now - 3_600_000 })),
   };
 }
@@ -161,7 +73,7 @@ describe('responses fit a Lambda payload, whatever the records hold', () => {
     const { account, api, cursor: since, stale } = await staleAgainstBigOrders();
     const first = await api.syncNow('ipad-1', since, { changes: { orders: stale } });
     const owedAfter = (cursor: string) =>
-      decodeCursor(stack.services.cursorKey(), account, 'sync', syncPosition, cursor).owed?.length ?? 0;
+      decodeCursor(envelope.stack.services.cursorKey(), account, 'sync', syncPosition, cursor).owed?.length ?? 0;
     const owedFirst = owedAfter(first.body.cursor);
     expect(owedFirst).toBeGreaterThan(0);
     // The device lost the page, and resumes from its stored cursor pushing the same pending rows again.
@@ -171,11 +83,11 @@ describe('responses fit a Lambda payload, whatever the records hold', () => {
   });
 
   it('200 stale ~64 KB orders from a tiny request: the winners are owed across pages, never one oversized page', async () => {
-    const account = stack.newAccount();
+    const account = envelope.stack.newAccount();
     const api = await plainAs(account);
     const now = T();
     await seedItems(
-      stack.client,
+      envelope.stack.client,
       Array.from({ length: 200 }, (_, i) =>
         storedItem(account, 'orders', order(`o${i}`, bigLines(1), { updatedAt: now, notes: '"'.repeat(5000) }), now),
       ),
@@ -189,7 +101,7 @@ describe('responses fit a Lambda payload, whatever the records hold', () => {
   });
 
   it('600 products of 5,000 quotes each: Sync Now and list pages stay under the limit escaped', async () => {
-    const account = stack.newAccount();
+    const account = envelope.stack.newAccount();
     const api = await plainAs(account);
     await seedProducts(account, 600, () => '"'.repeat(5000));
     const { result } = await withinEnvelope(() => syncPass(api, 'ipad-1', null, { limit: 1000 }));
@@ -213,7 +125,7 @@ describe('responses fit a Lambda payload, whatever the records hold', () => {
   });
 
   it('132 products of control characters: pages sized on their escaped form', async () => {
-    const account = stack.newAccount();
+    const account = envelope.stack.newAccount();
     const api = await plainAs(account);
     await seedProducts(account, 132, () => '\u0001'.repeat(5000));
     const { result } = await withinEnvelope(() => syncPass(api, 'ipad-1', null, { limit: 1000 }));
@@ -221,7 +133,7 @@ describe('responses fit a Lambda payload, whatever the records hold', () => {
   });
 
   it('1,000 orders with 500 empty lines each: at most 20 issues a record, a response about the size of its request', async () => {
-    const api = await stack.as(stack.newAccount());
+    const api = await envelope.stack.as(envelope.stack.newAccount());
     const records = Array.from({ length: 1000 }, (_, i) =>
       order(
         `o${i}`,
@@ -238,7 +150,7 @@ describe('responses fit a Lambda payload, whatever the records hold', () => {
   });
 
   it('a 100 KB unknown key is named by a path cut to 200 characters, never echoed whole', async () => {
-    const api = await stack.as(stack.newAccount());
+    const api = await envelope.stack.as(envelope.stack.newAccount());
     const key = 'k'.repeat(100_000);
     const response = await api.push('ipad-1', { products: [{ ...product('p1', T()), [key]: 1 }] });
     expect(response.status).toBe(200);
@@ -247,83 +159,26 @@ describe('responses fit a Lambda payload, whatever the records hold', () => {
   });
 });
 
-describe('compressed pages: sized on the bytes actually sent', () => {
-  const pass = async (account: string, acceptEncoding: string) => {
-    const api = await stack.as(account, 'alice', { 'accept-encoding': acceptEncoding });
-    return withinEnvelope(() => syncPass(api, 'ipad-1', null, { limit: 1000 }));
-  };
-
-  it('catalogue-like text: a gzip or br page carries several plain pages, and fits as base64', async () => {
-    // A catalogue: 1,500 products of ~12 KB of varied product copy each (fixed seed), ~18 MB: past the schema's 5,000
-    // characters (written straight to the table), so a plain page ends on bytes (~500 records), not on `limit`.
-    faker.seed(12);
-    const account = stack.newAccount();
-    const copy = () => {
-      let text = '';
-      while (text.length < 11_800) text += `${faker.commerce.productDescription()} `;
-      return text.slice(0, 12_000);
-    };
-    await seedProducts(account, 1500, copy, () => faker.commerce.productName());
-    const plain = await pass(account, 'identity');
-    const gzip = await pass(account, 'gzip');
-    const br = await pass(account, 'br');
-    for (const run of [plain, gzip, br]) expect(new Set(idsOf(run.result.pages, 'products')).size).toBe(1500);
-    expect(plain.result.pages.length).toBeGreaterThanOrEqual(3);
-    expect(gzip.result.pages.length).toBeLessThan(plain.result.pages.length);
-    expect(br.result.pages.length).toBeLessThan(plain.result.pages.length);
-  });
-
-  it('non-ASCII text: a page sized compressed goes out compressed (its plain UTF-8 would not fit)', async () => {
-    const account = stack.newAccount();
-    // 2,048 common CJK characters: 3 bytes each in UTF-8, about 11 bits of information.
-    const cjk = (n: number) => {
-      const bytes = randomBytes(2 * n);
-      return Array.from({ length: n }, (_, i) => String.fromCharCode(0x4e00 + (bytes.readUInt16BE(2 * i) % 2048))).join(
-        '',
-      );
-    };
-    await seedProducts(account, 600, () => cjk(5000));
-    for (const encoding of ['gzip', 'br']) {
-      const run = await pass(account, encoding);
-      expect(new Set(idsOf(run.result.pages, 'products')).size).toBe(600);
-    }
-  });
-
-  it('high-entropy text: compressed + base64 is larger than plain, and the page is still sized to fit', async () => {
-    const account = stack.newAccount();
-    const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 !#$%&()*+,-./:;<=>?@[]^_{|}~';
-    const noise = (n: number) => Array.from(randomBytes(n), (b) => chars[b % chars.length]).join('');
-    // 8,000 characters, past the schema's 5,000 (written straight to the table), so pages end on bytes, not on `limit`.
-    await seedProducts(account, 1500, () => noise(8000));
-    for (const encoding of ['gzip', 'br']) {
-      const run = await pass(account, encoding);
-      expect(new Set(idsOf(run.result.pages, 'products')).size).toBe(1500);
-      expect(run.result.pages.length).toBeGreaterThan(1);
-      expect(run.largest).toBeGreaterThan(0.9 * LAMBDA_PAYLOAD_BYTES); // full pages, not timid ones
-    }
-  });
-});
-
 describe('bounded work per request', () => {
   it('5,000 tombstones and one live record: a snapshot with limit 1 and the web list do bounded work per request', async () => {
-    const account = stack.newAccount();
+    const account = envelope.stack.newAccount();
     const api = await plainAs(account);
     const now = T();
-    await seedItems(stack.client, [
+    await seedItems(envelope.stack.client, [
       ...Array.from({ length: 5000 }, (_, i) =>
         storedItem(account, 'products', product(`a${String(i).padStart(5, '0')}`, now), now, { deleted: true }),
       ),
       storedItem(account, 'products', product('z-live', now), now),
     ]);
-    stack.requests.reset();
+    envelope.stack.requests.reset();
     let queriesPerRequest = 0;
     const { result } = await withinEnvelope(async () => {
       let cursor: string | null = null;
       const live: string[] = [];
       for (let page = 0; page < 50; page++) {
-        const before = stack.requests.snapshot().Query ?? 0;
+        const before = envelope.stack.requests.snapshot().Query ?? 0;
         const response = await api.syncNow('ipad-1', cursor, { limit: 1 });
-        queriesPerRequest = Math.max(queriesPerRequest, (stack.requests.snapshot().Query ?? 0) - before);
+        queriesPerRequest = Math.max(queriesPerRequest, (envelope.stack.requests.snapshot().Query ?? 0) - before);
         live.push(...response.body.changes.products!.map((r) => r.id));
         cursor = response.body.cursor;
         if (!response.body.hasMore) return live;
@@ -340,7 +195,7 @@ describe('bounded work per request', () => {
   });
 
   it('pushed tombstones for ids the backend never had are stored, each request bounded', async () => {
-    const api = await stack.as(stack.newAccount());
+    const api = await envelope.stack.as(envelope.stack.newAccount());
     await withinEnvelope(async () => {
       for (let batch = 0; batch < 3; batch++) {
         const tombstones = Array.from({ length: 1000 }, (_, i) => ({
@@ -361,7 +216,7 @@ describe('bounded work per request', () => {
 
 describe('hostile envelopes and identities', () => {
   it('changes: {"__proto__": [...]} is a 400, not a 200 with the records dropped', async () => {
-    const api = await stack.as(stack.newAccount());
+    const api = await envelope.stack.as(envelope.stack.newAccount());
     const body = `{"deviceId":"ipad-1","clientTime":${T()},"changes":{"__proto__":[{"id":"p1"}]}}`;
     const response = await api.request<{ error: { code: string } }>('POST', '/v1/sync/push', body);
     expect(response.status).toBe(400);
@@ -369,16 +224,16 @@ describe('hostile envelopes and identities', () => {
   });
 
   it('a clock decades ahead cannot store a date before 2000', async () => {
-    const api = await stack.as(stack.newAccount());
+    const api = await envelope.stack.as(envelope.stack.newAccount());
     const response = await api.push('ipad-1', { products: [product('p1', T())] }, Number.MAX_SAFE_INTEGER);
     expect(response.status).toBe(200);
     expect(response.body.results.products?.[0]?.updatedAt).toBeGreaterThan(946_684_800_000);
   });
 
   it("a user cannot Sync Now as another user's device: two users on one deviceId are two devices", async () => {
-    const account = stack.newAccount();
-    const alice = await stack.as(account, 'alice');
-    const mallory = await stack.as(account, 'mallory');
+    const account = envelope.stack.newAccount();
+    const alice = await envelope.stack.as(account, 'alice');
+    const mallory = await envelope.stack.as(account, 'mallory');
     await alice.put('products', 'p1', { name: 'A', sku: 'A', priceCents: 1, currency: 'EUR' });
     await syncPass(mallory, 'ipad-7', null, {});
     const status = await alice.status('ipad-7');
@@ -394,7 +249,7 @@ describe('hostile envelopes and identities', () => {
   });
 
   it('a reused (deviceId, updatedAt) with different content is not a retry, and the backend is not hidden', async () => {
-    const account = stack.newAccount();
+    const account = envelope.stack.newAccount();
     const api = await plainAs(account);
     const stamp = T() - 5000;
     const first = await api.push('ipad-1', { products: [product('p1', stamp, { name: 'first' })] });
@@ -425,14 +280,15 @@ describe('hostile envelopes and identities', () => {
       .setExpirationTime('1h')
       .sign(secret);
     for (const token of [noExp, numeric]) {
-      const response = await fetch(`${stack.api.url}/v1/sync/status`, {
+      const response = await fetch(`${envelope.stack.api.url}/v1/sync/status`, {
         headers: { authorization: `Bearer ${token}` },
       });
       expect(response.status).toBe(401);
     }
     const good = await signLocalToken(TEST_JWT_SECRET, 'acme', 'a');
     expect(
-      (await fetch(`${stack.api.url}/v1/sync/status`, { headers: { authorization: `Bearer ${good}` } })).status,
+      (await fetch(`${envelope.stack.api.url}/v1/sync/status`, { headers: { authorization: `Bearer ${good}` } }))
+        .status,
     ).toBe(200);
   });
 
