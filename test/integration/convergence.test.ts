@@ -23,7 +23,7 @@ import { type CollectionName, collectionNames } from '../../protocol/records.ts'
 import { markedRecord, markerOf } from '../support/fixtures.ts';
 import { type Stack, startStack, TEST_JWT_SECRET } from '../support/local-stack.ts';
 import { propertyParams } from '../support/property.ts';
-import { type SentRequest, sentJson } from '../support/wire.ts';
+import { type SentRequest, sentJson, webRequest } from '../support/wire.ts';
 
 const params = propertyParams(12);
 const MAX_STEPS = Number(process.env.FC_STEPS ?? 30);
@@ -184,11 +184,7 @@ async function runHistory(skews: number[], faults: Fault[], steps: Step[]): Prom
   const web = async (method: string, path: string, body?: unknown) => {
     for (;;) {
       try {
-        const r = await webFetch(stack.api.url + path, {
-          method,
-          headers: { authorization: `Bearer ${webToken}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-          ...(body ? { body: JSON.stringify(body) } : {}),
-        });
+        const r = await webFetch(stack.api.url + path, webRequest(method, webToken, body));
         const text = await r.text();
         return { status: r.status, body: text ? JSON.parse(text) : undefined };
       } catch {

@@ -38,7 +38,7 @@ import { type Stack, startStack, TEST_JWT_SECRET } from '../support/local-stack.
 import { propertyParams } from '../support/property.ts';
 import { type Edit, expectLostEditsKept } from '../support/seed-rule-scenario.ts';
 import { openStore, STORES } from '../support/stores.ts';
-import { type Fault, faultyNetwork } from '../support/wire.ts';
+import { attempt, type Fault, faultyNetwork, webRequest } from '../support/wire.ts';
 
 const HOUR = 3_600_000;
 const IDS = ['a', 'b'];
@@ -158,23 +158,12 @@ test.prop([history], params)(
       edits.push({ device: d, collection, id, marker: deleted ? null : marker, effectiveAtLeast: serverClock });
     };
     const webToken = await signLocalToken(TEST_JWT_SECRET, account, 'web-admin');
-    const web = async (method: string, path: string, body?: unknown) =>
-      fetch(stack.api.url + path, {
-        method,
-        headers: { authorization: `Bearer ${webToken}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-        ...(body ? { body: JSON.stringify(body) } : {}),
-      });
+    const web = (method: string, path: string, body?: unknown) =>
+      fetch(stack.api.url + path, webRequest(method, webToken, body));
     const webPut = (collection: CollectionName, id: string) =>
       web('PUT', `/v1/records/${collection}/${id}`, markedRecord[collection](id, `web-${++names}`));
     const shown = async (client: SyncClient) =>
       JSON.stringify(await Promise.all(collectionNames.map((c) => client.list(c))));
-    const attempt = async (work: () => Promise<unknown>) => {
-      try {
-        await work();
-      } catch {
-        // a request that failed past its retries: the rep tries again later
-      }
-    };
 
     for (const a of actions) {
       switch (a.kind) {

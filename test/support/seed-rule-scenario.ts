@@ -26,7 +26,7 @@ import { signLocalToken } from '../../dev/local-token.ts';
 import { type CollectionName, collectionNames, type RecordInput } from '../../protocol/records.ts';
 import { markedRecord, markerOf } from './fixtures.ts';
 import { type Stack, TEST_JWT_SECRET } from './local-stack.ts';
-import { type Fault, faultyNetwork } from './wire.ts';
+import { attempt, type Fault, faultyNetwork, webRequest } from './wire.ts';
 
 const HOUR = 3_600_000;
 const IDS = ['a', 'b'];
@@ -155,12 +155,8 @@ export async function runHistory(stack: Stack, clock: Clock, open: OpenReplica, 
       edits.push({ device: d, collection, id, marker: deleted ? null : marker, effectiveAtLeast: clock.now });
     };
     const webToken = await signLocalToken(TEST_JWT_SECRET, account, 'web-admin');
-    const web = async (method: string, path: string, body?: unknown) =>
-      fetch(stack.api.url + path, {
-        method,
-        headers: { authorization: `Bearer ${webToken}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-        ...(body ? { body: JSON.stringify(body) } : {}),
-      });
+    const web = (method: string, path: string, body?: unknown) =>
+      fetch(stack.api.url + path, webRequest(method, webToken, body));
     const webPut = async ({ collection, id }: Target) => {
       const marker = `web-${++names}`;
       const response = await web('PUT', `/v1/records/${collection}/${id}`, recordFor[collection](id, marker));
@@ -168,13 +164,6 @@ export async function runHistory(stack: Stack, clock: Clock, open: OpenReplica, 
     };
     const shown = async (replica: Replica) =>
       JSON.stringify(await Promise.all(collectionNames.map((c) => replica.shown(c))));
-    const attempt = async (work: () => Promise<unknown>) => {
-      try {
-        await work();
-      } catch {
-        // a request that failed past its retries: the rep tries again later
-      }
-    };
 
     for (const a of actions) {
       switch (a.kind) {

@@ -58,3 +58,25 @@ export function faultyNetwork(
   };
   return network;
 }
+
+/** The Main App's request as the property tests send it: `method`, its bearer token, and `body` as JSON when there is one. */
+export function webRequest(
+  method: string,
+  token: string,
+  body?: unknown,
+): { method: string; headers: Record<string, string>; body?: string } {
+  return {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  };
+}
+
+/** A rep's action in a property's history: one that failed past its retries is left, and the rep tries again later. */
+export async function attempt(work: () => Promise<unknown>): Promise<void> {
+  try {
+    await work();
+  } catch {
+    // a request that failed past its retries: the rep tries again later
+  }
+}
