@@ -5,10 +5,10 @@
 // must send the same requests; what they may add is the time their framework
 // takes to write a page. Runs are interleaved (SDK, RxDB, Watermelon, SDK, …)
 // so a change in the machine's load falls on all three alike.
-import { type Fetch, type LocalStore, MemoryStore, SyncClient } from '../client/index.ts';
-import { signLocalToken } from '../dev/local-token.ts';
+import { type LocalStore, MemoryStore } from '../client/index.ts';
 import { openRxdb, openWatermelon } from '../test/support/frameworks.ts';
 import { type LinkProfile, startLink } from './link-proxy.ts';
+import { sdkDevice } from './sdk-device.ts';
 
 export type AdapterRow = { client: string; requests: number[]; runsS: number[] };
 
@@ -49,27 +49,22 @@ export async function firstSyncThroughAdapters(options: {
       const link = options.profile === undefined ? null : await startLink(options.api, options.profile);
       try {
         const deviceId = `adapter-tablet-${++devices}`;
-        const token = await signLocalToken(options.jwtSecret, options.account, `rep-${deviceId}`);
-        let requests = 0;
-        const counted: Fetch = (url, init) => {
-          requests += 1;
-          return fetch(url, init);
-        };
-        const client = new SyncClient({
+        const count = { requests: 0 };
+        const client = await sdkDevice({
           baseUrl: link?.url ?? options.api,
+          jwtSecret: options.jwtSecret,
+          accountId: options.account,
           deviceId,
-          token: () => token,
+          mode: 'gzip',
+          count,
           store,
-          fetch: counted,
-          pageSize: 1000,
-          timeoutMs: 600_000,
         });
         options.log(`${options.profile?.name ?? 'loopback'}: first Sync Now through the ${kind.name}, run ${run + 1}`);
         const t = performance.now();
         await client.syncNow();
         const held = (await client.list('products')).length;
         rows[i]!.runsS.push((performance.now() - t) / 1000);
-        rows[i]!.requests.push(requests);
+        rows[i]!.requests.push(count.requests);
         if (held !== options.expected)
           throw new Error(`the ${kind.name} holds ${held} products, not ${options.expected}`);
       } finally {

@@ -13,7 +13,8 @@ import { type AdapterRow, adapterTable, adapterTargets, firstSyncThroughAdapters
 import { catalogueProduct } from '../bench/catalogue.ts';
 import { FOUR_G, type LinkProfile, physicalCost, startLink, TRADE_SHOW_WIFI } from '../bench/link-proxy.ts';
 import { naivePushRoute } from '../bench/naive-push.ts';
-import { type Fetch, type LocalRow, MemoryStore, SyncClient } from '../client/index.ts';
+import { type Mode, sdkDevice } from '../bench/sdk-device.ts';
+import { type LocalRow, MemoryStore, type SyncClient } from '../client/index.ts';
 import { bundlesOf, synthesize } from '../dev/deployment.ts';
 import { LOCAL_TABLES } from '../dev/dynamodb-local.ts';
 import { type LocalStack, startLocalStack } from '../dev/local-stack.ts';
@@ -449,7 +450,6 @@ function importMs(file: string): number {
 
 // ── Over a link ──────────────────────────────────────────────────────────
 
-type Mode = 'gzip' | 'plain';
 type LinkRow = {
   link: string;
   scenario: string;
@@ -488,35 +488,6 @@ function compressionPerPage(): Compression {
   });
 }
 
-/** A device on the reference SDK; `plain` neither compresses its pushes nor takes compressed responses. */
-async function sdkDevice(
-  baseUrl: string,
-  accountId: string,
-  deviceId: string,
-  mode: Mode,
-  count: { requests: number },
-  store = new MemoryStore(),
-) {
-  const token = await signLocalToken(JWT_SECRET, accountId, `rep-${deviceId}`);
-  const counted: Fetch = (url, init) => {
-    count.requests += 1;
-    return fetch(
-      url,
-      mode === 'plain' ? { ...init, headers: { ...init.headers, 'accept-encoding': 'identity' } } : init,
-    );
-  };
-  return new SyncClient({
-    baseUrl,
-    deviceId,
-    token: () => token,
-    store,
-    fetch: counted,
-    pageSize: 1000,
-    timeoutMs: 600_000,
-    ...(mode === 'plain' ? { compress: null } : {}),
-  });
-}
-
 /** One scenario: `setup` builds the device (untimed), `work` is timed. */
 type Scenario = {
   name: string;
@@ -546,7 +517,15 @@ async function linkScenarios(): Promise<Links> {
   };
   const firstSync: Scenario = {
     name: 'first Sync Now, 10,000 products (pages of 1,000)',
-    setup: (url, mode, count) => sdkDevice(url, catalogueAccount, `tablet-${++devices}`, mode, count),
+    setup: (url, mode, count) =>
+      sdkDevice({
+        baseUrl: url,
+        jwtSecret: JWT_SECRET,
+        accountId: catalogueAccount,
+        deviceId: `tablet-${++devices}`,
+        mode,
+        count,
+      }),
     work: async (client) => {
       await client.syncNow();
       await held(client, 10_000);
@@ -561,9 +540,27 @@ async function linkScenarios(): Promise<Links> {
   ) => {
     const store = new MemoryStore();
     const deviceId = `tablet-${++devices}`;
-    await (await sdkDevice(api, catalogueAccount, deviceId, mode, { requests: 0 }, store)).syncNow();
+    await (
+      await sdkDevice({
+        baseUrl: api,
+        jwtSecret: JWT_SECRET,
+        accountId: catalogueAccount,
+        deviceId,
+        mode,
+        count: { requests: 0 },
+        store,
+      })
+    ).syncNow();
     await damage?.(store);
-    return sdkDevice(url, catalogueAccount, deviceId, mode, count, store);
+    return sdkDevice({
+      baseUrl: url,
+      jwtSecret: JWT_SECRET,
+      accountId: catalogueAccount,
+      deviceId,
+      mode,
+      count,
+      store,
+    });
   };
   const noop: Scenario = {
     name: 'Sync Now with nothing to pull',
@@ -596,7 +593,14 @@ async function linkScenarios(): Promise<Links> {
   const push: Scenario = {
     name: 'login push, 1,000 edits',
     setup: async (url, mode, count) => {
-      const client = await sdkDevice(url, editAccount, `phone-${++devices}`, mode, count);
+      const client = await sdkDevice({
+        baseUrl: url,
+        jwtSecret: JWT_SECRET,
+        accountId: editAccount,
+        deviceId: `phone-${++devices}`,
+        mode,
+        count,
+      });
       for (let i = 0; i < 1000; i++)
         await client.save('products', { ...product(`p${i}`, 0, `Edited ${i} on ${devices}`) });
       return client;
